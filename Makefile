@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make report` and `make test`. Both create .venv on first use.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lint bench screenshots clean-outputs venv
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make report: every topic report for each quarter of 2020-21 plus the annual report, from data/demo
+report: $(STAMP)
+	$(BIN)/qa-analysis report --year 2020-21 --annual 2020-21
+
+## make test: the whole test suite (what CI runs)
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check qa_analysis tests
+
+## make bench: the benchmarks (not part of make test); results under outputs/bench/
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## make screenshots: full-page PNGs of the generated reports under outputs/screenshots/
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -m browser --screenshots
+
+clean-outputs:
+	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,166 @@
+"""The tables of a data folder: file names, topics and the columns of each typed frame.
+
+This is the contract between the loaders and everything else. Loaders return, per
+table, a DataFrame holding exactly ``columns`` (in this order) with these kinds:
+``str`` (pandas string, blank -> NA, stripped; codes upper-cased), ``date``
+(datetime64, missing -> NaT), ``bool`` (pandas ``boolean``, Y/N/Yes/No/a) Yes...,
+blank -> NA), ``int`` (pandas ``Int64``).
+
+SSDA903 tables keep the DfE column names that every 903 tool and analyst uses; the
+Annex A lists, whose headers are sentences, get short snake_case names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    topic: str
+    file_names: tuple[str, ...]  # default first, then accepted variants
+    columns: dict[str, str]  # column -> kind (str, date, bool, int)
+    required: tuple[str, ...]  # columns whose absence makes the file unusable
+    description: str = ""
+
+
+TABLES: dict[str, TableSpec] = {
+    "header": TableSpec(
+        "header",
+        "placement_stability",
+        ("ssda903_header.csv", "header.csv"),
+        {
+            "CHILD": "str", "SEX": "str", "DOB": "date", "ETHNIC": "str", "UPN": "str",
+            "MOTHER": "str", "MC_DOB": "date",
+        },
+        ("CHILD", "SEX", "DOB"),
+        "SSDA903 header: one row per looked-after child",
+    ),
+    "episodes": TableSpec(
+        "episodes",
+        "placement_stability",
+        ("ssda903_episodes.csv", "episodes.csv"),
+        {
+            "CHILD": "str", "DECOM": "date", "RNE": "str", "LS": "str", "CIN": "str",
+            "PLACE": "str", "PLACE_PROVIDER": "str", "DEC": "date", "REC": "str",
+            "REASON_PLACE_CHANGE": "str", "HOME_POST": "str", "PL_POST": "str", "URN": "str",
+        },
+        ("CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC"),
+        "SSDA903 episodes: one row per episode of care; blank DEC = open",
+    ),
+    "contacts": TableSpec(
+        "contacts",
+        "referrals",
+        ("annex_a_list_1.csv", "annex_a.xlsx:List 1"),
+        {
+            "child_id": "str", "gender": "str", "ethnicity": "str", "dob": "date",
+            "age": "int", "contact_date": "date", "contact_source": "str",
+        },
+        ("child_id", "contact_date"),
+        "Annex A List 1: contacts",
+    ),
+    "referrals": TableSpec(
+        "referrals",
+        "referrals",
+        ("annex_a_list_3.csv", "annex_a.xlsx:List 3"),
+        {
+            "child_id": "str", "gender": "str", "ethnicity": "str", "dob": "date",
+            "age": "int", "referral_date": "date", "referral_source": "str",
+            "referral_nfa": "bool", "referrals_last_12m": "int", "allocated_team": "str",
+            "allocated_worker": "str",
+        },
+        ("child_id", "referral_date"),
+        "Annex A List 3: referrals",
+    ),
+    "assessments": TableSpec(
+        "assessments",
+        "referrals",
+        ("annex_a_list_4.csv", "annex_a.xlsx:List 4"),
+        {
+            "child_id": "str", "gender": "str", "ethnicity": "str", "dob": "date",
+            "age": "int", "disability": "bool", "assessment_start_date": "date",
+            "child_seen": "bool", "assessment_authorised_date": "date",
+            "requires_support": "bool", "allocated_team": "str", "allocated_worker": "str",
+        },
+        ("child_id", "assessment_start_date", "assessment_authorised_date"),
+        "Annex A List 4: assessments",
+    ),
+    "families": TableSpec(
+        "families",
+        "referrals",
+        ("families.csv",),
+        {"child_id": "str", "family_id": "str"},
+        ("child_id", "family_id"),
+        "Case management family membership: one row per child",
+    ),
+    "visits": TableSpec(
+        "visits",
+        "visits",
+        ("visits.csv",),
+        {
+            "visit_id": "str", "child_id": "str", "cohort": "str", "visit_date": "date",
+            "modality": "str", "method": "str", "child_seen": "bool", "seen_alone": "bool",
+            "worker_id": "str",
+        },
+        ("visit_id", "child_id", "cohort", "visit_date", "modality", "method"),
+        "Local visits extract: one row per visit",
+    ),
+    "case_audits": TableSpec(
+        "case_audits",
+        "audits",
+        ("case_audits.csv",),
+        {
+            "audit_id": "str", "audit_date": "date", "audit_type": "str", "theme": "str",
+            "child_id": "str", "family_id": "str", "auditor": "str", "domain": "str",
+            "grade": "str",
+        },
+        ("audit_id", "audit_date", "audit_type", "child_id", "domain", "grade"),
+        "Case audits: one row per (audit, child, domain)",
+    ),
+    "recommendations": TableSpec(
+        "recommendations",
+        "audits",
+        ("recommendations.csv",),
+        {
+            "recommendation_id": "str", "audit_id": "str", "raised_date": "date",
+            "theme": "str", "owner": "str", "due_date": "date", "status": "str",
+            "completed_date": "date", "route": "str",
+        },
+        ("recommendation_id", "raised_date", "due_date", "status"),
+        "Audit recommendations: one row per recommendation",
+    ),
+}
+
+# Which tables each topic needs (all of them) and may use (optional extras).
+TOPIC_TABLES: dict[str, tuple[str, ...]] = {
+    "visits": ("visits",),
+    "referrals": ("contacts", "referrals", "assessments"),
+    "placement_stability": ("header", "episodes"),
+    "audits": ("case_audits", "recommendations"),
+}
+TOPIC_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "referrals": ("families",),
+    "audits": ("families",),
+}
+TOPICS = tuple(TOPIC_TABLES)
+
+# Canonical values after normalisation.
+GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+GRADE_KEYS = {
+    "Outstanding": "outstanding", "Good": "good",
+    "Requires improvement": "requires_improvement", "Inadequate": "inadequate",
+}
+VISIT_COHORTS = ("CLA", "CP", "CIN")
+VISIT_MODALITIES = ("face_to_face", "virtual")
+VISIT_METHODS = {
+    "face_to_face": ("home", "office", "school", "other"),
+    "virtual": ("zoom", "whatsapp", "teams", "facetime", "phone", "other_video"),
+}
+AUDIT_TYPES = ("full_case_file", "thematic", "stocktake")
+RECOMMENDATION_STATUSES = ("open", "in_progress", "completed")
+RECOMMENDATION_ROUTES = ("case", "service_development_plan")
+SOURCE_CODES = (
+    "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
+    "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",
+)

@@ -1,0 +1,196 @@
+"""Financial-year quarters and working days (DESIGN section 3).
+
+English local authorities report by financial year, 1 April to 31 March. ``2020-21 Q1``
+is 1 April to 30 June 2020 and ``2020-21 Q4`` is 1 January to 31 March 2021. "In the
+quarter" means start <= date <= end, both inclusive.
+
+Working days exclude Saturdays, Sundays and England and Wales bank holidays (the
+``holidays`` package, ``GB`` subdivision ``ENG``, offline). Working days from a to b
+count the working days d with a < d <= b, so the same day is 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .errors import QuarterError
+
+ACCEPTED_FORMS = ("2020-21 Q1", "2020-21_Q1", "2020/21 Q1", "Q1 2020-21", "Q1 2020/21")
+_YEAR = r"(?P<y1>\d{4})[-/](?P<y2>\d{2})"
+_QUARTER_PATTERNS = (
+    re.compile(rf"^{_YEAR}[ _]Q(?P<q>[1-4])$", re.IGNORECASE),
+    re.compile(rf"^Q(?P<q>[1-4]) {_YEAR}$", re.IGNORECASE),
+)
+_YEAR_PATTERN = re.compile(rf"^{_YEAR}$")
+
+
+def _refusal(text: str) -> QuarterError:
+    return QuarterError(
+        f"{text!r} is not a financial quarter. Use one of these forms: "
+        + ", ".join(ACCEPTED_FORMS)
+        + " (Q1 is April to June)."
+    )
+
+
+def _start_year(match: re.Match, text: str, error) -> int:
+    y1, y2 = int(match["y1"]), int(match["y2"])
+    if (y1 + 1) % 100 != y2:
+        raise error(text)
+    return y1
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """One financial quarter: ``Quarter(2020, 1)`` is ``2020-21 Q1``."""
+
+    year: int  # the calendar year in which the financial year starts
+    q: int
+
+    def __post_init__(self):
+        if self.q not in (1, 2, 3, 4):
+            raise QuarterError(f"A quarter number is 1 to 4, not {self.q}.")
+
+    @property
+    def financial_year(self) -> str:
+        return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.financial_year} Q{self.q}"
+
+    @property
+    def slug(self) -> str:
+        """The form used in paths: ``2020-21_Q1``."""
+        return f"{self.financial_year}_Q{self.q}"
+
+    @property
+    def start(self) -> pd.Timestamp:
+        month = 3 * self.q + 1  # Q1 April, Q2 July, Q3 October, Q4 January
+        year = self.year
+        if month > 12:
+            month -= 12
+            year += 1
+        return pd.Timestamp(year=year, month=month, day=1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return (self.start + pd.offsets.QuarterEnd(startingMonth=3)).normalize()
+
+    def contains(self, dates: pd.Series) -> pd.Series:
+        """True where a date lies in the quarter, both ends inclusive."""
+        return dates.between(self.start, self.end, inclusive="both")
+
+    def previous(self, n: int = 1) -> Quarter:
+        index = self.year * 4 + (self.q - 1) - n
+        return Quarter(index // 4, index % 4 + 1)
+
+    def next(self, n: int = 1) -> Quarter:
+        return self.previous(-n)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_quarter(text: str | Quarter) -> Quarter:
+    """Parse any accepted quarter label; refuse anything else, listing the forms."""
+    if isinstance(text, Quarter):
+        return text
+    cleaned = " ".join(str(text).split())
+    for pattern in _QUARTER_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            return Quarter(_start_year(match, text, _refusal), int(match["q"]))
+    raise _refusal(text)
+
+
+def parse_year(text: str) -> int:
+    """Parse a financial year label (``2020-21`` or ``2020/21``) to its starting year."""
+
+    def refusal(t):
+        return QuarterError(f"{t!r} is not a financial year. Write it as 2020-21 or 2020/21.")
+
+    match = _YEAR_PATTERN.match(str(text).strip())
+    if not match:
+        raise refusal(text)
+    return _start_year(match, text, refusal)
+
+
+def year_quarters(year: str | int) -> list[Quarter]:
+    """The four quarters of a financial year (``"2020-21"`` or 2020)."""
+    start = year if isinstance(year, int) else parse_year(year)
+    return [Quarter(start, q) for q in (1, 2, 3, 4)]
+
+
+def quarter_range(first: str | Quarter, last: str | Quarter) -> list[Quarter]:
+    """Every quarter from ``first`` to ``last``, both included."""
+    a, b = parse_quarter(first), parse_quarter(last)
+    if b < a:
+        raise QuarterError(f"The range ends ({b}) before it starts ({a}).")
+    out = [a]
+    while out[-1] < b:
+        out.append(out[-1].next())
+    return out
+
+
+def trailing_quarters(quarter: str | Quarter, n: int) -> list[Quarter]:
+    """The ``n`` quarters ending with ``quarter``, oldest first (for trend charts)."""
+    last = parse_quarter(quarter)
+    return [last.previous(i) for i in range(n - 1, -1, -1)]
+
+
+@lru_cache(maxsize=1)
+def bank_holidays() -> np.ndarray:
+    """England and Wales bank holidays, 1990 to 2050, as ``datetime64[D]``."""
+    import holidays
+
+    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2051))
+    return np.array(sorted(days), dtype="datetime64[D]")
+
+
+@lru_cache(maxsize=1)
+def _calendar() -> np.busdaycalendar:
+    return np.busdaycalendar(weekmask="1111100", holidays=bank_holidays())
+
+
+def _as_days(values) -> np.ndarray:
+    return pd.to_datetime(pd.Series(values)).to_numpy(dtype="datetime64[D]")
+
+
+def working_days(start, end):
+    """Working days d with start < d <= end (same day = 0).
+
+    Accepts scalars or array-likes of dates; returns an int for scalars and a float
+    Series (NaN where either date is missing) otherwise.
+    """
+    scalar = np.ndim(start) == 0 and np.ndim(end) == 0
+    a = _as_days([start] if np.ndim(start) == 0 else start)
+    b = _as_days([end] if np.ndim(end) == 0 else end)
+    a, b = np.broadcast_arrays(a, b)
+    missing = np.isnat(a) | np.isnat(b)
+    counts = np.full(a.shape, np.nan)
+    ok = ~missing
+    counts[ok] = np.busday_count(
+        a[ok] + np.timedelta64(1, "D"), b[ok] + np.timedelta64(1, "D"), busdaycal=_calendar()
+    )
+    if scalar:
+        if missing[0]:
+            return None
+        return int(counts[0])
+    index = end.index if isinstance(end, pd.Series) else start.index if isinstance(start, pd.Series) else None
+    return pd.Series(counts, index=index)
+
+
+def add_working_days(start, n: int):
+    """The date ``n`` working days after ``start`` (vectorised like :func:`working_days`)."""
+    a = _as_days([start] if np.ndim(start) == 0 else start)
+    # busday_offset rolls a non-working start forward first, which would add a day; count
+    # strictly after start instead: the nth working day d with d > start.
+    out = np.busday_offset(a + np.timedelta64(1, "D"), n - 1, roll="forward", busdaycal=_calendar())
+    if np.ndim(start) == 0:
+        return pd.Timestamp(out[0])
+    return pd.Series(pd.to_datetime(out))
