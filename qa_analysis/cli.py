@@ -1,0 +1,221 @@
+"""The ``qa-analysis`` command line (DESIGN section 6).
+
+Errors are one or two plain sentences on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import DEFAULT_SETTINGS, OUTPUTS_DIR, Settings, SettingsError, default_data_dir, load_settings
+from .errors import QAError
+from .periods import parse_quarter, parse_year, quarter_range, year_quarters
+
+DEFAULT_YEAR = "2020-21"
+AUDIENCES = ("internal", "public")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage and exits 2; keep it to two sentences
+        raise QAError(f"{message[0].upper()}{message[1:]}. Run '{self.prog} --help' for the options.")
+
+
+def _add_periods(parser, allow_annual=False):
+    group = parser.add_argument_group("periods")
+    group.add_argument("--quarter", help='one quarter, e.g. "2020-21 Q1"')
+    group.add_argument("--from", dest="first", metavar="Q", help="first quarter of a range")
+    group.add_argument("--to", dest="last", metavar="Q", help="last quarter of a range")
+    group.add_argument("--year", help="a financial year, e.g. 2020-21, for its four quarters")
+    if allow_annual:
+        group.add_argument("--annual", metavar="YEAR", help="also write the annual report of this financial year")
+
+
+def _quarters(args, default_year: str | None = DEFAULT_YEAR):
+    chosen = [name for name in ("quarter", "first", "year") if getattr(args, name)]
+    if args.last and not args.first:
+        raise QAError("--to needs --from.")
+    if len(chosen) > 1:
+        raise QAError("Give one of --quarter, --from/--to or --year, not several.")
+    if args.quarter:
+        return [parse_quarter(args.quarter)]
+    if args.first:
+        return quarter_range(args.first, args.last or args.first)
+    if args.year:
+        return year_quarters(args.year)
+    return year_quarters(default_year) if default_year else []
+
+
+def _settings(args) -> Settings:
+    if getattr(args, "settings", None):
+        return load_settings(args.settings)
+    return DEFAULT_SETTINGS
+
+
+def _load(data_dir):
+    from .io import load_data
+
+    return load_data(Path(data_dir))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="qa-analysis",
+        description="Quarterly quality assurance analytics for children's social care.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"qa-analysis {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    report = sub.add_parser("report", help="run the topic notebooks and export the managers' HTML")
+    report.add_argument("--data", default=None, help="data folder (default data/demo)")
+    _add_periods(report, allow_annual=True)
+    report.add_argument("--topics", nargs="+", metavar="TOPIC", help="topics to report (default all)")
+    report.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
+    report.add_argument("--audience", default="internal", help="internal (default) or public")
+    report.add_argument("--out", default=None, help="output folder (default outputs)")
+    report.add_argument("--settings", help="YAML file of local policy settings")
+    report.add_argument(
+        "--param", action="append", default=[], metavar="NAME=VALUE",
+        help="an extra notebook parameter; refused if the notebook does not declare it",
+    )
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    metrics = sub.add_parser("metrics", help="print the metric catalogue for a quarter (or a range)")
+    metrics.add_argument("--data", default=None, help="data folder (default data/demo)")
+    _add_periods(metrics)
+    metrics.add_argument("--format", choices=("json", "csv"), default=None)
+    metrics.add_argument("--settings", help="YAML file of local policy settings")
+
+    validate = sub.add_parser("validate", help="data-quality report of a data folder")
+    validate.add_argument("--data", default=None, help="data folder (default data/demo)")
+    validate.add_argument("--max-problems", type=int, default=50, help="problems listed (default 50)")
+
+    demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
+    demo.add_argument("--out", default=None, help="output folder (default data/demo)")
+    demo.add_argument("--seed", type=int, default=2020)
+    demo.add_argument("--children", type=int, default=None, help="scale up for benchmarks")
+    return parser
+
+
+def cmd_validate(args) -> int:
+    from .io import validation_report
+
+    data = _load(args.data or default_data_dir())
+    print(validation_report(data, max_problems=args.max_problems))
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from .metrics import metric_series, quarter_metrics
+
+    settings = _settings(args)
+    quarters = _quarters(args, default_year=None)
+    if not quarters:
+        raise QAError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
+    data = _load(args.data or default_data_dir())
+    if len(quarters) == 1:
+        result = quarter_metrics(data, quarters[0], settings)
+        for note in result.notes:
+            print(f"note: {note}", file=sys.stderr)
+        if args.format == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(["quarter", "key", "value"])
+            for key, value in result.metrics.items():
+                writer.writerow([result.quarter.label, key, "" if value is None else value])
+            sys.stdout.write(out.getvalue())
+        else:
+            print(json.dumps(result.as_json(), indent=2))
+        return 0
+    notes = quarter_metrics(data, quarters[0], settings).notes
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    series = metric_series(data, quarters, settings)
+    if args.format == "json":
+        print(json.dumps([quarter_metrics(data, q, settings).as_json() for q in quarters], indent=2))
+    else:
+        sys.stdout.write(series.to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .config import DEMO_DATA_DIR
+    from .demo import write_demo_data
+
+    out = Path(args.out) if args.out else DEMO_DATA_DIR
+    started = time.perf_counter()
+    counts = write_demo_data(out, seed=args.seed, children=args.children)
+    total = sum(counts.values())
+    print(f"Wrote {total:,} rows in {len(counts)} files to {out} in {time.perf_counter() - started:.1f}s.")
+    for name, n in counts.items():
+        print(f"  {name:<24} {n:>10,}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .reports import generate_reports
+
+    if args.audience not in AUDIENCES:
+        raise QAError(f"--audience is internal or public, not {args.audience!r}.")
+    if args.jobs < 1:
+        raise QAError("--jobs must be 1 or more.")
+    periods_given = any([args.quarter, args.first, args.year])
+    quarters = _quarters(args) if (periods_given or not args.annual) else []
+    annual = [parse_year(args.annual)] if args.annual else []
+    extra = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise QAError(f"--param takes NAME=VALUE, not {item!r}.")
+        extra[name.strip()] = value
+    return generate_reports(
+        data_dir=Path(args.data) if args.data else default_data_dir(),
+        quarters=quarters,
+        annual_years=annual,
+        topics=args.topics,
+        n_jobs=args.jobs,
+        audience=args.audience,
+        out_dir=Path(args.out) if args.out else OUTPUTS_DIR,
+        settings_file=args.settings,
+        extra_parameters=extra,
+        progress=not args.quiet,
+    )
+
+
+COMMANDS = {"report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo}
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        if getattr(args, "settings", None):
+            load_settings(args.settings)  # fail early with a plain message
+        return COMMANDS[args.command](args)
+    except (QAError, SettingsError) as exc:
+        print(f"qa-analysis: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa-analysis: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+        print(
+            f"qa-analysis: unexpected {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
+            "Please report this with the command you ran.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

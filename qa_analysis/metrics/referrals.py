@@ -1,0 +1,489 @@
+"""Contacts, referrals and assessments (DESIGN section 4, "referrals"; domain.md 3 and 5).
+
+Inputs are the typed frames of ``qa_analysis.io.tables.TABLES``: ``contacts`` (Annex A
+List 1), ``referrals`` (List 3), ``assessments`` (List 4) and the optional ``families``
+(case-management family membership, one row per child). Every function is pure: it
+filters and derives new frames and never changes the frames it is given.
+
+"In the quarter" is start <= date <= end, both inclusive; a missing date is never in it.
+Working days are :func:`qa_analysis.periods.working_days`: the working days d with
+start < d <= end (same day = 0), England and Wales bank holidays excluded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..config import DEFAULT_SETTINGS, Settings
+from ..io.tables import SOURCE_CODES
+from ..periods import Quarter, working_days
+from ._common import in_quarter, pct
+
+Number = int | float | None
+
+# DfE CIN table C2 duration bands, in working days (domain.md 3.4): (label, low, high).
+DURATION_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("Same day", 0, 0),
+    ("1-10", 1, 10),
+    ("11-20", 11, 20),
+    ("21-30", 21, 30),
+    ("31-40", 31, 40),
+    ("41-45", 41, 45),
+    ("46-50", 46, 50),
+    ("51-60", 51, 60),
+    ("61+", 61, np.inf),
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _contacts_in_quarter(contacts: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    return contacts.loc[lambda d: in_quarter(d["contact_date"], quarter)]
+
+
+def _referrals_in_quarter(referrals: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    return referrals.loc[lambda d: in_quarter(d["referral_date"], quarter)]
+
+
+def _assessments_completed(assessments: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    return assessments.loc[lambda d: in_quarter(d["assessment_authorised_date"], quarter)]
+
+
+def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Series:
+    """One family key per contact row: the child's family, or the child alone.
+
+    Keys carry a prefix so a child id can never collide with a family id. A child with
+    several family rows is put in the first one listed (the table is one row per child).
+    """
+    child = contacts["child_id"].astype("string")
+    if families is None:
+        family = pd.Series(pd.NA, index=contacts.index, dtype="string")
+    else:
+        family_of_child = (
+            families.dropna(subset=["child_id", "family_id"])
+            .drop_duplicates(subset="child_id")
+            .set_index("child_id")["family_id"]
+            .astype("string")
+        )
+        family = child.map(family_of_child).astype("string")
+    return ("family:" + family).fillna("child:" + child)
+
+
+def _children_per_family(
+    contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None
+) -> pd.Series:
+    """Distinct children contacted in the quarter, per family key (contacts without a
+    child id are left out: they belong to no child and so to no family)."""
+    contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
+    return (
+        contacts_in_quarter.assign(family=_family_key(contacts_in_quarter, families))
+        .dropna(subset=["child_id", "family"])
+        .groupby("family")["child_id"]
+        .nunique()
+    )
+
+
+def _order_sources(codes) -> list[str]:
+    """Canonical source order (tables.SOURCE_CODES), any unlisted code after, sorted."""
+    codes = set(codes)
+    return [c for c in SOURCE_CODES if c in codes] + sorted(codes - set(SOURCE_CODES))
+
+
+def _assessment_durations(assessments: pd.DataFrame, quarter: Quarter) -> pd.Series:
+    """Working days from start to authorisation of the assessments completed in the
+    quarter that have a usable start date (present and not after authorisation)."""
+    completed = _assessments_completed(assessments, quarter).loc[
+        lambda d: d["assessment_start_date"].notna()
+        & (d["assessment_start_date"] <= d["assessment_authorised_date"])
+    ]
+    if completed.empty:
+        return pd.Series(dtype="float64")
+    return working_days(completed["assessment_start_date"], completed["assessment_authorised_date"])
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def contacts_total(contacts: pd.DataFrame, quarter: Quarter) -> int:
+    """``contacts.total``: List 1 rows with ``contact_date`` in the quarter.
+
+    Numerator: every contact row dated in the quarter (a child contacted twice counts
+    twice). No denominator. Exclusions: rows with no contact date.
+    Source: DESIGN section 4 (referrals); domain.md 3.1 (Annex A List 1).
+    """
+    return int(len(_contacts_in_quarter(contacts, quarter)))
+
+
+def contacts_children(contacts: pd.DataFrame, quarter: Quarter) -> int:
+    """``contacts.children``: distinct children with a contact in the quarter.
+
+    Numerator: distinct ``child_id`` among the contacts dated in the quarter. No
+    denominator. Exclusions: rows with no child id. Source: DESIGN section 4 (referrals).
+    """
+    return int(_contacts_in_quarter(contacts, quarter)["child_id"].nunique())
+
+
+def contacts_families(
+    contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None = None
+) -> int:
+    """``contacts.families``: distinct families with a contact in the quarter.
+
+    Numerator: distinct families of the children contacted in the quarter, the family
+    coming from ``families`` (case-management family id; Annex A List 1 has none); a
+    child with no family row (or no ``families`` table at all) is its own family. No
+    denominator. Exclusions: contacts with no child id.
+    Source: DESIGN section 4 (referrals); domain.md 3.1 notes (SSD ``ssd_family``).
+    """
+    return int(len(_children_per_family(contacts, quarter, families)))
+
+
+def contacts_max_children_per_family(
+    contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None = None
+) -> int:
+    """``contacts.max_children_per_family``: the most distinct children of one family
+    contacted in the quarter (0 when there are no contacts).
+
+    Families as in :func:`contacts_families`. Source: DESIGN section 4 (referrals).
+    """
+    per_family = _children_per_family(contacts, quarter, families)
+    return int(per_family.max()) if len(per_family) else 0
+
+
+def contacts_families_multi_child(
+    contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None = None
+) -> int:
+    """``contacts.families_multi_child``: families with 2 or more distinct children
+    contacted in the quarter (the children need not be contacted on the same day).
+
+    Families as in :func:`contacts_families`. Source: DESIGN section 4 (referrals).
+    """
+    return int((_children_per_family(contacts, quarter, families) >= 2).sum())
+
+
+def contacts_by_source_counts(contacts: pd.DataFrame, quarter: Quarter) -> dict[str, int]:
+    """``contacts.source.<code>``: contacts in the quarter by ``contact_source`` code.
+
+    One key per code present, in the order of ``tables.SOURCE_CODES`` (codes outside the
+    list follow, sorted). Exclusions: contacts with a blank source are left out, so the
+    keys may add up to less than ``contacts.total``.
+    Source: DESIGN section 4 (referrals); domain.md 3.3 (source codes).
+    """
+    counts = _contacts_in_quarter(contacts, quarter)["contact_source"].dropna().astype(str).value_counts()
+    return {f"contacts.source.{code}": int(counts[code]) for code in _order_sources(counts.index)}
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+def referrals_total(referrals: pd.DataFrame, quarter: Quarter) -> int:
+    """``referrals.total``: List 3 rows with ``referral_date`` in the quarter.
+
+    Exclusions: rows with no referral date. Source: DESIGN section 4; domain.md 3.1.
+    """
+    return int(len(_referrals_in_quarter(referrals, quarter)))
+
+
+def referrals_pct_from_contact(
+    contacts: pd.DataFrame,
+    referrals: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> float | None:
+    """``referrals.pct_from_contact``: % of contacts followed by a referral.
+
+    Numerator: contacts dated in the quarter for which the same child has a referral
+    dated on the contact date or up to ``settings.contact_referral_window_days`` (30)
+    calendar days after it (day 30 counts, day 31 does not). The referral may fall after
+    the quarter end; a referral before the contact, or of another child, does not count.
+    Denominator: contacts dated in the quarter (by contact row, so a child contacted
+    twice counts twice). None when there are no contacts.
+    Source: DESIGN section 4 (referrals); domain.md 3.4 (a DERIVED local measure, not a
+    DfE one).
+    """
+    window = pd.Timedelta(days=settings.contact_referral_window_days)
+    contacts_in_quarter = (
+        _contacts_in_quarter(contacts, quarter)
+        .loc[:, ["child_id", "contact_date"]]
+        .reset_index(drop=True)
+        .rename_axis("contact_row")
+        .reset_index()
+    )
+    referral_dates = referrals.loc[:, ["child_id", "referral_date"]].dropna()
+    converted_rows = (
+        contacts_in_quarter.dropna(subset=["child_id"])
+        .merge(referral_dates, on="child_id", how="inner")
+        .loc[
+            lambda d: (d["referral_date"] >= d["contact_date"])
+            & (d["referral_date"] <= d["contact_date"] + window)
+        ]["contact_row"]
+        .nunique()
+    )
+    return pct(converted_rows, len(contacts_in_quarter))
+
+
+def referrals_pct_re_referral_12m(
+    referrals: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS
+) -> float | None:
+    """``referrals.pct_re_referral_12m``: % of referrals that are re-referrals.
+
+    Numerator: referrals dated in the quarter for which the same child has an earlier
+    referral dated on or after (the date minus ``settings.re_referral_months`` (12)
+    calendar months, ``pd.DateOffset``) and strictly before the date. A referral exactly
+    12 months earlier counts; earlier referrals from before the quarter count. A second
+    referral of the same child on the same day is not "earlier", so a same-day duplicate
+    is not a re-referral (of itself or of its twin).
+    Denominator: referrals dated in the quarter (rows). None when there are none.
+    Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
+    """
+    look_back = pd.DateOffset(months=settings.re_referral_months)
+    referrals_in_quarter = (
+        _referrals_in_quarter(referrals, quarter)
+        .loc[:, ["child_id", "referral_date"]]
+        .reset_index(drop=True)
+        .rename_axis("referral_row")
+        .reset_index()
+    )
+    earlier_dates = referrals.loc[:, ["child_id", "referral_date"]].dropna().rename(
+        columns={"referral_date": "earlier_date"}
+    )
+    re_referral_rows = (
+        referrals_in_quarter.dropna(subset=["child_id"])
+        .merge(earlier_dates, on="child_id", how="inner")
+        .loc[
+            lambda d: (d["earlier_date"] < d["referral_date"])
+            & (d["earlier_date"] >= d["referral_date"] - look_back)
+        ]["referral_row"]
+        .nunique()
+    )
+    return pct(re_referral_rows, len(referrals_in_quarter))
+
+
+def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None:
+    """``referrals.pct_nfa``: % of referrals marked no further action.
+
+    Numerator: referrals dated in the quarter with ``referral_nfa`` True.
+    Denominator: referrals dated in the quarter, including those with a blank NFA flag
+    (blank is not NFA). None when there are none.
+    Source: DESIGN section 4; domain.md 3.1 (List 3 "Referral NFA?").
+    """
+    referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
+    nfa = referrals_in_quarter["referral_nfa"].fillna(False).astype(bool)
+    return pct(int(nfa.sum()), len(referrals_in_quarter))
+
+
+# --------------------------------------------------------------------------- assessments
+
+
+def assessments_completed(assessments: pd.DataFrame, quarter: Quarter) -> int:
+    """``assessments.completed``: List 4 rows with ``assessment_authorised_date`` in the
+    quarter (whatever their start date).
+
+    Source: DESIGN section 4; domain.md 3.1 (List 4).
+    """
+    return int(len(_assessments_completed(assessments, quarter)))
+
+
+def assessments_pct_within_target(
+    assessments: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS
+) -> float | None:
+    """``assessments.pct_within_45wd``: % of completed assessments within the target.
+
+    Numerator: assessments authorised in the quarter whose working days from
+    ``assessment_start_date`` to ``assessment_authorised_date`` are at most
+    ``settings.assessment_target_working_days`` (45; exactly 45 is within).
+    Denominator: assessments authorised in the quarter with a usable start date.
+    Exclusions: a missing start date, or a start after the authorisation, gives no
+    duration, so the row leaves both numerator and denominator (it still counts in
+    ``assessments.completed``). None when no duration remains.
+    Source: DESIGN section 4; domain.md 3.4 (Working Together 45 working days) and 5.
+    """
+    durations = _assessment_durations(assessments, quarter)
+    return pct(int((durations <= settings.assessment_target_working_days).sum()), len(durations))
+
+
+def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter) -> float | None:
+    """``assessments.median_working_days``: median working days from start to
+    authorisation of the assessments authorised in the quarter, as a float rounded to
+    1 decimal place (an even count gives the mean of the middle two).
+
+    Exclusions as :func:`assessments_pct_within_target` (missing or later start).
+    None when no duration remains. Source: DESIGN section 4; domain.md 3.4 (DfE C2
+    publishes the median).
+    """
+    durations = _assessment_durations(assessments, quarter)
+    if durations.empty:
+        return None
+    return round(float(durations.median()), 1)
+
+
+# --------------------------------------------------------------------------- all keys
+
+
+def referrals_metrics(
+    contacts: pd.DataFrame | None,
+    referrals: pd.DataFrame | None,
+    assessments: pd.DataFrame | None,
+    quarter: Quarter,
+    families: pd.DataFrame | None = None,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, Number]:
+    """Every ``contacts.*``, ``referrals.*`` and ``assessments.*`` key of DESIGN section 4.
+
+    A frame given as None leaves out its keys; ``referrals.pct_from_contact`` needs both
+    contacts and referrals and is left out when either is missing. Without ``families``
+    every child is its own family.
+    """
+    metrics: dict[str, Number] = {}
+    if contacts is not None:
+        metrics |= {
+            "contacts.total": contacts_total(contacts, quarter),
+            "contacts.children": contacts_children(contacts, quarter),
+            "contacts.families": contacts_families(contacts, quarter, families),
+            "contacts.max_children_per_family": contacts_max_children_per_family(
+                contacts, quarter, families
+            ),
+            "contacts.families_multi_child": contacts_families_multi_child(
+                contacts, quarter, families
+            ),
+        }
+        metrics |= contacts_by_source_counts(contacts, quarter)
+    if referrals is not None:
+        metrics["referrals.total"] = referrals_total(referrals, quarter)
+        if contacts is not None:
+            metrics["referrals.pct_from_contact"] = referrals_pct_from_contact(
+                contacts, referrals, quarter, settings
+            )
+        metrics["referrals.pct_re_referral_12m"] = referrals_pct_re_referral_12m(
+            referrals, quarter, settings
+        )
+        metrics["referrals.pct_nfa"] = referrals_pct_nfa(referrals, quarter)
+    if assessments is not None:
+        metrics |= {
+            "assessments.completed": assessments_completed(assessments, quarter),
+            "assessments.pct_within_45wd": assessments_pct_within_target(
+                assessments, quarter, settings
+            ),
+            "assessments.median_working_days": assessments_median_working_days(
+                assessments, quarter
+            ),
+        }
+    return metrics
+
+
+# --------------------------------------------------------------------------- chart frames
+
+
+def contacts_by_source(contacts: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Contacts in the quarter by source code: columns ``source``, ``contacts``.
+
+    One row per code present, in ``tables.SOURCE_CODES`` order; blank sources are left
+    out, as in ``contacts.source.<code>``. Source: DESIGN section 4; domain.md 3.3.
+    """
+    counts = contacts_by_source_counts(contacts, quarter)
+    prefix = len("contacts.source.")
+    return pd.DataFrame(
+        {
+            "source": pd.Series([key[prefix:] for key in counts], dtype="str"),
+            "contacts": pd.Series(list(counts.values()), dtype="int64"),
+        }
+    )
+
+
+def contact_funnel(
+    contacts: pd.DataFrame | None,
+    referrals: pd.DataFrame | None,
+    assessments: pd.DataFrame | None,
+    quarter: Quarter,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """Activity at each stage in the quarter: columns ``stage``, ``count``.
+
+    Stages, in order: ``contacts`` (contact_date in the quarter), ``referrals``
+    (referral_date in it), ``assessments started`` (assessment_start_date in it),
+    ``assessments completed`` (assessment_authorised_date in it). Each stage counts its
+    own rows in the quarter, not the same children followed through, so the stages are
+    volumes side by side. A frame given as None leaves out its stage(s). ``settings`` is
+    accepted for a uniform signature; no stage depends on it.
+    Source: DESIGN section 4 (referrals).
+    """
+    stages: list[tuple[str, int]] = []
+    if contacts is not None:
+        stages.append(("contacts", contacts_total(contacts, quarter)))
+    if referrals is not None:
+        stages.append(("referrals", referrals_total(referrals, quarter)))
+    if assessments is not None:
+        started = int(in_quarter(assessments["assessment_start_date"], quarter).sum())
+        stages.append(("assessments started", started))
+        stages.append(("assessments completed", assessments_completed(assessments, quarter)))
+    return pd.DataFrame(
+        {
+            "stage": pd.Series([s for s, _ in stages], dtype="str"),
+            "count": pd.Series([n for _, n in stages], dtype="int64"),
+        }
+    )
+
+
+def families_by_children_contacted(
+    contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Families by how many of their children were contacted in the quarter.
+
+    Columns ``children_contacted`` (1, 2, 3 ... up to the largest, every value present,
+    0 families where none) and ``families``. Families as in :func:`contacts_families`.
+    Empty when there are no contacts. Source: DESIGN section 4 (referrals).
+    """
+    per_family = _children_per_family(contacts, quarter, families)
+    largest = int(per_family.max()) if len(per_family) else 0
+    sizes = range(1, largest + 1)
+    counts = per_family.value_counts()
+    return pd.DataFrame(
+        {
+            "children_contacted": pd.Series(list(sizes), dtype="int64"),
+            "families": pd.Series([int(counts.get(n, 0)) for n in sizes], dtype="int64"),
+        }
+    )
+
+
+def assessment_duration_bands(assessments: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Assessments authorised in the quarter by working-day duration band (DfE CIN C2).
+
+    Columns ``band`` (``Same day``, ``1-10``, ``11-20``, ``21-30``, ``31-40``,
+    ``41-45``, ``46-50``, ``51-60``, ``61+``; every band present, 0 where empty) and
+    ``assessments``. Durations and exclusions as
+    :func:`assessments_pct_within_target` (a missing or later start is left out).
+    Source: domain.md 3.4 (EES C2 bands) and 5.
+    """
+    durations = _assessment_durations(assessments, quarter)
+    counts = [int(durations.between(low, high).sum()) for _, low, high in DURATION_BANDS]
+    return pd.DataFrame(
+        {
+            "band": pd.Series([label for label, _, _ in DURATION_BANDS], dtype="str"),
+            "assessments": pd.Series(counts, dtype="int64"),
+        }
+    )
+
+
+def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Contacts per calendar month from ``start`` to ``end`` (both inclusive).
+
+    Columns ``month`` (the first day of the month, datetime64) and ``contacts``; every
+    month from the one holding ``start`` to the one holding ``end`` is present, 0 where
+    empty. A month cut by ``start`` or ``end`` counts only its days inside the range.
+    Exclusions: rows with no contact date. Source: DESIGN section 5 (trend charts).
+    """
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    months = pd.date_range(start.to_period("M").to_timestamp(), end, freq="MS")
+    counts = (
+        contacts.loc[lambda d: d["contact_date"].between(start, end, inclusive="both")]["contact_date"]
+        .dt.to_period("M")
+        .dt.to_timestamp()
+        .value_counts()
+    )
+    return pd.DataFrame(
+        {
+            "month": pd.Series(months, dtype="datetime64[us]"),
+            "contacts": pd.Series([int(counts.get(m, 0)) for m in months], dtype="int64"),
+        }
+    )

@@ -1,0 +1,282 @@
+"""What the report notebooks call to present figures: parameters, sentences, sections.
+
+Notebooks present; the library computes. This module turns computed figures into what a
+manager reads: validated parameters, numbers formatted for the audience (disclosure
+control for ``public``), the definitions section (from the metric docstrings), the
+data-quality section (counts only, never rows) and the provenance footer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .config import DEFAULT_SETTINGS, PROJECT_ROOT, Settings, load_settings
+from .errors import QAError
+from .io.tables import TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
+from .periods import Quarter, parse_quarter, parse_year, trailing_quarters, year_quarters
+
+AUDIENCES = ("internal", "public")
+NOT_AVAILABLE = "not available"
+
+
+class ParameterError(QAError):
+    """A notebook parameter with a value the report cannot use."""
+
+
+def resolve_data_dir(data_dir: str | Path) -> Path:
+    """A data folder; a relative path is taken from the project root, never the current directory."""
+    path = Path(data_dir or "data/demo").expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _folder_signature(folder: Path) -> tuple:
+    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+
+
+@lru_cache(maxsize=4)
+def _load_cached(folder: str, signature: tuple):
+    from .io import load_data
+
+    return load_data(Path(folder))
+
+
+def load_data_cached(folder: Path):
+    """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ParameterError(f"data_dir {str(folder)!r} is not a folder.")
+    return _load_cached(str(folder.resolve()), _folder_signature(folder))
+
+
+def check_audience(audience: str) -> str:
+    if audience not in AUDIENCES:
+        raise ParameterError(f"audience must be 'internal' or 'public', not {audience!r}.")
+    return audience
+
+
+@dataclass
+class ReportContext:
+    """Everything a report notebook needs, checked once at the top of the notebook."""
+
+    topic: str
+    data: object
+    settings: Settings
+    audience: str
+    quarter: Quarter | None = None
+    year: int | None = None
+    metrics: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    bases: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    # --- periods -------------------------------------------------------------------
+    @property
+    def period_label(self) -> str:
+        if self.quarter is not None:
+            return self.quarter.label
+        return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.quarter.start if self.quarter else year_quarters(self.year)[0].start
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.quarter.end if self.quarter else year_quarters(self.year)[-1].end
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        return [self.quarter] if self.quarter else year_quarters(self.year)
+
+    def trailing(self, n: int = 8) -> list[Quarter]:
+        return trailing_quarters(self.quarters[-1], n)
+
+    @property
+    def public(self) -> bool:
+        return self.audience == "public"
+
+    # --- numbers for sentences ------------------------------------------------------
+    def value(self, key: str):
+        """A metric as shown to this audience: a number, ``"c"`` (suppressed) or None."""
+        from .disclosure import apply_audience_to_metrics
+
+        if key not in self.metrics:
+            return None
+        return apply_audience_to_metrics({key: self.metrics[key]}, self.audience, self.bases).get(key)
+
+    def n(self, key: str) -> str:
+        """A count for a sentence: ``1,234``, ``c`` or ``not available``."""
+        return format_count(self.value(key))
+
+    def p(self, key: str) -> str:
+        """A percentage for a sentence: ``45.2%``, ``c`` or ``not available``."""
+        return format_pct(self.value(key))
+
+    def count(self, n) -> str:
+        """Any count computed in a notebook, formatted and suppressed for this audience."""
+        from .disclosure import apply_audience
+
+        return format_count(apply_audience(n, self.audience))
+
+    def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
+        """A tidy breakdown with disclosure control applied for the public audience."""
+        from .disclosure import suppress_table
+
+        if not self.public or frame.empty:
+            return frame
+        return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
+            **{c: frame[c].map(lambda v: _suppress_one(v)) for c in value_cols}
+        )
+
+
+def _suppress_one(value):
+    from .disclosure import suppress_count
+
+    return suppress_count(value)
+
+
+def format_count(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return NOT_AVAILABLE
+    if isinstance(value, str):
+        return value
+    return f"{int(value):,}"
+
+
+def format_pct(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return NOT_AVAILABLE
+    if isinstance(value, str):
+        return value
+    return f"{float(value):.1f}%"
+
+
+def start_report(
+    topic: str, quarter: str | None = None, year: str | None = None, data_dir: str = "data/demo",
+    audience: str = "internal", settings_file: str = "",
+) -> ReportContext:
+    """Check a notebook's parameters, load the data and compute the period's figures.
+
+    Raises :class:`ParameterError` with a plain sentence on a bad value.
+    """
+    from .metrics import quarter_metrics
+    from .metrics.bases import metric_bases
+
+    check_audience(audience)
+    try:
+        settings = load_settings(settings_file) if settings_file else DEFAULT_SETTINGS
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    if quarter is None and year is None:
+        raise ParameterError("Give a quarter (e.g. '2020-21 Q1') or a year (e.g. '2020-21').")
+    period_quarter = parse_quarter(quarter) if quarter is not None else None
+    period_year = parse_year(year) if year is not None else None
+    data = load_data_cached(resolve_data_dir(data_dir))
+    context = ReportContext(topic, data, settings, audience, quarter=period_quarter, year=period_year)
+    if period_quarter is not None:
+        result = quarter_metrics(data, period_quarter, settings)
+        context.metrics, context.notes = result.metrics, result.notes
+        context.bases = metric_bases(data, period_quarter, settings)
+    return context
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+def definitions_markdown(keys) -> str:
+    """The definitions section: each key with the first paragraph of its function's docstring."""
+    from .metrics.catalogue import definition_of
+
+    lines = []
+    for key in keys:
+        lines.append(f"- **`{key}`**: {definition_of(key)}")
+    return "\n".join(lines)
+
+
+def topic_tables(topic: str) -> tuple[str, ...]:
+    if topic in ("summary", "annual"):
+        return tuple(TABLES)
+    return TOPIC_TABLES.get(topic, ()) + TOPIC_OPTIONAL.get(topic, ())
+
+
+def data_quality_html(data, topic: str) -> str:
+    """Rows read, accepted and set aside per table, and the reasons by column and rule.
+
+    Counts only: the problem rows themselves can hold identifiers, so they never appear here
+    (``qa-analysis validate`` lists them for the analyst).
+    """
+    tables = topic_tables(topic)
+    summary = data.summary.loc[lambda d: d["table"].isin(tables)]
+    rows = "".join(
+        f"<tr><td>{html.escape(str(r.table))}</td><td>{html.escape(Path(str(r.file)).name)}</td>"
+        f'<td class="num">{int(r.rows_read):,}</td><td class="num">{int(r.rows_accepted):,}</td>'
+        f'<td class="num">{int(r.rows_set_aside):,}</td></tr>'
+        for r in summary.itertuples()
+    )
+    parts = [
+        '<table><caption>Rows read, accepted and set aside, by table</caption>'
+        '<thead><tr><th scope="col">Table</th><th scope="col">File</th><th scope="col" class="num">Read</th>'
+        '<th scope="col" class="num">Accepted</th><th scope="col" class="num">Set aside</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    ]
+    missing = {t: r for t, r in data.unavailable.items() if t in tables}
+    if missing:
+        items = "".join(f"<li>{html.escape(reason)}</li>" for reason in missing.values())
+        parts.append(f'<div class="warning"><p>Not available for this report:</p><ul>{items}</ul></div>')
+    problems = data.problems.loc[lambda d: d["table"].isin(tables)]
+    if problems.empty:
+        parts.append("<p>No row was set aside.</p>")
+    else:
+        reasons = (
+            problems.groupby(["table", "column", "rule"], as_index=False)
+            .size()
+            .sort_values(["table", "size"], ascending=[True, False])
+        )
+        body = "".join(
+            f"<tr><td>{html.escape(str(r.table))}</td><td>{html.escape(str(r.column))}</td>"
+            f'<td>{html.escape(str(r.rule))}</td><td class="num">{int(r.size):,}</td></tr>'
+            for r in reasons.itertuples()
+        )
+        parts.append(
+            "<table><caption>Why rows were set aside (problems found, by rule)</caption>"
+            '<thead><tr><th scope="col">Table</th><th scope="col">Column</th><th scope="col">Rule</th>'
+            f'<th scope="col" class="num">Problems</th></tr></thead><tbody>{body}</tbody></table>'
+            "<p>Rows set aside are left out of every figure. Run <code>qa-analysis validate</code> "
+            "for the row-by-row list.</p>"
+        )
+    return "\n".join(parts)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def footer_html(context: ReportContext) -> str:
+    """Provenance: the data files' checksums, the package version and the run time."""
+    from . import __version__
+
+    tables = topic_tables(context.topic)
+    files = sorted({Path(p) for t, p in context.data.files.items() if t in tables})
+    items = "".join(
+        f"<li>{html.escape(p.name)}: <code>sha256 {file_checksum(p)}</code></li>" for p in files
+    )
+    seconds = time.perf_counter() - context.started
+    return (
+        '<footer class="provenance">'
+        f"<p>Produced by qa-analysis {html.escape(__version__)} on {datetime.now():%d %B %Y at %H:%M} "
+        f"in {seconds:.1f} seconds. Audience: {html.escape(context.audience)}"
+        f"{' (counts of 1 to 5 shown as c)' if context.public else ''}.</p>"
+        f"<p>Data files:</p><ul>{items}</ul></footer>"
+    )

@@ -1,0 +1,98 @@
+import pandas as pd
+import pytest
+
+from qa_analysis.errors import QuarterError
+from qa_analysis.periods import (
+    Quarter,
+    parse_quarter,
+    parse_year,
+    quarter_range,
+    trailing_quarters,
+    working_days,
+    year_quarters,
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["2020-21 Q3", "2020-21_Q3", "2020/21 Q3", "Q3 2020-21", "Q3 2020/21", " q3  2020-21 "]
+)
+def test_every_accepted_form_parses_to_the_same_quarter(text):
+    assert parse_quarter(text) == Quarter(2020, 3)
+
+
+@pytest.mark.parametrize("text", ["2020 Q3", "2020-22 Q1", "2020-21 Q5", "Q3", "2020-21", "FY20 Q1", ""])
+def test_other_forms_are_refused_with_the_accepted_forms_listed(text):
+    with pytest.raises(QuarterError) as excinfo:
+        parse_quarter(text)
+    message = str(excinfo.value)
+    assert "2020-21 Q1" in message and "Q1 2020/21" in message and "2020-21_Q1" in message
+
+
+def test_label_and_slug_are_canonical():
+    quarter = parse_quarter("Q1 2020/21")
+    assert (quarter.label, quarter.slug) == ("2020-21 Q1", "2020-21_Q1")
+
+
+@pytest.mark.parametrize(
+    "q, start, end",
+    [
+        (1, "2020-04-01", "2020-06-30"),
+        (2, "2020-07-01", "2020-09-30"),
+        (3, "2020-10-01", "2020-12-31"),
+        (4, "2021-01-01", "2021-03-31"),
+    ],
+)
+def test_quarter_dates_follow_the_financial_year(q, start, end):
+    quarter = Quarter(2020, q)
+    assert (quarter.start, quarter.end) == (pd.Timestamp(start), pd.Timestamp(end))
+
+
+def test_quarter_contains_both_ends_inclusive():
+    dates = pd.Series(pd.to_datetime(["2020-09-30", "2020-10-01", "2020-12-31", "2021-01-01"]))
+    assert Quarter(2020, 3).contains(dates).tolist() == [False, True, True, False]
+
+
+def test_year_gives_its_four_quarters():
+    assert year_quarters("2020/21") == [Quarter(2020, q) for q in (1, 2, 3, 4)]
+
+
+def test_year_with_wrong_second_part_is_refused():
+    with pytest.raises(QuarterError, match="2020-21"):
+        parse_year("2020-22")
+
+
+def test_range_crosses_the_financial_year():
+    assert quarter_range("2020-21 Q4", "2021-22 Q2") == [
+        Quarter(2020, 4), Quarter(2021, 1), Quarter(2021, 2)
+    ]
+
+
+def test_range_backwards_is_refused():
+    with pytest.raises(QuarterError, match="before it starts"):
+        quarter_range("2021-22 Q1", "2020-21 Q1")
+
+
+def test_trailing_quarters_end_with_the_quarter_oldest_first():
+    assert trailing_quarters("2020-21 Q2", 3) == [Quarter(2019, 4), Quarter(2020, 1), Quarter(2020, 2)]
+
+
+def test_same_day_is_zero_working_days():
+    assert working_days(pd.Timestamp("2020-12-24"), pd.Timestamp("2020-12-24")) == 0
+
+
+def test_working_days_skip_christmas_2020_bank_holidays():
+    # Thu 24 Dec 2020 -> Thu 31 Dec 2020. Days after the 24th: Fri 25 (Christmas, holiday),
+    # Sat 26, Sun 27, Mon 28 (Boxing Day substitute, holiday), Tue 29, Wed 30, Thu 31 -> 3.
+    assert working_days(pd.Timestamp("2020-12-24"), pd.Timestamp("2020-12-31")) == 3
+
+
+def test_working_days_count_the_end_day_not_the_start_day():
+    # Fri 4 Dec 2020 -> Mon 7 Dec 2020: the weekend is skipped, Monday counts -> 1.
+    assert working_days(pd.Timestamp("2020-12-04"), pd.Timestamp("2020-12-07")) == 1
+
+
+def test_working_days_on_series_keep_missing_dates_missing():
+    starts = pd.Series(pd.to_datetime(["2020-12-24", None]))
+    ends = pd.Series(pd.to_datetime(["2021-01-04", "2021-01-04"]))
+    # 24 Dec -> 4 Jan 2021: 29, 30, 31 Dec, (1 Jan holiday), 4 Jan -> 4.
+    pd.testing.assert_series_equal(working_days(starts, ends), pd.Series([4.0, float("nan")]))
