@@ -126,6 +126,28 @@ class ReportContext:
 
         return format_count(apply_audience(n, self.audience))
 
+    def trend(self, keys, n: int = 8, labels: dict | None = None) -> pd.DataFrame:
+        """Keys over the ``n`` quarters to this report's last quarter, as this audience sees them.
+
+        A tidy frame (quarter, key, value[, series]) ready for ``charts.line_chart``; for the
+        public audience each quarter's figures are suppressed on that quarter's own bases.
+        """
+        from .disclosure import apply_audience_to_metrics
+        from .metrics import quarter_metrics, topic_of
+        from .metrics.bases import metric_bases
+
+        topics = sorted({topic_of(k) for k in keys})
+        rows = []
+        for quarter in self.trailing(n):
+            result = quarter_metrics(self.data, quarter, self.settings, topics)
+            bases = metric_bases(self.data, quarter, self.settings) if self.public else {}
+            shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
+            rows.extend({"quarter": quarter.label, "key": k, "value": shown.get(k)} for k in keys)
+        frame = pd.DataFrame(rows, columns=["quarter", "key", "value"])
+        if labels:
+            frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
+        return frame
+
     def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
         """A tidy breakdown with disclosure control applied for the public audience."""
         from .disclosure import suppress_table
@@ -135,6 +157,20 @@ class ReportContext:
         return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
             **{c: frame[c].map(lambda v: _suppress_one(v)) for c in value_cols}
         )
+
+
+def md(text: str):
+    """Show Markdown in the report (headline sentences, notes)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def show_html(text: str):
+    """Show HTML in the report (tables of aggregated figures, the footer)."""
+    from IPython.display import HTML, display
+
+    display(HTML(text))
 
 
 def _suppress_one(value):

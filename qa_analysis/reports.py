@@ -222,26 +222,26 @@ def run_jobs(jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True) -> l
     """Run the jobs on a pool of ``n_jobs`` worker processes, with a progress bar."""
     from tqdm import tqdm
 
-    results: list[JobResult] = []
+    results: dict[int, JobResult] = {}
     if not jobs:
-        return results
+        return []
     n_jobs = max(1, min(n_jobs, len(jobs)))
     bar = tqdm(total=len(jobs), desc="reports", unit="report", file=sys.stderr, disable=not progress)
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker (zmq, fork)
     with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        futures = {pool.submit(run_job, job): job for job in jobs}
+        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
-            job = futures[future]
+            i = futures[future]
+            job = jobs[i]
             try:
                 result = future.result()
             except Exception as exc:  # noqa: BLE001 - a worker that died
                 result = JobResult(job, False, 0.0, error=_one_line(exc))
-            results.append(result)
+            results[i] = result
             bar.set_postfix_str(f"{job.slug} {job.name}{'' if result.ok else ' FAILED'}")
             bar.update(1)
     bar.close()
-    order = {id(job): i for i, job in enumerate(jobs)}
-    return sorted(results, key=lambda r: order.get(id(r.job), 0))
+    return [results[i] for i in range(len(jobs))]
 
 
 def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:

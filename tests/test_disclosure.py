@@ -166,9 +166,10 @@ def test_suppress_table_keeps_zeros_and_other_columns():
 
 def test_suppress_table_uses_derivable_totals_when_none_is_shown():
     table = pd.DataFrame({"zoom": [5, 30], "phone": [40, 50]}, index=["Q1", "Q2"])
-    # Rows and columns add up to totals a reader may know, so by default:
-    # row Q1: zoom 5 -> c, one c -> phone 40 -> c; column zoom: one c... Q2/zoom 30 -> c;
-    # column phone: Q1 already c -> Q2/phone 50 -> c; row Q2 then has two -> stable.
+    # Rows and columns add up to totals a reader may know (the default), so:
+    # primary Q1/zoom 5 -> c; row Q1 has one c -> Q1/phone 40 -> c;
+    # column zoom has one c -> Q2/zoom 30 -> c; column phone has one c -> Q2/phone 50 -> c;
+    # row Q2 then has two -> stable. A 2x2 table with one small cell loses every cell.
     expected = _objects(pd.DataFrame({"zoom": ["c", "c"], "phone": ["c", "c"]}, index=["Q1", "Q2"]))
 
     result = suppress_table(table, ["zoom", "phone"])

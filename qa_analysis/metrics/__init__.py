@@ -86,7 +86,7 @@ def metric_series(data, quarters, settings: Settings = DEFAULT_SETTINGS, topics=
 
 def trend(data, quarters, keys, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """Selected keys over quarters, wide: one row per quarter, one column per key."""
-    topics = sorted({_topic_of(k) for k in keys})
+    topics = sorted({topic_of(k) for k in keys})
     series = metric_series(data, quarters, settings, topics=topics)
     labels = [parse_quarter(q).label for q in quarters]
     wide = (
@@ -111,7 +111,8 @@ _KEY_TOPIC = {
 }
 
 
-def _topic_of(key: str) -> str:
+def topic_of(key: str) -> str:
+    """The topic a catalogue key belongs to (``visits.total`` -> ``visits``)."""
     return _KEY_TOPIC[key.split(".", 1)[0]]
 
 
@@ -122,6 +123,7 @@ __all__ = [
     "placements",
     "quarter_metrics",
     "referrals",
+    "topic_of",
     "topic_unavailable_reason",
     "trend",
     "visits",

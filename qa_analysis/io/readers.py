@@ -1,0 +1,196 @@
+"""Raw readers: a CSV file or an Excel sheet to a frame of text, with the row numbers a user sees.
+
+Everything is read as text (blank -> ""), so that conversion and validation happen in one
+place (:mod:`qa_analysis.io.schemas`) and a bad value can be reported exactly as typed.
+A file that cannot be read at all raises :class:`~qa_analysis.errors.DataFileError` with
+a one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataFileError
+
+# Excel "CSV UTF-8" writes a byte-order mark; utf-8-sig reads files with or without it.
+# Older Excel "CSV (Comma delimited)" writes Windows-1252 (accented names).
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+_SNIFF_BYTES = 8192
+
+
+@dataclass
+class RawTable:
+    """A file's data as text: ``frame`` (original headers, "" for blanks) and ``rows``,
+    the line (CSV) or sheet row (xlsx) of each data row, header = its own line."""
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    source: str  # what a user recognises: "visits.csv" or "annex_a.xlsx, sheet List 1"
+    # False when no value can have surrounding spaces, so stripping (costly on millions of
+    # Python strings) can be skipped.
+    may_have_spaces: bool = True
+
+
+def normalise_header(name: object) -> str:
+    """Lower-case alphanumerics only: 'Referral NFA? ' -> 'referralnfa'."""
+    return re.sub(r"[^0-9a-z]", "", str(name).lower())
+
+
+def _one_line(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def read_csv_text(path: Path) -> RawTable:
+    """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252."""
+    path = Path(path)
+    try:
+        head = path.open("rb").read(_SNIFF_BYTES)
+    except OSError as error:
+        raise DataFileError(path.name, f"cannot be opened ({error.strerror or error})") from None
+    if not head.strip():
+        raise DataFileError(path.name, "is empty: expected a header line and data rows")
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DataFileError(path.name, "is an Excel file, not a CSV: save it as CSV (UTF-8)")
+    if b"\x00" in head:
+        raise DataFileError(path.name, "is not a text CSV file (it holds binary data)")
+
+    frame = None
+    for encoding in CSV_ENCODINGS:
+        try:
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,  # keeps line numbers true; blank lines dropped below
+                index_col=False,
+                encoding=encoding,
+            )
+            break
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise DataFileError(path.name, "is empty: expected a header line and data rows") from None
+        except (pd.errors.ParserError, ValueError) as error:
+            raise DataFileError(path.name, f"cannot be read as CSV: {_one_line(error)}") from None
+    if frame is None:
+        raise DataFileError(path.name, "is not readable text (neither UTF-8 nor Windows-1252)")
+
+    frame.columns = [str(c).strip() for c in frame.columns]
+    rows = np.arange(2, len(frame) + 2)
+    return _drop_blank_rows(RawTable(frame, rows, path.name, _may_have_spaces(path)))
+
+
+# A value has surrounding whitespace only if a space or tab touches a delimiter, a quote or
+# a line end somewhere in the file: a byte search (memchr speed) settles it for the file.
+_SPACE_PATTERNS = (b" ,", b", ", b" \r", b" \n", b'" ', b' "', b"\t", b"\xa0")
+
+
+def _may_have_spaces(path: Path) -> bool:
+    data = path.read_bytes()
+    return data.endswith(b" ") or any(p in data for p in _SPACE_PATTERNS)
+
+
+def _drop_blank_rows(raw: RawTable) -> RawTable:
+    """Blank lines (or empty spreadsheet rows) are not data rows: drop them, keep row numbers."""
+    frame = raw.frame
+    if frame.empty or frame.shape[1] == 0:
+        return raw
+    # Only rows blank in the first column can be blank rows: check the rest on that subset.
+    first_blank = (frame.iloc[:, 0] == "").to_numpy()
+    if not first_blank.any():
+        return raw
+    subset = frame.loc[first_blank]
+    all_blank = np.zeros(len(frame), dtype=bool)
+    all_blank[first_blank] = (
+        subset.apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy()
+    )
+    if not all_blank.any():
+        return raw
+    keep = ~all_blank
+    return RawTable(frame.loc[keep].reset_index(drop=True), raw.rows[keep], raw.source,
+                    raw.may_have_spaces)
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as text: dates as ISO, whole numbers without '.0' (ids, serial dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def open_workbook(path: Path):
+    """Open an xlsx read-only; a corrupt or non-Excel file is a DataFileError."""
+    import openpyxl  # imported here: only Annex A workbooks need it
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
+        raise DataFileError(
+            Path(path).name, f"cannot be opened as an Excel workbook ({_one_line(error)})"
+        ) from None
+    except Exception as error:  # openpyxl raises its own InvalidFileException and others
+        raise DataFileError(
+            Path(path).name, f"cannot be opened as an Excel workbook ({_one_line(error)})"
+        ) from None
+
+
+def match_sheet(sheet_names: list[str], list_number: int) -> str | None:
+    """The sheet holding Annex A list ``n``: 'List 1', 'List_1', 'list1', 'List 1 - Contacts'."""
+    pattern = re.compile(rf"^list0*{list_number}(?!\d)")
+    for name in sheet_names:
+        if pattern.match(normalise_header(name)):
+            return name
+    return None
+
+
+def read_sheet_text(workbook, sheet_name: str, file_name: str) -> RawTable:
+    """Read one sheet as text. The header is the first non-empty row; rows keep sheet numbers."""
+    sheet = workbook[sheet_name]
+    source = f"{file_name}, sheet {sheet_name}"
+    try:
+        cells = list(sheet.iter_rows(values_only=False))
+    except Exception as error:
+        raise DataFileError(source, f"cannot be read ({_one_line(error)})") from None
+    header, records, rows = None, [], []
+    for cell_row in cells:
+        real = [c for c in cell_row if getattr(c, "row", None) is not None]
+        if not real:
+            continue
+        number = real[0].row
+        values = [_cell_text(c.value) for c in cell_row]
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header = [v.strip() for v in values]
+            continue
+        records.append(values)
+        rows.append(number)
+    if header is None:
+        raise DataFileError(source, "is empty: expected a header row and data rows")
+    # Trailing unnamed columns (formatting remnants) are dropped; rows padded to the header.
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    records = [(r + [""] * width)[:width] for r in records]
+    frame = pd.DataFrame(records, columns=header, dtype=str) if records else pd.DataFrame(
+        {h: pd.Series([], dtype=str) for h in header}
+    )
+    frame = frame.loc[:, [bool(h) for h in header]]
+    return RawTable(frame.reset_index(drop=True), np.asarray(rows, dtype=int), source)

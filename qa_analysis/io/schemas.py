@@ -1,0 +1,515 @@
+"""Validation rules of each table: header aliases, value normalisation, code lists, pandera schemas.
+
+The work is split so that it stays vectorised at national scale (millions of rows):
+
+1. ``convert``: text -> typed columns. Low-cardinality columns (codes, dates, yes/no) are
+   normalised on their distinct values only and mapped back (``pd.factorize``), and a
+   value that does not convert (an impossible date, a yes/no that is neither) is a problem.
+2. ``build_schema``: one pandera ``DataFrameSchema`` per table, validated lazily on the
+   typed frame: dtypes, required values not blank, code lists (``isin``), identifier
+   uniqueness (``report_duplicates="exclude_first"``: the first row is kept, later
+   copies set aside). Code columns are validated as categoricals so ``isin`` costs one
+   pass over the distinct values.
+3. ``cross_field_rules``: rules across columns (an end date before its start...) as
+   boolean masks computed in pandas. Pandera's wide (DataFrame-level) checks report one
+   failure per cell of every failing row, which is slow on millions of rows and needs
+   undoing, so these masks are computed directly.
+
+Sources of the code lists: domain.md 1.3-1.7 (SSDA903), 3.3 (contact/referral source)
+and DESIGN section 2 (local files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .readers import normalise_header
+from .tables import (
+    AUDIT_TYPES,
+    GRADES,
+    RECOMMENDATION_ROUTES,
+    RECOMMENDATION_STATUSES,
+    SOURCE_CODES,
+    TABLES,
+    VISIT_COHORTS,
+    VISIT_METHODS,
+    VISIT_MODALITIES,
+)
+
+# --- SSDA903 code lists (domain.md 1.3-1.7), every collection year accepted -------------
+RNE_CODES = ("S", "L", "P", "T", "B", "U")
+LS_CODES = (
+    "C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3",
+)
+PLACE_CODES = (
+    "U1", "U2", "U3", "U4", "U5", "U6", "A3", "A4", "A5", "A6", "H5", "K3", "P2",
+    "K1", "K2", "R1", "R2", "R3", "R5", "S1", "P1", "P3", "T0", "T1", "T2", "T3", "T4",
+    "Z1", "Z11", "Z12", "Z13", "Z14",
+    # historic codes still found in old returns (domain.md 1.5)
+    "Q1", "Q2", "M1", "M2", "M3",
+)
+PLACE_PROVIDER_CODES = ("PR0", "PR1", "PR2", "PR3", "PR4", "PR5")
+REC_CODES = (
+    "X1", "E11", "E12", "E2", "E3", "E4A", "E4B", "E13", "E41", "E45", "E46", "E47", "E48",
+    "E5", "E6", "E7", "E8", "E9", "E14", "E15", "E16", "E17",
+    "E43", "E44",  # older SGO codes (domain.md 1.6)
+)
+REASON_PLACE_CHANGE_CODES = (
+    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ",
+    "PLACE", "CUSTOD", "OTHER",
+)
+SEX_CODES = ("1", "2")
+ALL_VISIT_METHODS = tuple(dict.fromkeys(m for ms in VISIT_METHODS.values() for m in ms))
+
+# Header aliases, compared after normalise_header (lower-case alphanumerics). The canonical
+# name itself is always accepted. Annex A variants from domain.md 3.1 and the liia-tools
+# sample workbooks.
+_ANNEX_COMMON = {
+    "child_id": (
+        "Child Unique ID", "Child ID", "ChildUniqueID", "Child Unique Identifier",
+        "Unique Child ID", "Child Identifier", "Child Unique Ref", "ID",
+    ),
+    "gender": ("Gender", "Sex"),
+    "ethnicity": ("Ethnicity", "Ethnic Origin", "Ethnic Group"),
+    "dob": ("Date of Birth", "DOB", "Birth Date"),
+    "age": ("Age of Child (Years)", "Age", "Age of Child", "Age (Years)", "Age in Years"),
+    "allocated_team": ("Allocated Team", "Team"),
+    "allocated_worker": ("Allocated Worker", "Worker"),
+}
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "header": {"CHILD": ("CHILDID", "Child ID")},
+    "episodes": {"CHILD": ("CHILDID", "Child ID"), "PLACE": ("PL",)},
+    "contacts": {
+        **_ANNEX_COMMON,
+        "contact_date": ("Date of Contact", "Contact Date"),
+        "contact_source": ("Contact Source", "Source of Contact"),
+    },
+    "referrals": {
+        **_ANNEX_COMMON,
+        "referral_date": ("Date of Referral", "Referral Date"),
+        "referral_source": ("Referral Source", "Source of Referral"),
+        "referral_nfa": ("Referral NFA?", "Referral NFA", "NFA", "Referral No Further Action"),
+        "referrals_last_12m": (
+            "Number of Referrals in Last 12 Months", "Number of Referrals in the Last 12 Months",
+            "Referrals in Last 12 Months", "No. of Referrals in Last 12 Months",
+        ),
+    },
+    "assessments": {
+        **_ANNEX_COMMON,
+        "disability": ("Does the Child have a Disability", "Disability", "Disabled"),
+        "assessment_start_date": (
+            "Continuous Assessment Start Date", "Assessment Start Date",
+            "Assessment Actual Start Date", "Date Assessment Started",
+        ),
+        "child_seen": (
+            "Child Seen During Continuous Assessment", "Child Seen During Assessment",
+            "Child Seen",
+        ),
+        "assessment_authorised_date": (
+            "Continuous Assessment Date of Authorisation", "Assessment Date of Authorisation",
+            "Date of Authorisation", "Assessment Authorisation Date",
+            "Assessment Authorised Date", "Date Assessment Authorised",
+        ),
+        "requires_support": (
+            "Was the child assessed as requiring LA children's social care support?",
+            "Requires Support", "Assessed as Requiring Support",
+        ),
+    },
+}
+
+
+def column_lookup(table: str) -> dict[str, str]:
+    """Normalised header -> canonical column for ``table``."""
+    lookup: dict[str, str] = {}
+    for column in TABLES[table].columns:
+        lookup.setdefault(normalise_header(column), column)
+        for alias in ALIASES.get(table, {}).get(column, ()):
+            lookup.setdefault(normalise_header(alias), column)
+    return lookup
+
+
+# Display names for messages about a missing column (the header a user would expect).
+def expected_header(table: str, column: str) -> str:
+    aliases = ALIASES.get(table, {}).get(column)
+    return f"{aliases[0]} ({column})" if aliases and table in ANNEX_TABLES else column
+
+
+ANNEX_TABLES = ("contacts", "referrals", "assessments")
+
+
+# --- per-table rules --------------------------------------------------------------------
+@dataclass(frozen=True)
+class TableRules:
+    not_blank: tuple[str, ...]  # a blank value sets the row aside
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # after normalisation
+    normalise: dict[str, str] = field(default_factory=dict)  # column -> normaliser name
+    unique: tuple[str, ...] = ()  # identifier: later copies set aside
+    date_order: tuple[tuple[str, str], ...] = ()  # (end, start): end before start is a problem
+    excel_serial_dates: bool = False  # Annex A: 43900 -> 2020-03-10
+
+
+_ANNEX_NORMALISE = {"gender": "label", "ethnicity": "annex_code"}
+
+RULES: dict[str, TableRules] = {
+    "header": TableRules(
+        not_blank=("CHILD", "SEX", "DOB"),
+        codes={"SEX": SEX_CODES},
+        normalise={"SEX": "code", "ETHNIC": "code", "UPN": "code"},
+        unique=("CHILD",),
+    ),
+    "episodes": TableRules(
+        not_blank=("CHILD", "DECOM", "RNE", "LS", "PLACE"),
+        codes={
+            "RNE": RNE_CODES, "LS": LS_CODES, "PLACE": PLACE_CODES,
+            "PLACE_PROVIDER": PLACE_PROVIDER_CODES, "REC": REC_CODES,
+            "REASON_PLACE_CHANGE": REASON_PLACE_CHANGE_CODES,
+        },
+        normalise={
+            c: "code" for c in (
+                "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC", "REASON_PLACE_CHANGE",
+                "HOME_POST", "PL_POST", "URN",
+            )
+        },
+        unique=("CHILD", "DECOM"),
+        date_order=(("DEC", "DECOM"),),
+    ),
+    "contacts": TableRules(
+        not_blank=("child_id", "contact_date"),
+        codes={"contact_source": SOURCE_CODES},
+        normalise={**_ANNEX_NORMALISE, "contact_source": "annex_code"},
+        excel_serial_dates=True,
+    ),
+    "referrals": TableRules(
+        not_blank=("child_id", "referral_date"),
+        codes={"referral_source": SOURCE_CODES},
+        normalise={**_ANNEX_NORMALISE, "referral_source": "annex_code"},
+        excel_serial_dates=True,
+    ),
+    "assessments": TableRules(
+        not_blank=("child_id", "assessment_start_date"),
+        normalise=dict(_ANNEX_NORMALISE),
+        date_order=(("assessment_authorised_date", "assessment_start_date"),),
+        excel_serial_dates=True,
+    ),
+    "families": TableRules(not_blank=("child_id", "family_id"), unique=("child_id",)),
+    "visits": TableRules(
+        not_blank=("visit_id", "child_id", "cohort", "visit_date", "modality", "method",
+                   "child_seen"),
+        codes={"cohort": VISIT_COHORTS, "modality": VISIT_MODALITIES, "method": ALL_VISIT_METHODS},
+        normalise={"cohort": "code", "modality": "snake", "method": "snake"},
+        unique=("visit_id",),
+    ),
+    "case_audits": TableRules(
+        # grade may be blank for a thematic audit: checked in cross_field_rules
+        not_blank=("audit_id", "audit_date", "audit_type", "child_id", "domain"),
+        codes={"audit_type": AUDIT_TYPES, "grade": GRADES},
+        normalise={"audit_type": "snake", "domain": "snake", "grade": "grade"},
+        unique=("audit_id", "child_id", "domain"),
+    ),
+    "recommendations": TableRules(
+        not_blank=("recommendation_id", "raised_date", "due_date", "status"),
+        codes={"status": RECOMMENDATION_STATUSES, "route": RECOMMENDATION_ROUTES},
+        normalise={"status": "snake", "route": "snake"},
+        unique=("recommendation_id",),
+        date_order=(("due_date", "raised_date"), ("completed_date", "raised_date")),
+    ),
+}
+
+
+# --- value normalisation (applied to distinct values only) -----------------------------
+_LETTER_PREFIX = r"^[a-zA-Z]{1,2}\)\s*"  # Annex A option letters: 'a) ', 'q) '
+_GRADE_ALIASES = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requiresimprovement": "Requires improvement",
+    "requiresimprovementtobegood": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+_TRUE = {"y", "yes", "true", "1", "t"}
+_FALSE = {"n", "no", "false", "0", "f"}
+_UNKNOWN = {"unknown", "notknown", "notstated", "notrecorded"}
+
+
+def _unquote(values: pd.Series) -> pd.Series:
+    return values.str.strip().str.strip("'\"").str.strip()
+
+
+def _annex_code(values: pd.Series) -> pd.Series:
+    """'a) 1A: Individual', 'q) 6: Police', '6: Police', '1a' -> '1A', '6'."""
+    return (
+        _unquote(values)
+        .str.replace(_LETTER_PREFIX, "", regex=True)
+        .str.split(":", n=1)
+        .str[0]
+        .str.strip()
+        .str.upper()
+    )
+
+
+NORMALISERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "text": lambda v: v.str.strip(),
+    "code": lambda v: _unquote(v).str.upper(),
+    "snake": lambda v: _unquote(v).str.lower().str.replace(r"[\s\-]+", "_", regex=True),
+    "label": lambda v: _unquote(v).str.replace(_LETTER_PREFIX, "", regex=True),
+    "annex_code": _annex_code,
+    "grade": lambda v: v.map(
+        lambda g: _GRADE_ALIASES.get(normalise_header(g), str(g).strip())
+    ),
+}
+
+
+def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply ``fn`` to the distinct values only and map back: codes repeat a lot."""
+    codes, uniques = pd.factorize(values)
+    mapped = fn(pd.Series(np.asarray(uniques, dtype=object), dtype="string"))
+    return pd.Series(
+        pd.array(mapped.to_numpy(dtype=object)[codes], dtype="string"), index=values.index
+    )
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    return values.mask(values == "")
+
+
+@dataclass
+class Converted:
+    frame: pd.DataFrame  # typed columns of TABLES[table]
+    invalid: dict[str, tuple[np.ndarray, str]]  # column -> (mask, rule) for unconvertible values
+
+
+def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """dd/mm/YYYY or ISO YYYY-MM-DD (and Excel serial numbers if asked) -> datetime.
+
+    Returns the dates and the mask of non-blank values that are not a valid date
+    (impossible format or day, e.g. 31/02/2020 or 2020-13-01).
+    """
+    # Dates repeat (a few thousand distinct per year): parse the distinct values only.
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="string").str.strip()
+    parsed = pd.to_datetime(distinct, format="%d/%m/%Y", errors="coerce")
+    todo = parsed.isna() & (distinct != "")
+    if todo.any():
+        parsed[todo] = pd.to_datetime(distinct[todo], format="%Y-%m-%d", errors="coerce")
+    if excel_serial:
+        todo = parsed.isna() & distinct.str.fullmatch(r"\d{4,5}(\.0+)?").fillna(False)
+        if todo.any():
+            serial = pd.to_numeric(distinct[todo], errors="coerce")
+            parsed[todo] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
+    parsed = parsed.astype("datetime64[ns]")
+    dates = pd.Series(parsed.to_numpy()[codes], index=values.index)
+    dates[codes < 0] = pd.NaT
+    blank = (distinct == "").to_numpy()[codes] | (codes < 0)
+    invalid = dates.isna().to_numpy() & ~blank
+    return dates, invalid
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Y/N, Yes/No, 'a) Yes', 'b) No', True/False, 1/0 -> boolean; blank or Unknown -> NA."""
+
+    def one(distinct: pd.Series) -> pd.Series:
+        key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
+        out = pd.Series("invalid", index=distinct.index, dtype=object)
+        out[key.isin(_TRUE)] = "true"
+        out[key.isin(_FALSE)] = "false"
+        out[key.isin(_UNKNOWN) | (key == "")] = ""
+        return out.astype("string")
+
+    flags = _on_distinct(values, one)
+    invalid = (flags == "invalid").to_numpy()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[(flags == "true").to_numpy()] = True
+    result[(flags == "false").to_numpy()] = False
+    return result, invalid
+
+
+def parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers; a decimal (Annex A ages such as 6.14) is truncated to whole years."""
+    text = values.str.strip()
+    numbers = pd.to_numeric(text.mask(text == ""), errors="coerce")
+    invalid = (numbers.isna() & (text != "")).to_numpy() | (numbers < 0).fillna(False).to_numpy()
+    whole = np.floor(numbers.astype("float64")).where(~invalid)
+    return whole.astype("Int64"), invalid
+
+
+def convert(table: str, text: pd.DataFrame, strip: bool = True) -> Converted:
+    """Text frame with the canonical columns -> typed frame, plus unconvertible values.
+
+    ``strip=False`` skips stripping free-text and identifier columns (the reader found
+    no value with surrounding spaces); codes, dates and yes/no are always stripped.
+    """
+    spec, rules = TABLES[table], RULES[table]
+    typed: dict[str, pd.Series] = {}
+    invalid: dict[str, tuple[np.ndarray, str]] = {}
+    for column, kind in spec.columns.items():
+        values = text[column]
+        if kind == "date":
+            typed[column], bad = parse_dates(values, rules.excel_serial_dates)
+            invalid[column] = (bad, "{col} is not a valid date (dd/mm/YYYY or YYYY-MM-DD)")
+        elif kind == "bool":
+            typed[column], bad = parse_bool(values)
+            invalid[column] = (bad, "{col} is not a yes/no value (Y, N, Yes, No)")
+        elif kind == "int":
+            typed[column], bad = parse_int(values)
+            invalid[column] = (bad, "{col} is not a whole number")
+        else:
+            how = rules.normalise.get(column, "text")
+            if how == "text":
+                values = values.str.strip() if strip else values
+                normalised = values.astype("string")
+            else:
+                normalised = _on_distinct(values, NORMALISERS[how])
+            typed[column] = _blank_to_na(normalised)
+    invalid = {c: v for c, v in invalid.items() if v[0].any()}
+    return Converted(pd.DataFrame(typed), invalid)
+
+
+# --- pandera schemas --------------------------------------------------------------------
+_PANDERA_DTYPES = {"str": "string", "date": "datetime64[ns]", "bool": "boolean", "int": "Int64"}
+
+BLANK_RULE = "{col} is blank"
+UNKNOWN_CODE_RULE = "{col} is not a known code"
+DUPLICATE_RULE = "duplicate {cols}: an earlier row has the same"
+
+
+def build_schema(table: str) -> pa.DataFrameSchema:
+    """The pandera schema of a table's typed frame (code columns validated as categoricals)."""
+    spec, rules = TABLES[table], RULES[table]
+    columns = {}
+    for column, kind in spec.columns.items():
+        checks = []
+        dtype = _PANDERA_DTYPES[kind]
+        if column in rules.codes:
+            dtype = "category"
+            checks.append(pa.Check.isin(rules.codes[column], error=UNKNOWN_CODE_RULE))
+        columns[column] = pa.Column(
+            dtype,
+            checks=checks,
+            nullable=column not in rules.not_blank,
+            unique=len(rules.unique) == 1 and rules.unique[0] == column,
+            report_duplicates="exclude_first",
+        )
+    return pa.DataFrameSchema(
+        columns,
+        strict=True,
+        ordered=True,
+        unique=list(rules.unique) if len(rules.unique) > 1 else None,
+        report_duplicates="exclude_first",
+        name=table,
+    )
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {}
+
+
+def schema(table: str) -> pa.DataFrameSchema:
+    if table not in SCHEMAS:
+        SCHEMAS[table] = build_schema(table)
+    return SCHEMAS[table]
+
+
+def validation_view(table: str, typed: pd.DataFrame) -> pd.DataFrame:
+    """The typed frame with code columns as categoricals (cheap ``isin`` on millions of rows)."""
+    codes = RULES[table].codes
+    return typed.assign(**{c: typed[c].astype("category") for c in codes})
+
+
+def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
+    """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
+    empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
+    try:
+        schema(table).validate(validation_view(table, typed), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    else:
+        return empty
+    row_level = cases[cases["index"].notna()]
+    if len(row_level) != len(cases):
+        # A dtype or column failure is a bug in conversion, not a data problem.
+        raise RuntimeError(f"{table}: typed frame does not match its schema:\n{cases}")
+    rules = RULES[table]
+    check = row_level["check"].astype(str)
+    rule = np.select(
+        [
+            check == "not_nullable",
+            check.isin(["field_uniqueness", "multiple_fields_uniqueness"]),
+        ],
+        [BLANK_RULE, DUPLICATE_RULE],
+        default=check.to_numpy(),
+    )
+    out = pd.DataFrame(
+        {
+            "index": row_level["index"].astype("int64").to_numpy(),
+            "column": row_level["column"].astype(str).to_numpy(),
+            "rule": rule,
+        }
+    )
+    # A duplicate key is one problem per row, reported on the key's first column.
+    is_dup = out["rule"] == DUPLICATE_RULE
+    out.loc[is_dup, "column"] = rules.unique[0] if rules.unique else ""
+    return out.drop_duplicates(["index", "column", "rule"]).reset_index(drop=True)
+
+
+# --- rules across columns ---------------------------------------------------------------
+def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
+    """(mask, column, rule template) for each rule across columns of one row."""
+    rules = RULES[table]
+    found = []
+    for end, start in rules.date_order:
+        mask = (typed[end] < typed[start]).fillna(False).to_numpy(dtype=bool)
+        found.append((mask, end, "{col} is before " + "{" + start + "}"))
+    if table == "visits":
+        seen_alone_unseen = (typed["seen_alone"].eq(True) & typed["child_seen"].eq(False))
+        found.append((seen_alone_unseen.fillna(False).to_numpy(dtype=bool), "seen_alone",
+                      "{col} is Y but {child_seen} is N"))
+        for modality, methods in VISIT_METHODS.items():
+            others = set(ALL_VISIT_METHODS) - set(methods)
+            mask = typed["modality"].eq(modality) & typed["method"].isin(others)
+            found.append((mask.fillna(False).to_numpy(dtype=bool), "method",
+                          f"{{col}} is not a {modality} method"))
+    if table == "case_audits":
+        mask = typed["grade"].isna() & typed["audit_type"].isin(["full_case_file", "stocktake"])
+        found.append((mask.fillna(False).to_numpy(dtype=bool), "grade",
+                      "{col} is blank (only a thematic audit may have no grade)"))
+    if table == "recommendations":
+        mask = typed["status"].eq("completed") & typed["completed_date"].isna()
+        found.append((mask.fillna(False).to_numpy(dtype=bool), "completed_date",
+                      "{status} is completed but {col} is blank"))
+    return [f for f in found if f[0].any()]
+
+
+def overlapping_episodes(episodes: pd.DataFrame, candidates: np.ndarray) -> np.ndarray:
+    """Episodes starting before the same child's previous accepted episode ended.
+
+    ``candidates`` marks the rows that passed every other rule. An open episode (blank DEC)
+    has not ended, so any later episode of the child overlaps it. The later episode is set
+    aside; rounds repeat so each episode is compared with the previous *accepted* one.
+    """
+    overlap = np.zeros(len(episodes), dtype=bool)
+    active = candidates.copy()
+    while True:
+        idx = np.flatnonzero(active)
+        if len(idx) == 0:
+            break
+        frame = pd.DataFrame(
+            {"child": episodes["CHILD"].to_numpy()[idx],
+             "start": episodes["DECOM"].to_numpy()[idx],
+             "end": episodes["DEC"].to_numpy()[idx],
+             "pos": idx}
+        ).sort_values(["child", "start"], kind="stable")
+        same_child = frame["child"].eq(frame["child"].shift())
+        prev_end = frame["end"].shift()
+        prev_open = prev_end.isna() & same_child
+        hits = same_child & (prev_open | (frame["start"] < prev_end))
+        # Only an episode whose predecessor is itself clear is judged this round.
+        judged = hits & ~hits.shift(fill_value=False)
+        if not judged.any():
+            break
+        positions = frame["pos"].to_numpy()[judged.to_numpy()]
+        overlap[positions] = True
+        active[positions] = False
+    return overlap

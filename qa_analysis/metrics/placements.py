@@ -1,0 +1,604 @@
+"""Placement history and placement stability (DESIGN section 4 "placement_stability").
+
+Source: the SSDA903 episodes and header tables (``io.tables.TABLES``), with the codes and
+definitions of domain.md sections 1.3-1.8 and 2. Every function drops short-break
+episodes (LS V3/V4, ``settings.short_break_legal_status``) first, as DfE does, and never
+changes its inputs.
+
+**Placements** (:func:`placement_history`, one row per child x placement). Episodes are
+taken per child in DECOM order and grouped:
+
+- A *period of care* begins with RNE S, or with the child's first episode left after the
+  short breaks are dropped (an extract that starts mid-care, or a child whose short breaks
+  came first). Periods are numbered 1, 2, ... per child.
+- A *placement start* is an episode with RNE in ``settings.placement_start_rne`` (S, P, B
+  by default: a new carer), whose PLACE is not temporary (T0-T4), and which is not the
+  return to the placement held before a temporary episode (same PLACE and URN, blank URN
+  matching blank, as the last non-temporary episode before the temporary run). The first
+  non-temporary episode of a period always starts a placement, whatever its RNE.
+- Every other episode continues the placement in progress: RNE L (legal status only), by
+  default T and U (same carer), a temporary episode (counted in ``temporary_episodes`` of
+  the placement it interrupts, never a placement of its own) and the return from it.
+  Temporary episodes that open a period, before any placement, belong to no placement and
+  are left out of the history.
+- A *move* is a placement start that is not the first placement of its period (so never
+  RNE S: entering or re-entering care is a new placement, not a move).
+
+**Interpretations** (DESIGN leaves these open; chosen here):
+
+- ``cla.during_quarter`` counts an episode that ended on the quarter's first day (the
+  child was looked after on that day); ``cla.at_quarter_end`` does not count an episode
+  that ended on the quarter end (DESIGN: DEC > end).
+- ``placements.pct_3plus_12m``: an episode that began before the window's first day and
+  ended *on* that day "had not ended before it", so it counts as the placement in
+  progress; a child who moves on the window's first day thus has 2 placements from that
+  day alone (the one left and the one joined), as they lived in both within the window.
+- ``placements.reason.<code>``: moves whose ended episode has no REASON_PLACE_CHANGE are
+  counted under ``placements.reason.not_recorded`` (present only when there are some), so
+  the reason keys always add up to ``placements.moves`` and missing reasons show as a
+  recording issue. The reason is that of the last non-temporary episode before the move
+  (the one a DfE rule 225 reason is due on); a temporary episode's reason must be blank.
+- ``placements.pct_long_term_stable``: a child with no DOB (or no header row) cannot be
+  shown to be under 16 and is left out of the denominator. The adoption clause applies
+  when the current placement started in an adoptive PLACE (A3-A6) as a new placement (by
+  default RNE P/B: A4/A6 not with the foster carer); an adoption with the current foster
+  carer (RNE T/U) is already merged into the foster placement, whose start is the carer
+  start.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..config import (
+    ADOPTION_PLACES,
+    DEFAULT_SETTINGS,
+    FOSTER_PLACES,
+    SEMI_INDEPENDENT_PLACES,
+    Settings,
+)
+from ..periods import Quarter, parse_quarter
+from ._common import pct
+
+__all__ = [
+    "PLACE_GROUPS",
+    "PLACE_GROUP_CODES",
+    "children_looked_after_at_quarter_end",
+    "children_looked_after_during_quarter",
+    "children_moved",
+    "count_foster_to_semi_independent",
+    "foster_to_semi_independent_moves",
+    "foster_to_semi_independent_profile",
+    "move_reasons",
+    "moves_by_reason",
+    "pct_long_term_stable",
+    "pct_three_plus_placements_12m",
+    "place_group",
+    "placement_history",
+    "placement_metrics",
+    "placement_moves",
+    "transitions_matrix",
+]
+
+# Placement groups for charts (domain.md 1.5). Foster, semi-independent and adoption codes
+# follow the settings; residential covers children's homes, other residential settings
+# and residential schools; any other code (P3, Z1, Z11-Z14, historic codes) is "other".
+RESIDENTIAL_PLACES = ("K1", "K2", "R1", "R2", "R3", "R5", "S1")
+PARENT_PLACES = ("P1",)
+PLACE_GROUPS = ("foster", "residential", "semi_independent", "adoption", "parents", "other")
+PLACE_GROUP_CODES: dict[str, tuple[str, ...]] = {
+    "foster": FOSTER_PLACES,
+    "residential": RESIDENTIAL_PLACES,
+    "semi_independent": SEMI_INDEPENDENT_PLACES,
+    "adoption": ADOPTION_PLACES,
+    "parents": PARENT_PLACES,
+}
+
+NOT_RECORDED = "not_recorded"
+SEX_LABELS = {"1": "male", "2": "female"}  # SSDA903 header SEX (domain.md 1.2)
+
+HISTORY_COLUMNS = [
+    "CHILD", "period_of_care", "period_start", "placement_number", "start", "end",
+    "start_rne", "place", "last_place", "place_group", "legal_status", "is_move",
+    "previous_place", "previous_group", "reason_previous_ended", "episodes",
+    "temporary_episodes",
+]
+FOSTER_TO_SEMI_COLUMNS = [
+    "CHILD", "move_date", "age_at_move", "sex", "legal_status", "uasc",
+    "earlier_placements", "reason", "from_place", "to_place",
+]
+PROFILE_CHARACTERISTICS = (
+    "age_at_move", "sex", "legal_status", "uasc", "earlier_placements", "reason",
+)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """A nullable boolean as plain bool, NA -> False."""
+    return values.astype("boolean").fillna(False).astype(bool)
+
+
+def _without_short_breaks(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    return episodes.loc[~_flag(episodes["LS"].isin(settings.short_break_legal_status))]
+
+
+def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    """Episodes in progress at the end of ``date``: DECOM <= date and (DEC blank or > date)."""
+    return (episodes["DECOM"] <= date) & (episodes["DEC"].isna() | (episodes["DEC"] > date))
+
+
+def place_group(places: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.Series:
+    """The placement group (:data:`PLACE_GROUPS`) of each PLACE code; NA stays NA."""
+    codes = {
+        **PLACE_GROUP_CODES,
+        "foster": settings.foster_places,
+        "semi_independent": settings.semi_independent_places,
+        "adoption": settings.adoption_places,
+    }
+    mapping = {code: group for group, group_codes in codes.items() for code in group_codes}
+    places = places.astype("string")
+    groups = places.map(mapping).astype("string")
+    return groups.mask(places.notna() & groups.isna(), "other")
+
+
+def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Episodes (no short breaks) in child x DECOM order, with the placement logic flags.
+
+    Adds ``period_of_care``, ``period_start``, ``is_temporary``, ``is_placement_start``,
+    ``placement_in_period`` (0 before the period's first placement) and
+    ``placement_number`` (per child; 0 where ``placement_in_period`` is 0).
+    """
+    eps = (
+        _without_short_breaks(episodes, settings)
+        .loc[lambda d: d["CHILD"].notna() & d["DECOM"].notna()]
+        .sort_values(["CHILD", "DECOM"], kind="stable")
+        .reset_index(drop=True)
+    )
+    child = eps["CHILD"]
+    is_temp = _flag(eps["PLACE"].isin(settings.temporary_places))
+    period = (_flag(eps["RNE"].eq("S")) | ~child.duplicated()).astype("int64").groupby(child).cumsum()
+    keys = [child, period]
+
+    # The return from a temporary episode: same PLACE and URN as the last non-temporary
+    # episode before the temporary run, within the same period of care.
+    place_urn = (eps["PLACE"].fillna("") + "|" + eps["URN"].fillna("")).astype("string")
+    held_before = place_urn.mask(is_temp).groupby(keys).ffill().groupby(keys).shift()
+    after_temp = is_temp.groupby(keys).shift(fill_value=False).astype(bool)
+    is_return = after_temp & ~is_temp & _flag(place_urn == held_before)
+
+    settled = ~is_temp
+    first_settled = settled & (settled.astype("int64").groupby(keys).cumsum() == 1)
+    new_carer = _flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
+    is_start = settled & (first_settled | new_carer)
+    in_period = is_start.astype("int64").groupby(keys).cumsum()
+    number = is_start.astype("int64").groupby(child).cumsum()
+    return eps.assign(
+        period_of_care=period,
+        period_start=eps["DECOM"].groupby(keys).transform("first"),
+        is_temporary=is_temp,
+        is_placement_start=is_start,
+        placement_in_period=in_period,
+        placement_number=number.where(in_period > 0, 0),
+    )
+
+
+def _history_from(annotated: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    placed = annotated.loc[annotated["placement_in_period"] > 0]
+    keys = ["CHILD", "placement_number"]
+    starts = placed.loc[
+        placed["is_placement_start"],
+        keys + ["period_of_care", "period_start", "DECOM", "RNE", "PLACE", "LS"],
+    ].rename(columns={"DECOM": "start", "RNE": "start_rne", "PLACE": "place", "LS": "legal_status"})
+    last_settled = (
+        placed.loc[~placed["is_temporary"]]
+        .groupby(keys)[["PLACE", "REASON_PLACE_CHANGE"]]
+        .last(skipna=False)
+        .rename(columns={"PLACE": "last_place", "REASON_PLACE_CHANGE": "last_reason"})
+        .reset_index()
+    )
+    by_placement = placed.groupby(keys)
+    extent = pd.DataFrame(
+        {
+            "end": by_placement["DEC"].last(skipna=False),
+            "episodes": by_placement.size().astype("int64"),
+            "temporary_episodes": by_placement["is_temporary"].sum().astype("int64"),
+        }
+    ).reset_index()
+    history = (
+        starts.merge(last_settled, on=keys, how="left")
+        .merge(extent, on=keys, how="left")
+        .sort_values(keys, kind="stable")
+        .reset_index(drop=True)
+    )
+    in_period = history.groupby(["CHILD", "period_of_care"])
+    is_move = in_period.cumcount() > 0
+    previous_place = in_period["last_place"].shift().astype("string")
+    return history.assign(
+        place_group=lambda d: place_group(d["place"], settings),
+        is_move=is_move.astype(bool),
+        previous_place=previous_place,
+        previous_group=place_group(previous_place, settings),
+        reason_previous_ended=in_period["last_reason"].shift().astype("string"),
+        period_of_care=lambda d: d["period_of_care"].astype("int64"),
+        placement_number=lambda d: d["placement_number"].astype("int64"),
+    )[HISTORY_COLUMNS]
+
+
+def _moves_between(history: pd.DataFrame, start, end) -> pd.DataFrame:
+    """Moves with their start (DECOM) from ``start`` to ``end``, both included."""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    return history.loc[history["is_move"] & history["start"].between(start, end, inclusive="both")]
+
+
+def _foster_to_semi(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    return moves.loc[
+        _flag(moves["previous_place"].isin(settings.foster_places))
+        & _flag(moves["place"].isin(settings.semi_independent_places))
+    ]
+
+
+def _whole_years(born: pd.Series, on: pd.Series) -> pd.Series:
+    """Age in whole years on a date (the birthday itself counts); NA where DOB is missing."""
+    before_birthday = (on.dt.month < born.dt.month) | (
+        (on.dt.month == born.dt.month) & (on.dt.day < born.dt.day)
+    )
+    return (on.dt.year - born.dt.year - before_birthday.astype("int64")).astype("Int64")
+
+
+# ----------------------------------------------------------------------------- history
+
+
+def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
+    """One row per child x placement: the table every placement measure is computed from.
+
+    Placements, periods of care, temporary episodes and moves are defined in the module
+    docstring (DESIGN section 4 placement_stability; domain.md 1.3, 1.5, 2.1). Columns:
+    ``CHILD``; ``period_of_care`` (1, 2, ... per child) and ``period_start`` (DECOM of its
+    first episode); ``placement_number`` (1, 2, ... per child, across periods); ``start``
+    (DECOM of the placement's first episode) and ``end`` (DEC of its last episode,
+    temporary ones included; NaT if open); ``start_rne``; ``place`` (PLACE at the start)
+    and ``last_place`` (PLACE of its last non-temporary episode, which differs after a
+    same-carer T/U change); ``place_group`` (of ``place``, see :data:`PLACE_GROUPS`);
+    ``legal_status`` (LS at the start); ``is_move``; for moves ``previous_place`` and
+    ``previous_group`` (the previous placement's ``last_place``) and
+    ``reason_previous_ended`` (REASON_PLACE_CHANGE of the previous placement's last
+    non-temporary episode); ``episodes`` and ``temporary_episodes`` merged into the row.
+    Short breaks (LS V3/V4) are dropped first.
+    """
+    return _history_from(_annotated_episodes(episodes, settings), settings)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def children_looked_after_during_quarter(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """``cla.during_quarter``: distinct children with an episode overlapping the quarter.
+
+    Overlap: DECOM <= quarter end and (DEC blank or DEC >= quarter start). V3/V4 episodes
+    excluded. DESIGN section 4.
+    """
+    quarter = parse_quarter(quarter)
+    eps = _without_short_breaks(episodes, settings)
+    overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
+    return int(eps.loc[overlaps, "CHILD"].nunique())
+
+
+def children_looked_after_at_quarter_end(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """``cla.at_quarter_end``: distinct children with an episode with DECOM <= end and
+    (DEC blank or DEC > end). V3/V4 episodes excluded. DESIGN section 4; domain.md 2.1."""
+    quarter = parse_quarter(quarter)
+    eps = _without_short_breaks(episodes, settings)
+    return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
+
+
+def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    return _moves_between(history, quarter.start, quarter.end)
+
+
+def placement_moves(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """``placements.moves``: moves (placement starts other than the first of a period of
+    care; RNE S is never a move) with DECOM in the quarter. V3/V4 excluded, temporary
+    episodes and the return from them not counted, T/U only when the settings say so.
+    DESIGN section 4."""
+    quarter = parse_quarter(quarter)
+    return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
+
+
+def children_moved(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """``placements.children_moved``: distinct children with a move (as in
+    :func:`placement_moves`) in the quarter. DESIGN section 4."""
+    quarter = parse_quarter(quarter)
+    return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
+
+
+def _three_plus(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings):
+    end = quarter.end
+    opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
+    first_day = opens + pd.Timedelta(days=1)
+    cohort = pd.Index(annotated.loc[_looked_after_on(annotated, end), "CHILD"].unique())
+    in_progress = annotated.loc[
+        (annotated["DECOM"] < first_day)
+        & (annotated["DEC"].isna() | (annotated["DEC"] >= first_day)),
+        "CHILD",
+    ]
+    started = history.loc[(history["start"] > opens) & (history["start"] <= end), "CHILD"]
+    placements = cohort.isin(in_progress).astype("int64") + (
+        started.value_counts().reindex(cohort, fill_value=0).to_numpy()
+    )
+    return pct(int((placements >= settings.placements_threshold).sum()), len(cohort))
+
+
+def pct_three_plus_placements_12m(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> float | None:
+    """``placements.pct_3plus_12m`` (ex NI 062 at Q4; DESIGN section 4, domain.md 2.1).
+
+    Denominator: children looked after at the quarter end. Numerator: those of them with
+    at least ``settings.placements_threshold`` (3) placements in the 12 months to the
+    quarter end, the window (end - 1 year, end]: 1 if an episode began before the
+    window's first day and had not ended before it (DEC blank or >= first day; one that
+    ended on the first day counts), plus each placement start (re-entries into care
+    included) in the window. V3/V4 excluded; temporary episodes and returns are not
+    placements. None when no child is looked after at the quarter end.
+    """
+    quarter = parse_quarter(quarter)
+    annotated = _annotated_episodes(episodes, settings)
+    return _three_plus(annotated, _history_from(annotated, settings), quarter, settings)
+
+
+def _long_term_stable(
+    annotated: pd.DataFrame,
+    history: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings,
+):
+    end = quarter.end
+    dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
+    placements = history.assign(
+        previous_start=history.groupby(["CHILD", "period_of_care"])["start"].shift()
+    )[["CHILD", "placement_number", "start", "place", "previous_start"]]
+    cohort = (
+        annotated.loc[_looked_after_on(annotated, end)]
+        .drop_duplicates("CHILD", keep="last")
+        .merge(dob, on="CHILD", how="left")
+        .loc[lambda d: d["DOB"] > end - pd.DateOffset(years=settings.long_term_max_age_years)]
+        .loc[lambda d: d["period_start"] <= end - pd.DateOffset(months=settings.long_term_care_months)]
+        .merge(placements, on=["CHILD", "placement_number"], how="left")
+    )
+    carer_since = end - pd.DateOffset(years=settings.long_term_carer_years)
+    stable = (cohort["start"] <= carer_since) | (
+        _flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
+    )
+    return pct(int(stable.sum()), len(cohort))
+
+
+def pct_long_term_stable(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> float | None:
+    """``placements.pct_long_term_stable`` (ex NI 063; DESIGN section 4, domain.md 2.2).
+
+    Denominator: children looked after at the quarter end, under 16 then (DOB from the
+    header later than end - 16 years: a 16th birthday on the quarter end excludes), whose
+    period of care began on or before end - 30 months. Numerator: those whose current
+    placement (latest placement start, i.e. carer) began on or before end - 2 years, or
+    whose current placement started in an adoptive PLACE (A3-A6) and the placement
+    before it in the same period began on or before end - 2 years. V3/V4 excluded;
+    children without a DOB left out. None when the denominator is 0.
+    """
+    quarter = parse_quarter(quarter)
+    annotated = _annotated_episodes(episodes, settings)
+    history = _history_from(annotated, settings)
+    return _long_term_stable(annotated, history, header, quarter, settings)
+
+
+def count_foster_to_semi_independent(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> int:
+    """``placements.foster_to_semi_independent``: moves in the quarter from a foster
+    placement (previous placement's last PLACE in U1-U6) into semi-independent or
+    independent living (PLACE H5, K3 or P2, one group: domain.md 1.5). DESIGN section 4."""
+    quarter = parse_quarter(quarter)
+    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    return len(_foster_to_semi(moves, settings))
+
+
+def _reason_counts(moves: pd.DataFrame) -> pd.Series:
+    return (
+        moves["reason_previous_ended"]
+        .fillna(NOT_RECORDED)
+        .astype("string")
+        .value_counts()
+        .sort_index()
+    )
+
+
+def move_reasons(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> dict[str, int]:
+    """``placements.reason.<code>``: moves in the quarter by REASON_PLACE_CHANGE of the
+    episode that ended (the previous placement's last non-temporary episode); blank
+    reasons under ``not_recorded``, so the keys add up to ``placements.moves``. One key
+    per code present, sorted. DESIGN section 4; codes domain.md 1.7."""
+    quarter = parse_quarter(quarter)
+    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
+
+
+def placement_metrics(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, int | float | None]:
+    """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
+    percentages rounded to 1 dp or None); the history is built once."""
+    quarter = parse_quarter(quarter)
+    annotated = _annotated_episodes(episodes, settings)
+    history = _history_from(annotated, settings)
+    moves = _moves_in_quarter(history, quarter)
+    return {
+        "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings),
+        "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
+        "placements.moves": len(moves),
+        "placements.children_moved": int(moves["CHILD"].nunique()),
+        "placements.pct_3plus_12m": _three_plus(annotated, history, quarter, settings),
+        "placements.pct_long_term_stable": _long_term_stable(
+            annotated, history, header, quarter, settings
+        ),
+        "placements.foster_to_semi_independent": len(_foster_to_semi(moves, settings)),
+        **{f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()},
+    }
+
+
+# ----------------------------------------------------------------------------- breakdowns
+
+
+def transitions_matrix(
+    episodes: pd.DataFrame, start, end, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """Moves with DECOM from ``start`` to ``end`` (both included) by ``from_group`` (group
+    of the previous placement's last PLACE) and ``to_group`` (group of the new PLACE).
+
+    Only pairs with at least one move, in :data:`PLACE_GROUPS` order; pivot with
+    ``fill_value=0`` for a full grid. No child identifiers.
+    """
+    moves = _moves_between(placement_history(episodes, settings), start, end)
+    rank = {group: i for i, group in enumerate(PLACE_GROUPS)}
+    return (
+        moves.groupby(["previous_group", "place_group"])
+        .size()
+        .rename("moves")
+        .reset_index()
+        .rename(columns={"previous_group": "from_group", "place_group": "to_group"})
+        .sort_values(["from_group", "to_group"], key=lambda s: s.map(rank), kind="stable")
+        .reset_index(drop=True)
+        .astype({"from_group": "string", "to_group": "string", "moves": "int64"})
+    )
+
+
+def moves_by_reason(
+    episodes: pd.DataFrame, start, end, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """Moves with DECOM from ``start`` to ``end`` (both included) by ``reason``
+    (REASON_PLACE_CHANGE of the ended episode, blank -> ``not_recorded``), most moves
+    first. No child identifiers."""
+    moves = _moves_between(placement_history(episodes, settings), start, end)
+    return (
+        _reason_counts(moves)
+        .rename_axis("reason")
+        .rename("moves")
+        .reset_index()
+        .sort_values(["moves", "reason"], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
+        .astype({"reason": "string", "moves": "int64"})
+    )
+
+
+def foster_to_semi_independent_moves(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    start,
+    end,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """CHILD-LEVEL, for analysts only (never for HTML reports): one row per move from
+    foster care to semi-independent / independent living (as
+    ``placements.foster_to_semi_independent``) with DECOM from ``start`` to ``end``.
+
+    Columns: ``CHILD``, ``move_date``, ``age_at_move`` (whole years, from header DOB),
+    ``sex`` (header SEX code), ``legal_status`` (LS at the move), ``uasc`` (the header's
+    UASC column if it has one, else NA), ``earlier_placements`` (placements in the same
+    period of care before the move), ``reason`` (REASON_PLACE_CHANGE of the ended foster
+    episode), ``from_place``, ``to_place``.
+    """
+    history = placement_history(episodes, settings)
+    history = history.assign(
+        earlier_placements=history.groupby(["CHILD", "period_of_care"]).cumcount().astype("int64")
+    )
+    moves = _foster_to_semi(_moves_between(history, start, end), settings)
+    extra = ["UASC"] if "UASC" in header.columns else []
+    people = header.loc[header["CHILD"].notna(), ["CHILD", "SEX", "DOB", *extra]].drop_duplicates(
+        "CHILD"
+    )
+    joined = moves.merge(people, on="CHILD", how="left")
+    uasc = joined["UASC"] if extra else pd.Series(pd.NA, index=joined.index)
+    return (
+        joined.assign(
+            move_date=joined["start"],
+            age_at_move=_whole_years(joined["DOB"], joined["start"]),
+            sex=joined["SEX"].astype("string"),
+            uasc=uasc.astype("string"),
+            reason=joined["reason_previous_ended"],
+            from_place=joined["previous_place"],
+            to_place=joined["place"],
+        )[FOSTER_TO_SEMI_COLUMNS]
+        .sort_values(["move_date", "CHILD"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _banded_placements(n: pd.Series) -> pd.Series:
+    return n.astype("int64").astype(str).where(n < 3, "3+").astype("string")
+
+
+def foster_to_semi_independent_profile(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    start,
+    end,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """Aggregated profile of the children moved from foster care to semi-independent /
+    independent living with DECOM from ``start`` to ``end``: ``characteristic``,
+    ``value``, ``children`` (distinct children with such a move with that value).
+
+    Characteristics: ``age_at_move``, ``sex`` (male / female), ``legal_status``, ``uasc``
+    (only when the header has a UASC column), ``earlier_placements`` (banded 1, 2, 3+),
+    ``reason``; a missing value is ``not_recorded``. No child identifiers; apply
+    small-number suppression before sharing.
+    """
+    moves = foster_to_semi_independent_moves(episodes, header, start, end, settings)
+    values = {
+        "age_at_move": moves["age_at_move"].astype("string"),
+        "sex": moves["sex"].replace(SEX_LABELS),
+        "legal_status": moves["legal_status"],
+        "uasc": moves["uasc"] if "UASC" in header.columns else None,
+        "earlier_placements": _banded_placements(moves["earlier_placements"]),
+        "reason": moves["reason"],
+    }
+    rank = {name: i for i, name in enumerate(PROFILE_CHARACTERISTICS)}
+    long = pd.concat(
+        [
+            pd.DataFrame({"characteristic": name, "value": v.astype("string"), "CHILD": moves["CHILD"]})
+            for name, v in values.items()
+            if v is not None
+        ],
+        ignore_index=True,
+    ).assign(value=lambda d: d["value"].fillna(NOT_RECORDED))
+    return (
+        long.groupby(["characteristic", "value"])["CHILD"]
+        .nunique()
+        .rename("children")
+        .reset_index()
+        .sort_values(
+            ["characteristic", "value"],
+            key=lambda s: s.map(rank) if s.name == "characteristic" else s.str.zfill(3),
+            kind="stable",
+        )
+        .reset_index(drop=True)
+        .astype({"characteristic": "string", "value": "string", "children": "int64"})
+    )

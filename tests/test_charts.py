@@ -1,0 +1,334 @@
+import base64
+import re
+
+import matplotlib as mpl
+import pandas as pd
+import pytest
+
+from qa_analysis.charts import (
+    BACKGROUND,
+    NO_DATA,
+    PALETTE,
+    REFERENCE_COLOUR,
+    TEXT_COLOUR,
+    Chart,
+    apply_house_style,
+    bar_chart,
+    contrast_ratio,
+    funnel_chart,
+    heatmap_chart,
+    line_chart,
+    stacked_bar_chart,
+    to_png_bytes,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _visits_by_method() -> pd.DataFrame:
+    return pd.DataFrame({"method": ["Home", "Zoom", "Phone", "Teams"], "visits": [120, 80, "c", 0]})
+
+
+def _texts(chart: Chart) -> list[str]:
+    return [text.get_text() for text in chart.ax.texts]
+
+
+# --- style ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(PALETTE))
+def test_every_palette_colour_has_3_to_1_contrast_with_the_background(name):
+    assert contrast_ratio(PALETTE[name], BACKGROUND) >= 3
+
+
+def test_text_colour_has_4_5_to_1_contrast_with_the_background():
+    assert contrast_ratio(TEXT_COLOUR, BACKGROUND) >= 4.5
+
+
+def test_reference_lines_use_a_palette_colour():
+    assert REFERENCE_COLOUR in PALETTE.values()
+
+
+def test_black_on_white_is_21_to_1():
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21)
+
+
+def test_a_colour_against_itself_is_1_to_1():
+    assert contrast_ratio("#12436D", "#12436D") == pytest.approx(1)
+
+
+def test_contrast_ratio_is_the_same_either_way_round():
+    assert contrast_ratio("#FFFFFF", "#28A197") == pytest.approx(contrast_ratio("#28A197", "#FFFFFF"))
+
+
+def test_apply_house_style_sets_rcparams():
+    with mpl.rc_context():
+        apply_house_style()
+
+        assert (mpl.rcParams["font.size"], mpl.rcParams["axes.spines.top"]) == (11, False)
+
+
+# --- bar_chart ------------------------------------------------------------------------------
+
+
+def test_bar_chart_alt_lists_every_value_and_the_reference():
+    chart = bar_chart(
+        _visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits",
+        reference=(90, "England"),
+    )
+
+    assert chart.alt == (
+        "Bar chart of visits by method: Home 120, Zoom 80, Phone c, Teams 0. "
+        "The dashed line shows England: 90. "
+        "Values shown as c are suppressed to protect confidentiality."
+    )
+
+
+def test_bar_chart_value_axis_starts_at_zero_and_axes_are_labelled():
+    chart = bar_chart(_visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits")
+
+    assert chart.ax.get_ylim()[0] == 0
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Method", "Visits")
+    assert chart.title == "Most visits were at home"
+    assert chart.ax.get_title(loc="left") == "Most visits were at home"
+
+
+def test_bar_chart_draws_a_suppressed_value_as_a_zero_height_bar_labelled_c():
+    chart = bar_chart(_visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits")
+
+    heights = [bar.get_height() for bar in chart.ax.patches]
+
+    assert heights == [120, 80, 0, 0]
+    assert _texts(chart) == ["120", "80", "c", "0"]
+
+
+def test_horizontal_bar_chart_starts_at_zero_with_the_value_label_on_the_value_axis():
+    chart = bar_chart(
+        _visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits", horizontal=True
+    )
+
+    assert chart.ax.get_xlim()[0] == 0
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Visits", "Method")
+
+
+def test_grouped_bar_chart_alt_lists_values_by_category_and_series():
+    frame = pd.DataFrame(
+        {"quarter": ["Q1", "Q1", "Q2", "Q2"], "cohort": ["CLA", "CP", "CLA", "CP"], "pct": [80.5, 70.0, 85.0, None]}
+    )
+
+    chart = bar_chart(frame, "quarter", "pct", "Timeliness improved", "Quarter", "% on time", hue="cohort", percent=True)
+
+    assert chart.alt == (
+        "Bar chart of % on time by quarter and cohort: Q1: CLA 80.5%, CP 70.0%; Q2: CLA 85.0%, CP n/a."
+    )
+    assert chart.ax.get_ylim() == (0, 100)
+
+
+def test_bar_chart_alt_lists_fifteen_values_then_summarises_the_rest():
+    # Twenty categories valued 1..20: the first fifteen listed, the other five (16 to 20) summarised.
+    frame = pd.DataFrame({"team": [f"T{i}" for i in range(1, 21)], "audits": list(range(1, 21))})
+
+    chart = bar_chart(frame, "team", "audits", "Audits by team", "Team", "Audits")
+
+    listed = ", ".join(f"T{i} {i}" for i in range(1, 16))
+    assert chart.alt == f"Bar chart of audits by team: {listed}; and 5 more ranging from 16 to 20."
+
+
+def test_bar_chart_of_an_empty_frame_says_there_is_no_data():
+    frame = pd.DataFrame({"method": pd.Series([], dtype=object), "visits": pd.Series([], dtype=object)})
+
+    chart = bar_chart(frame, "method", "visits", "Visits by method", "Method", "Visits")
+
+    assert chart.alt == "Bar chart of visits by method: no data for this period."
+    assert NO_DATA in _texts(chart)
+
+
+def test_bar_chart_names_a_missing_column():
+    with pytest.raises(ValueError, match="'count'"):
+        bar_chart(_visits_by_method(), "method", "count", "t", "Method", "Visits")
+
+
+# --- stacked_bar_chart ----------------------------------------------------------------------
+
+
+def _visits_by_month() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": ["Apr", "Apr", "May", "May"],
+            "modality": ["face to face", "virtual", "face to face", "virtual"],
+            "visits": [100, 40, 90, "c"],
+        }
+    )
+
+
+def test_stacked_bar_chart_alt_lists_parts_and_totals():
+    # Apr: 100 + 40 = 140; May: 90 shown plus a suppressed part.
+    chart = stacked_bar_chart(_visits_by_month(), "month", "visits", "modality", "Most visits were face to face",
+                              "Month", "Visits")
+
+    assert chart.alt == (
+        "Stacked bar chart of visits by month and modality: "
+        "Apr: face to face 100, virtual 40, total 140; "
+        "May: face to face 90, virtual c, total 90 plus suppressed values. "
+        "Values shown as c are suppressed to protect confidentiality."
+    )
+
+
+def test_stacked_bar_chart_stacks_from_zero_and_marks_a_stack_with_a_suppressed_part():
+    chart = stacked_bar_chart(_visits_by_month(), "month", "visits", "modality", "Most visits were face to face",
+                              "Month", "Visits")
+
+    # Patches: face to face for Apr, May, then virtual for Apr (on 100), May (0 high, on 90).
+    bottoms_and_heights = [(bar.get_y(), bar.get_height()) for bar in chart.ax.patches]
+
+    assert chart.ax.get_ylim()[0] == 0
+    assert bottoms_and_heights == [(0, 100), (0, 90), (100, 40), (90, 0)]
+    assert "90 + c" in _texts(chart)
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Month", "Visits")
+
+
+def test_stacked_bar_chart_of_an_empty_frame_says_there_is_no_data():
+    chart = stacked_bar_chart(_visits_by_month().iloc[0:0], "month", "visits", "modality", "t", "Month", "Visits")
+
+    assert chart.alt == "Stacked bar chart of visits by month and modality: no data for this period."
+
+
+# --- line_chart -----------------------------------------------------------------------------
+
+
+def _trend() -> pd.DataFrame:
+    return pd.DataFrame({"quarter": ["2020-21 Q1", "2020-21 Q2", "2020-21 Q3"], "pct": [10.2, "c", 9.5]})
+
+
+def test_line_chart_alt_gives_the_span_and_each_point():
+    chart = line_chart(_trend(), "quarter", "pct", "Stability held steady", "Quarter", "% of CLA", percent=True,
+                       reference=(10.0, "England"))
+
+    assert chart.alt == (
+        "Line chart of % of CLA by quarter, 2020-21 Q1 to 2020-21 Q3: "
+        "2020-21 Q1 10.2%, 2020-21 Q2 c, 2020-21 Q3 9.5%. "
+        "The dashed line shows England: 10.0%. "
+        "Values shown as c are suppressed to protect confidentiality."
+    )
+
+
+def test_line_chart_of_percentages_runs_from_0_to_100_and_marks_a_suppressed_point():
+    chart = line_chart(_trend(), "quarter", "pct", "Stability held steady", "Quarter", "% of CLA", percent=True)
+
+    assert chart.ax.get_ylim() == (0, 100)
+    assert "c" in _texts(chart)
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Quarter", "% of CLA")
+
+
+def test_line_chart_y_max_sets_the_top_of_the_axis():
+    chart = line_chart(_trend(), "quarter", "pct", "Stability held steady", "Quarter", "% of CLA", percent=True,
+                       y_max=20)
+
+    assert chart.ax.get_ylim() == (0, 20)
+
+
+def test_line_chart_with_series_lists_each_series():
+    frame = pd.DataFrame(
+        {"quarter": ["Q1", "Q2", "Q1", "Q2"], "method": ["zoom", "zoom", "phone", "phone"], "visits": [4, 6, 10, 8]}
+    )
+
+    chart = line_chart(frame, "quarter", "visits", "Zoom visits rose", "Quarter", "Visits", hue="method")
+
+    assert chart.alt == "Line chart of visits by quarter, Q1 to Q2, by method: zoom: Q1 4, Q2 6; phone: Q1 10, Q2 8."
+
+
+def test_line_chart_of_an_empty_frame_says_there_is_no_data():
+    chart = line_chart(_trend().iloc[0:0], "quarter", "pct", "t", "Quarter", "% of CLA")
+
+    assert chart.alt == "Line chart of % of CLA by quarter: no data for this period."
+
+
+# --- heatmap_chart --------------------------------------------------------------------------
+
+
+def _grades() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "domain": ["Assessment", "Assessment", "Planning", "Planning"],
+            "grade": ["Good", "Inadequate", "Good", "Outstanding"],
+            "audits": [7, "c", 12, 0],
+        }
+    )
+
+
+def test_heatmap_alt_lists_the_non_zero_cells():
+    # Cells: Assessment/Good 7, Assessment/Inadequate c, Assessment/Outstanding absent -> 0,
+    # Planning/Good 12, Planning/Inadequate absent -> 0, Planning/Outstanding 0.
+    chart = heatmap_chart(_grades(), "domain", "grade", "audits", "Planning was most often good", "Grade", "Domain")
+
+    assert chart.alt == (
+        "Heatmap of audits by domain (rows) and grade (columns): "
+        "Assessment / Good 7, Assessment / Inadequate c, Planning / Good 12. All other cells are 0. "
+        "Values shown as c are suppressed to protect confidentiality."
+    )
+
+
+def test_heatmap_annotates_every_cell_and_labels_the_axes():
+    chart = heatmap_chart(_grades(), "domain", "grade", "audits", "Planning was most often good", "Grade", "Domain")
+
+    assert _texts(chart) == ["7", "c", "0", "12", "0", "0"]
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Grade", "Domain")
+
+
+def test_heatmap_of_an_empty_frame_says_there_is_no_data():
+    chart = heatmap_chart(_grades().iloc[0:0], "domain", "grade", "audits", "t", "Grade", "Domain")
+
+    assert chart.alt == "Heatmap of audits by domain (rows) and grade (columns): no data for this period."
+
+
+# --- funnel_chart ---------------------------------------------------------------------------
+
+
+def test_funnel_alt_gives_each_stage_and_its_share_of_the_stage_before():
+    # 400 / 1200 = 33.3%; 300 / 400 = 75.0%; the last stage is suppressed so it has no share.
+    frame = pd.DataFrame({"stage": ["Contacts", "Referrals", "Assessments", "Plans"], "n": [1200, 400, 300, "c"]})
+
+    chart = funnel_chart(frame, "stage", "n", "A third of contacts led to a referral")
+
+    assert chart.alt == (
+        "Funnel chart of number at each stage: Contacts 1,200, Referrals 400 (33.3% of Contacts), "
+        "Assessments 300 (75.0% of Referrals), Plans c. "
+        "Values shown as c are suppressed to protect confidentiality."
+    )
+    assert chart.ax.get_xlim()[0] == 0
+    assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Number", "Stage")
+
+
+def test_funnel_of_an_empty_frame_says_there_is_no_data():
+    chart = funnel_chart(pd.DataFrame({"stage": [], "n": []}), "stage", "n", "t")
+
+    assert chart.alt == "Funnel chart of number at each stage: no data for this period."
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def test_repr_html_is_a_figure_with_an_escaped_alt_and_an_embedded_png():
+    frame = pd.DataFrame({"placement": ["Foster & kinship", "Residential"], "children": [30, 12]})
+    chart = bar_chart(frame, "placement", "children", "Most children were in foster care", "Placement", "Children")
+
+    markup = chart._repr_html_()
+
+    assert 'alt="Bar chart of children by placement: Foster &amp; kinship 30, Residential 12."' in markup
+    assert "<figcaption>Most children were in foster care</figcaption>" in markup
+    encoded = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', markup).group(1)
+    assert base64.b64decode(encoded).startswith(PNG_SIGNATURE)
+
+
+def test_chart_has_no_png_repr_so_notebooks_use_the_html():
+    assert not hasattr(Chart, "_repr_png_")
+
+
+def test_to_png_bytes_renders_a_png_and_leaves_the_title_visible():
+    chart = bar_chart(_visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits")
+    chart._repr_html_()  # renders without the drawn title first
+
+    png = to_png_bytes(chart)
+
+    assert png.startswith(PNG_SIGNATURE)
+    assert chart.title_artist.get_visible()

@@ -1,0 +1,82 @@
+"""The batch runner: failures reported, others kept, no HTML for a failed notebook."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from qa_analysis.errors import QAError
+from qa_analysis.reports import ReportJob, check_parameters, run_jobs, write_index
+
+
+def _notebook(path, body: str):
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = new_code_cell('quarter = "2020-21 Q1"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, new_code_cell(body)]
+    nbformat.write(nb, path)
+    return path
+
+
+def _job(tmp_path, name, notebook, slug="2020-21_Q1"):
+    return ReportJob(name, "2020-21 Q1", slug, notebook, {"quarter": "2020-21 Q1"}, tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("batch")
+    good = _notebook(tmp_path / "good.ipynb", 'from IPython.display import Markdown\nMarkdown(f"# Good {quarter}")')
+    bad = _notebook(tmp_path / "bad.ipynb", 'raise ValueError("made to fail")')
+    jobs = [_job(tmp_path, "visits", good), _job(tmp_path, "audits", bad), _job(tmp_path, "summary", good)]
+    # A stale HTML from an earlier run must not survive a failed run.
+    (tmp_path / "out" / "2020-21_Q1").mkdir(parents=True)
+    (tmp_path / "out" / "2020-21_Q1" / "audits.html").write_text("<html>old</html>")
+    return tmp_path, run_jobs(jobs, n_jobs=2, progress=False)
+
+
+def test_the_failed_notebook_is_reported_with_its_error(batch):
+    _, results = batch
+    failed = [(r.job.name, r.error) for r in results if not r.ok]
+    assert len(failed) == 1 and failed[0][0] == "audits" and "made to fail" in failed[0][1]
+
+
+def test_the_other_reports_are_still_written(batch):
+    tmp_path, _ = batch
+    html = (tmp_path / "out" / "2020-21_Q1" / "visits.html").read_text()
+    assert "Good 2020-21 Q1" in html and (tmp_path / "out" / "2020-21_Q1" / "summary.html").exists()
+
+
+def test_no_html_exists_for_the_failed_notebook(batch):
+    tmp_path, _ = batch
+    folder = tmp_path / "out" / "2020-21_Q1"
+    assert not (folder / "audits.html").exists()
+    assert (folder / "audits.ipynb").exists()  # kept for the analyst to read the error
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_results_come_back_in_job_order(batch):
+    _, results = batch
+    assert [r.job.name for r in results] == ["visits", "audits", "summary"]
+
+
+def test_the_html_has_no_code(batch):
+    tmp_path, _ = batch
+    html = (tmp_path / "out" / "2020-21_Q1" / "visits.html").read_text()
+    assert "Markdown(" not in html and "<script" not in html
+
+
+def test_the_index_links_the_reports_that_exist(batch):
+    tmp_path, _ = batch
+    index = write_index(tmp_path / "out").read_text()
+    assert 'href="2020-21_Q1/visits.html"' in index and "audits.html" not in index
+
+
+def test_an_unknown_parameter_is_refused(tmp_path):
+    notebook = _notebook(tmp_path / "nb.ipynb", "pass")
+    with pytest.raises(QAError, match="no parameter.*colour"):
+        check_parameters(notebook, {"quarter": "2020-21 Q2", "colour": "blue"})
+
+
+def test_declared_parameters_are_accepted(tmp_path):
+    notebook = _notebook(tmp_path / "nb.ipynb", "pass")
+    assert check_parameters(notebook, {"quarter": "2020-21 Q2"}) is None
