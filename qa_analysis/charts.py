@@ -30,10 +30,10 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from cycler import cycler
 from matplotlib import pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.rcsetup import cycler
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -379,7 +379,7 @@ def bar_chart(
         # grid gives classic grouped bars, a hue that only colours (one row per category)
         # gives single centred bars, and an absent combination leaves no gap or "n/a".
         present = {c: [] for c in categories}
-        for i, (group, rows) in enumerate(series):
+        for i, (_group, rows) in enumerate(series):
             values = _aligned(rows, x, y, categories)
             has_row = set(rows[x].dropna())
             for category in categories:
@@ -392,7 +392,8 @@ def bar_chart(
             for j, (i, value) in enumerate(items):
                 offsets, heights, labels = drawn[i]
                 offsets.append(position - width * len(items) / 2 + width * (j + 0.5))
-                heights.append(0.0 if math.isnan(_numbers([value])[0]) else float(_numbers([value])[0]))
+                number = _numbers([value])[0]
+                heights.append(0.0 if math.isnan(number) else float(number))
                 labels.append(_fmt(value, percent))
         draw = ax.barh if horizontal else ax.bar
         all_heights = []

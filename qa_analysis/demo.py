@@ -36,7 +36,7 @@ import numpy as np
 
 from .periods import bank_holidays
 
-DEFAULT_CHILDREN = 90
+DEFAULT_CHILDREN = 100
 MIN_CHILDREN = 40  # room for every planted pattern
 
 HIST_START = np.datetime64("2012-04-01", "D")
@@ -316,7 +316,7 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
     years = length / YEAR
     n_pl = np.select(
         [kind == 0, kind == 2, kind == 1],
-        [1 + np.minimum(rng.poisson(0.55 * years), 7), 1 + np.minimum(rng.poisson(0.7 * years), 7),
+        [1 + np.minimum(rng.poisson(0.7 * years), 7), 1 + np.minimum(rng.poisson(0.8 * years), 7),
          2 + (rng.random(m) < 0.3)],
         2 + (rng.random(m) < 0.4),
     )
@@ -375,7 +375,7 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
 
     # Temporary moves inside long enough foster placements, returning to the same carer.
     dur = np.minimum(nxt_start, EXTRACT_END.astype(np.int64) + 1) - start
-    tmp = np.flatnonzero(np.isin(place, FOSTER) & (dur >= 60) & (rng.random(n) < 0.15))
+    tmp = np.flatnonzero(np.isin(place, FOSTER) & (dur >= 60) & (rng.random(n) < 0.2))
     t_kind = _pick(rng, len(tmp), (10, 30, 60))  # T1 hospital, T2 holiday, T3 carer's holiday
     t_start = start[tmp] + 15 + (rng.random(len(tmp)) * (dur[tmp] - 35)).astype(np.int64)
     t_end = t_start + rng.integers(2, 15, len(tmp))
@@ -845,16 +845,16 @@ def _visits(out: Path, rng, n: int, eps, supported, next_id: int):
 
     # CP and CIN plans: after assessments needing support, plus plans open at the window start.
     s_child, s_auth = supported
-    cp = rng.random(len(s_child)) < 0.3
+    cp = rng.random(len(s_child)) < 0.25
     plan_start = s_auth + rng.integers(1, 15, len(s_child))
-    pre = max(10, round(0.6 * n))
+    pre = max(10, round(0.8 * n))
     pre_child = next_id + np.arange(pre)
     pre_cp = rng.random(pre) < 0.35
     pre_start = w0 - rng.integers(1, 365, pre)
     p_child = np.r_[s_child, pre_child]
     p_cp = np.r_[cp, pre_cp]
     p_start2 = np.r_[plan_start, pre_start]
-    p_len = np.where(p_cp, rng.integers(120, 540, len(p_child)), rng.integers(60, 365, len(p_child)))
+    p_len = np.where(p_cp, rng.integers(90, 400, len(p_child)), rng.integers(60, 365, len(p_child)))
     p_end2 = np.minimum(p_start2 + p_len, w1)
     ok = p_start2 <= w1
     child = np.r_[cla_child, p_child[ok]]
@@ -977,10 +977,11 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
     aud = ac[row_ac]
     dom = np.concatenate([[DOMAINS.index(d) for d in dom_sets[i]] for i in ac])
     # Overall grade per (audit, child); domains scatter one step around it.
-    overall = 1 + _pick(rng, len(ac), (6, 38, 42, 14))
+    overall = 1 + _pick(rng, len(ac), (8, 42, 40, 10))
     step = np.where(dom == 0, 0, _pick(rng, len(row_ac), (20, 60, 20)) - 1)
     grade = np.clip(overall[row_ac] + step, 1, 4)
-    grade = np.where((grade == 3) & (rng.random(len(row_ac)) < 0.4), 5, grade)
+    long_form = rng.random(count) < 0.4  # some auditors write "to be good" in full
+    grade = np.where((grade == 3) & long_form[aud], 5, grade)
     grade = np.where(graded[aud], grade, 0)
     a_ids = _ids("A", np.arange(1, count + 1), 4)
     rows = {"case_audits.csv": _write_csv(out / "case_audits.csv", {
@@ -988,8 +989,8 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
         "audit_date": _dates(a_day[aud], "iso"),
         "audit_type": _codes(AUDIT_TYPES, a_type[aud]),
         "theme": np.array([t.encode() for t in a_theme])[aud],
-        "child_id": _ids("C", children[ac][row_ac] + 1, 6),
-        "family_id": family_of(children[ac][row_ac]),
+        "child_id": _ids("C", children[row_ac] + 1, 6),
+        "family_id": family_of(children[row_ac]),
         "auditor": _ids("AUD", a_auditor[aud], 2),
         "domain": _codes(DOMAINS, dom),
         "grade": _codes(GRADES, grade),
@@ -1002,7 +1003,7 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
     raised = a_day[ra] + rng.integers(0, 10, m)
     window = np.array([28, 42, 56, 90])[_pick(rng, m, (25, 30, 30, 15))]
     due = raised + window
-    took = (window * rng.lognormal(np.log(0.85), 0.45, m)).astype(np.int64) + 1
+    took = (window * rng.lognormal(np.log(0.75), 0.4, m)).astype(np.int64) + 1
     done = raised + took
     completed = (done <= EXTRACT_END.astype(np.int64)) & (rng.random(m) < 0.9)
     status = np.where(completed, 2, (rng.random(m) < 0.6).astype(int))

@@ -104,6 +104,38 @@ def suppress_metrics(
     return result
 
 
+def apply_audience_to_metrics(
+    metrics: Mapping[str, int | float | None],
+    audience: str,
+    bases: Mapping[str, int | None] | None = None,
+) -> dict:
+    """The flat metrics dict as the audience may see it (DESIGN section 5).
+
+    ``internal``: a copy, unchanged. ``public``: counts from 1 to 5 become ``"c"`` (as
+    suppress_metrics), and each rate or summary key listed in ``bases`` with the count it is
+    built on (its denominator, e.g. from ``metrics.bases.metric_bases``) becomes ``"c"`` when
+    that count is 1 to 5; a ``pct_`` key also when its numerator, recovered as
+    pct x base / 100, is 1 to 5, since a reader could work it out the same way. A rate with no
+    base listed is shown as it is. None stays None.
+    """
+    if audience not in AUDIENCES:
+        raise ValueError(f"The audience must be 'internal' or 'public', not {audience!r}.")
+    if audience == "internal":
+        return dict(metrics)
+    result = suppress_metrics(metrics)
+    for key, base in (bases or {}).items():
+        value = result.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        if _is_small(base):
+            result[key] = SUPPRESSED
+        elif key.rsplit(".", 1)[-1].startswith("pct_") and _is_number(base) and _is_number(value):
+            # pct is rounded to 1 dp, so this recovers the numerator to within base / 2000.
+            if _is_small(round(value * base / 100)):
+                result[key] = SUPPRESSED
+    return result
+
+
 def suppress_table(
     frame: pd.DataFrame,
     value_cols: Sequence[Hashable],

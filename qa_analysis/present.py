@@ -148,6 +148,22 @@ class ReportContext:
             frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
         return frame
 
+    def compare(self, labels: dict[str, str], quarters: int = 2) -> pd.DataFrame:
+        """Headline figures side by side for the last ``quarters`` quarters, formatted for reading.
+
+        ``labels`` maps catalogue keys to the words shown; pct keys are shown as ``45.2%``.
+        """
+        long = self.trend(list(labels), n=quarters)
+        wide = long.pivot(index="key", columns="quarter", values="value").reindex(list(labels))
+        shown = wide.apply(
+            lambda column: [
+                format_pct(v) if ".pct_" in key else format_count(v) for key, v in column.items()
+            ]
+        )
+        return shown.reset_index().assign(key=lambda d: d["key"].map(labels)).rename(
+            columns={"key": "Figure"}
+        ).rename_axis(columns=None)
+
     def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
         """A tidy breakdown with disclosure control applied for the public audience."""
         from .disclosure import suppress_table
@@ -184,6 +200,8 @@ def format_count(value) -> str:
         return NOT_AVAILABLE
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
     return f"{int(value):,}"
 
 
@@ -316,3 +334,36 @@ def footer_html(context: ReportContext) -> str:
         f"{' (counts of 1 to 5 shown as c)' if context.public else ''}.</p>"
         f"<p>Data files:</p><ul>{items}</ul></footer>"
     )
+
+
+def _header(name: str) -> str:
+    return str(name).replace("_", " ").capitalize()
+
+
+def aggregate_table_html(frame: pd.DataFrame, caption: str) -> str:
+    """An accessible HTML table of aggregated figures (never pass it child-level rows)."""
+    head = "".join(
+        f'<th scope="col"{_num_class(frame[c])}>{html.escape(_header(c))}</th>' for c in frame.columns
+    )
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for column, value in zip(frame.columns, row, strict=True):
+            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else value
+            if isinstance(text, float):
+                text = f"{text:,.1f}"
+            elif isinstance(text, int):
+                text = f"{text:,}"
+            cells.append(f"<td{_num_class(frame[column])}>{html.escape(str(text))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _num_class(values: pd.Series) -> str:
+    numeric = pd.api.types.is_numeric_dtype(values) or values.map(
+        lambda v: isinstance(v, int | float) or v == "c"
+    ).all()
+    return ' class="num"' if numeric else ""

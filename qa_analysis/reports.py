@@ -340,6 +340,7 @@ def generate_reports(
     from .disclosure import apply_audience_to_metrics
     from .io import load_data
     from .metrics import quarter_metrics
+    from .metrics.bases import metric_bases
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -349,7 +350,9 @@ def generate_reports(
     for quarter in quarters:
         result = quarter_metrics(data, quarter, settings)
         payload = result.as_json()
-        payload["metrics"] = apply_audience_to_metrics(result.metrics, audience)
+        payload["metrics"] = apply_audience_to_metrics(
+            result.metrics, audience, metric_bases(data, quarter, settings) if audience == "public" else None
+        )
         payload["audience"] = audience
         payload["notes"] = result.notes
         write_json(out_dir / quarter.slug / "metrics.json", payload)

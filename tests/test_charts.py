@@ -124,6 +124,20 @@ def test_grouped_bar_chart_alt_lists_values_by_category_and_series():
     assert chart.ax.get_ylim() == (0, 100)
 
 
+def test_bar_chart_hue_that_only_colours_draws_one_centred_bar_per_category():
+    # Each method has one modality: bars sit on their ticks (0 and 1) with no "n/a" gaps.
+    frame = pd.DataFrame(
+        {"method": ["Home", "Zoom"], "modality": ["Face to face", "Virtual"], "visits": [120, 80]}
+    )
+
+    chart = bar_chart(frame, "method", "visits", "Most visits were at home", "Method", "Visits", hue="modality")
+
+    centres = [bar.get_x() + bar.get_width() / 2 for bar in chart.ax.patches]
+    assert centres == pytest.approx([0, 1])
+    assert _texts(chart) == ["120", "80"]
+    assert chart.alt == "Bar chart of visits by method and modality: Home: Face to face 120; Zoom: Virtual 80."
+
+
 def test_bar_chart_alt_lists_fifteen_values_then_summarises_the_rest():
     # Twenty categories valued 1..20: the first fifteen listed, the other five (16 to 20) summarised.
     frame = pd.DataFrame({"team": [f"T{i}" for i in range(1, 21)], "audits": list(range(1, 21))})

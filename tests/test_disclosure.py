@@ -3,6 +3,7 @@ import pytest
 
 from qa_analysis.disclosure import (
     apply_audience,
+    apply_audience_to_metrics,
     suppress_count,
     suppress_metrics,
     suppress_series,
@@ -90,6 +91,53 @@ def test_suppress_metrics_does_not_change_its_input():
 def test_suppress_metrics_refuses_a_mapping_to_a_count_it_cannot_see():
     with pytest.raises(ValueError, match="visits.total"):
         suppress_metrics({"visits.pct_face_to_face": 50.0}, {"visits.pct_face_to_face": "visits.total"})
+
+
+# --- apply_audience_to_metrics -----------------------------------------------------------
+
+
+def _quarter_metrics() -> dict:
+    return {
+        "visits.total": 50,
+        "visits.virtual": 3,
+        "visits.pct_face_to_face": 94.0,  # 47 of 50: numerator 47, base 50 -> kept
+        "visits.pct_seen_alone": 75.0,  # base 4 visits where seen -> c
+        "visits.pct_timely": 8.0,  # base 50, numerator 8.0 x 50 / 100 = 4 -> c
+        "audits.pct_good_or_better": None,  # no grades -> stays None
+        "assessments.median_working_days": 30,  # base 3 assessments -> c
+    }
+
+
+_BASES = {
+    "visits.pct_face_to_face": 50,
+    "visits.pct_seen_alone": 4,
+    "visits.pct_timely": 50,
+    "audits.pct_good_or_better": 0,
+    "assessments.median_working_days": 3,
+}
+
+
+def test_public_metrics_suppress_small_counts_and_rates_on_small_bases_or_numerators():
+    result = apply_audience_to_metrics(_quarter_metrics(), "public", _BASES)
+
+    assert result == {
+        "visits.total": 50,
+        "visits.virtual": "c",
+        "visits.pct_face_to_face": 94.0,
+        "visits.pct_seen_alone": "c",
+        "visits.pct_timely": "c",
+        "audits.pct_good_or_better": None,
+        "assessments.median_working_days": "c",
+    }
+
+
+def test_internal_metrics_are_unchanged():
+    assert apply_audience_to_metrics(_quarter_metrics(), "internal", _BASES) == _quarter_metrics()
+
+
+def test_metrics_for_an_unknown_audience_are_refused():
+    with pytest.raises(ValueError, match="'internal' or 'public'"):
+        apply_audience_to_metrics({}, "everyone")
 
 
 # --- suppress_table -----------------------------------------------------------------------

@@ -155,8 +155,10 @@ def _problem_frame(positions, column, rule, text, raw, display, table) -> pd.Dat
     )
 
 
-def _fill(template: str, column: str, display: dict[str, str]) -> str:
-    return template.format_map({**display, "col": display.get(column, column)})
+def _fill(template: str, column: str, display: dict[str, str], table: str) -> str:
+    """A rule sentence with the column names as the file writes them."""
+    key = " and ".join(display[c] for c in schemas.RULES[table].unique)
+    return template.format_map({**display, "col": display.get(column, column), "cols": key})
 
 
 def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -168,32 +170,26 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
     parts = []
 
     for column, (mask, template) in converted.invalid.items():
-        parts.append(_problem_frame(np.flatnonzero(mask), column, _fill(template, column, display),
+        parts.append(_problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
                                     text, raw, display, table))
 
     failures = schemas.schema_failures(table, typed)
     if len(failures):
         # A value that did not convert is already reported; pandera would call it blank.
-        unconvertible = {
-            (c, int(i)) for c, (mask, _) in converted.invalid.items() for i in np.flatnonzero(mask)
-        } if converted.invalid else set()
         for (column, template), group in failures.groupby(["column", "rule"], sort=False):
             positions = group["index"].to_numpy()
-            if unconvertible and template == schemas.BLANK_RULE:
-                positions = np.array([p for p in positions if (column, int(p)) not in unconvertible],
-                                     dtype=np.int64)
-            rule = template.format_map(
-                {**display, "col": display.get(column, column),
-                 "cols": " and ".join(display[c] for c in rules.unique)}
-            )
-            part = _problem_frame(positions, column, rule, text, raw, display, table)
-            if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
-                part["value"] = text.loc[positions, list(rules.unique)].agg(" / ".join, axis=1).to_numpy()
-            parts.append(part)
+            if template == schemas.BLANK_RULE and column in converted.invalid:
+                positions = positions[~converted.invalid[column][0][positions]]
+            parts.append(_problem_frame(positions, column, _fill(template, column, display, table),
+                                        text, raw, display, table))
 
     for mask, column, template in schemas.cross_field_rules(table, typed):
-        parts.append(_problem_frame(np.flatnonzero(mask), column, _fill(template, column, display),
-                                    text, raw, display, table))
+        part = _problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
+                              text, raw, display, table)
+        if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
+            key = text.loc[part["_pos"].to_numpy(), list(rules.unique)]
+            part["value"] = key.agg(" / ".join, axis=1).to_numpy()
+        parts.append(part)
 
     bad = np.zeros(len(typed), dtype=bool)
     for part in parts:
@@ -212,7 +208,7 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
         pd.concat(parts, ignore_index=True).sort_values(["_pos"], kind="stable").drop(columns="_pos")
         if parts else _empty_problems()
     )
-    accepted = typed.loc[~bad].reset_index(drop=True)
+    accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True))
     summary = {
         "table": table,
         "file": raw.source,

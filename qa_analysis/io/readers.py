@@ -96,6 +96,8 @@ _SPACE_PATTERNS = (b" ,", b", ", b" \r", b" \n", b'" ', b' "', b"\t", b"\xa0")
 
 def _may_have_spaces(path: Path) -> bool:
     data = path.read_bytes()
+    if b" " not in data and b"\t" not in data and b"\xa0" not in data:
+        return False
     return data.endswith(b" ") or any(p in data for p in _SPACE_PATTERNS)
 
 

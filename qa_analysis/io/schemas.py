@@ -6,14 +6,14 @@ The work is split so that it stays vectorised at national scale (millions of row
    normalised on their distinct values only and mapped back (``pd.factorize``), and a
    value that does not convert (an impossible date, a yes/no that is neither) is a problem.
 2. ``build_schema``: one pandera ``DataFrameSchema`` per table, validated lazily on the
-   typed frame: dtypes, required values not blank, code lists (``isin``), identifier
-   uniqueness (``report_duplicates="exclude_first"``: the first row is kept, later
-   copies set aside). Code columns are validated as categoricals so ``isin`` costs one
-   pass over the distinct values.
-3. ``cross_field_rules``: rules across columns (an end date before its start...) as
-   boolean masks computed in pandas. Pandera's wide (DataFrame-level) checks report one
-   failure per cell of every failing row, which is slow on millions of rows and needs
-   undoing, so these masks are computed directly.
+   typed frame: columns and their order, dtypes, required values not blank, code lists
+   (``isin``). Code columns are validated as categoricals, so ``isin`` costs one pass
+   over the distinct values.
+3. ``cross_field_rules``: rules across columns or rows (an end date before its start,
+   a duplicate identifier...) as boolean masks computed in pandas. Measured on 1,000,000
+   visits, pandera's ``unique`` doubled the cost of a ``duplicated`` pass (it checks
+   ``is_unique`` first), and its wide (DataFrame-level) checks report one failure per
+   cell of every failing row, which is slow on millions of rows and needs undoing.
 
 Sources of the code lists: domain.md 1.3-1.7 (SSDA903), 3.3 (contact/referral source)
 and DESIGN section 2 (local files).
@@ -263,22 +263,37 @@ NORMALISERS: dict[str, Callable[[pd.Series], pd.Series]] = {
 }
 
 
-def _on_distinct(values: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """Apply ``fn`` to the distinct values only and map back: codes repeat a lot."""
-    codes, uniques = pd.factorize(values)
-    mapped = fn(pd.Series(np.asarray(uniques, dtype=object), dtype="string"))
-    return pd.Series(
-        pd.array(mapped.to_numpy(dtype=object)[codes], dtype="string"), index=values.index
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct values stripped): codes, dates and yes/no repeat a lot, so the
+    work is done once per distinct value and mapped back with ``codes``."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return codes, pd.Series(uniques, dtype="string").str.strip()
+
+
+def _categorical(codes: np.ndarray, mapped: pd.Series) -> pd.Categorical:
+    """Map normalised distinct values back to rows; blank -> NA (normalised values may
+    merge: 'Zoom' and 'zoom' are one category)."""
+    mapped = mapped.fillna("")
+    new_codes, categories = pd.factorize(mapped.to_numpy(dtype=object))
+    blank = np.flatnonzero(categories == "")
+    lookup = new_codes.copy()
+    if len(blank):
+        lookup[new_codes == blank[0]] = -1
+        keep = categories != ""
+        renumber = np.cumsum(keep) - 1
+        lookup = np.where(lookup >= 0, renumber[np.maximum(lookup, 0)], -1)
+        categories = categories[keep]
+    row_codes = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1) if len(lookup) else codes
+    return pd.Categorical.from_codes(
+        row_codes, pd.Index(categories, dtype="string")
     )
-
-
-def _blank_to_na(values: pd.Series) -> pd.Series:
-    return values.mask(values == "")
 
 
 @dataclass
 class Converted:
-    frame: pd.DataFrame  # typed columns of TABLES[table]
+    # typed columns of TABLES[table]; code columns are categoricals here (cheap checks),
+    # turned into strings by ``finalise``
+    frame: pd.DataFrame
     invalid: dict[str, tuple[np.ndarray, str]]  # column -> (mask, rule) for unconvertible values
 
 
@@ -288,9 +303,7 @@ def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Serie
     Returns the dates and the mask of non-blank values that are not a valid date
     (impossible format or day, e.g. 31/02/2020 or 2020-13-01).
     """
-    # Dates repeat (a few thousand distinct per year): parse the distinct values only.
-    codes, uniques = pd.factorize(values)
-    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="string").str.strip()
+    codes, distinct = _distinct(values)
     parsed = pd.to_datetime(distinct, format="%d/%m/%Y", errors="coerce")
     todo = parsed.isna() & (distinct != "")
     if todo.any():
@@ -300,31 +313,28 @@ def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Serie
         if todo.any():
             serial = pd.to_numeric(distinct[todo], errors="coerce")
             parsed[todo] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
-    parsed = parsed.astype("datetime64[ns]")
-    dates = pd.Series(parsed.to_numpy()[codes], index=values.index)
-    dates[codes < 0] = pd.NaT
-    blank = (distinct == "").to_numpy()[codes] | (codes < 0)
-    invalid = dates.isna().to_numpy() & ~blank
-    return dates, invalid
+    parsed = parsed.astype("datetime64[ns]").to_numpy()
+    invalid_distinct = pd.isna(parsed) & (distinct != "").to_numpy()
+    valid = codes >= 0
+    dates = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
+    dates[valid] = parsed[codes[valid]]
+    invalid = np.zeros(len(codes), dtype=bool)
+    invalid[valid] = invalid_distinct[codes[valid]]
+    return pd.Series(dates, index=values.index), invalid
 
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Y/N, Yes/No, 'a) Yes', 'b) No', True/False, 1/0 -> boolean; blank or Unknown -> NA."""
-
-    def one(distinct: pd.Series) -> pd.Series:
-        key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
-        out = pd.Series("invalid", index=distinct.index, dtype=object)
-        out[key.isin(_TRUE)] = "true"
-        out[key.isin(_FALSE)] = "false"
-        out[key.isin(_UNKNOWN) | (key == "")] = ""
-        return out.astype("string")
-
-    flags = _on_distinct(values, one)
-    invalid = (flags == "invalid").to_numpy()
-    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    result[(flags == "true").to_numpy()] = True
-    result[(flags == "false").to_numpy()] = False
-    return result, invalid
+    codes, distinct = _distinct(values)
+    key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
+    # per distinct value: 1 true, 0 false, -1 blank/unknown, -2 not a yes/no value
+    flag = np.full(len(distinct), -2, dtype=np.int8)
+    flag[key.isin(_TRUE).to_numpy()] = 1
+    flag[key.isin(_FALSE).to_numpy()] = 0
+    flag[(key.isin(_UNKNOWN) | (key == "")).to_numpy()] = -1
+    rows = np.where(codes >= 0, flag[np.maximum(codes, 0)] if len(flag) else -1, -1)
+    result = pd.arrays.BooleanArray(rows == 1, rows < 0)
+    return pd.Series(result, index=values.index), rows == -2
 
 
 def parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -360,12 +370,20 @@ def convert(table: str, text: pd.DataFrame, strip: bool = True) -> Converted:
             how = rules.normalise.get(column, "text")
             if how == "text":
                 values = values.str.strip() if strip else values
-                normalised = values.astype("string")
+                typed[column] = values.astype("string").mask(values == "")
             else:
-                normalised = _on_distinct(values, NORMALISERS[how])
-            typed[column] = _blank_to_na(normalised)
+                codes, distinct = _distinct(values)
+                typed[column] = pd.Series(
+                    _categorical(codes, NORMALISERS[how](distinct)), index=values.index
+                )
     invalid = {c: v for c, v in invalid.items() if v[0].any()}
     return Converted(pd.DataFrame(typed), invalid)
+
+
+def finalise(typed: pd.DataFrame) -> pd.DataFrame:
+    """Categorical code columns -> pandas string, as TABLES promises."""
+    categorical = [c for c in typed.columns if isinstance(typed[c].dtype, pd.CategoricalDtype)]
+    return typed.assign(**{c: typed[c].astype("string") for c in categorical})
 
 
 # --- pandera schemas --------------------------------------------------------------------
@@ -383,22 +401,19 @@ def build_schema(table: str) -> pa.DataFrameSchema:
     for column, kind in spec.columns.items():
         checks = []
         dtype = _PANDERA_DTYPES[kind]
-        if column in rules.codes:
+        if kind == "str" and rules.normalise.get(column, "text") != "text":
             dtype = "category"
+        if column in rules.codes:
             checks.append(pa.Check.isin(rules.codes[column], error=UNKNOWN_CODE_RULE))
         columns[column] = pa.Column(
             dtype,
             checks=checks,
             nullable=column not in rules.not_blank,
-            unique=len(rules.unique) == 1 and rules.unique[0] == column,
-            report_duplicates="exclude_first",
         )
     return pa.DataFrameSchema(
         columns,
         strict=True,
         ordered=True,
-        unique=list(rules.unique) if len(rules.unique) > 1 else None,
-        report_duplicates="exclude_first",
         name=table,
     )
 
@@ -412,17 +427,11 @@ def schema(table: str) -> pa.DataFrameSchema:
     return SCHEMAS[table]
 
 
-def validation_view(table: str, typed: pd.DataFrame) -> pd.DataFrame:
-    """The typed frame with code columns as categoricals (cheap ``isin`` on millions of rows)."""
-    codes = RULES[table].codes
-    return typed.assign(**{c: typed[c].astype("category") for c in codes})
-
-
 def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
     """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
     empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
     try:
-        schema(table).validate(validation_view(table, typed), lazy=True)
+        schema(table).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
@@ -431,16 +440,8 @@ def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
     if len(row_level) != len(cases):
         # A dtype or column failure is a bug in conversion, not a data problem.
         raise RuntimeError(f"{table}: typed frame does not match its schema:\n{cases}")
-    rules = RULES[table]
     check = row_level["check"].astype(str)
-    rule = np.select(
-        [
-            check == "not_nullable",
-            check.isin(["field_uniqueness", "multiple_fields_uniqueness"]),
-        ],
-        [BLANK_RULE, DUPLICATE_RULE],
-        default=check.to_numpy(),
-    )
+    rule = np.where(check == "not_nullable", BLANK_RULE, check.to_numpy())
     out = pd.DataFrame(
         {
             "index": row_level["index"].astype("int64").to_numpy(),
@@ -448,9 +449,6 @@ def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
             "rule": rule,
         }
     )
-    # A duplicate key is one problem per row, reported on the key's first column.
-    is_dup = out["rule"] == DUPLICATE_RULE
-    out.loc[is_dup, "column"] = rules.unique[0] if rules.unique else ""
     return out.drop_duplicates(["index", "column", "rule"]).reset_index(drop=True)
 
 
@@ -459,6 +457,11 @@ def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray,
     """(mask, column, rule template) for each rule across columns of one row."""
     rules = RULES[table]
     found = []
+    if rules.unique:
+        # the first row is kept; later copies are set aside (reported on the key's first column)
+        key = list(rules.unique)
+        mask = typed[key].duplicated(keep="first") & typed[key].notna().all(axis=1)
+        found.append((mask.to_numpy(dtype=bool), key[0], DUPLICATE_RULE))
     for end, start in rules.date_order:
         mask = (typed[end] < typed[start]).fillna(False).to_numpy(dtype=bool)
         found.append((mask, end, "{col} is before " + "{" + start + "}"))
