@@ -12,13 +12,13 @@ for 16-17 year olds, short breaks (V3/V4), temporary T1-T3 episodes with a retur
 same placement, adoption placements (A5/A6), re-entries into care, re-referrals,
 assessments over 45 working days, and recommendations completed late or overdue.
 
-Scale: ``children`` is the number of children in the SSDA903 files (default 90, about 30
+Scale: ``children`` is the number of children in the SSDA903 files (default 100, 20 to 30
 looked after at a time). Every other volume is proportional to it, roughly per child:
-4.5 episodes, 14 contacts, 4.5 referrals, 3.7 assessments, 25 visits, 0.7 audit rows.
-``children=250_000`` gives a national-scale set (England: ~80,000 looked after at a time,
-~650,000 referrals a year): ~1.1M episodes, ~3.5M contacts, ~1.1M referrals, ~0.9M
-assessments, ~6M visits. Everything is vectorised (no loop per row) and files are written
-in chunks, so that takes a few minutes and a few GB of memory.
+3.6 episodes, 12 contacts, 4 referrals, 3.3 assessments, 31 visits, 4.4 audit rows.
+``children=300_000`` gives a national-scale set (~70,000 looked after at a time, as in
+England): 1.09M episodes, 3.56M contacts, 1.17M referrals, 0.97M assessments, 9.2M
+visits, 1.3M audit rows, 1.3 GB of CSV. Everything is vectorised (no loop per row) and
+files are written in chunks: about 1.5 to 2.5 minutes and 2.4 GB peak memory.
 
 Identifiers are unmistakable so tests can scan reports for leaks: children ``C000123``,
 families ``F00012``, visits ``V0000001``, audits ``A0001``, recommendations ``R0001``,
@@ -371,6 +371,14 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
     # Legal changes, dropped when they fall after the period or the collection.
     lc_off, lc_ls = lc
     lc_day = np.where(lc_off >= 0, entry[:, None] + lc_off, NONE)
+    # Some legal changes come with a move (RNE B, or U for the same carer): move them to the
+    # next placement start of the period. For adoption, the placement order on placement day.
+    snap = np.column_stack([(kind != 1) & (rng.random(m) < 0.4), (kind == 1) & (rng.random(m) < 0.3)])
+    keys = pid * 100000 + start
+    p_idx, col = np.nonzero(snap & (lc_day < NONE))
+    pos = np.searchsorted(keys, p_idx * 100000 + lc_day[p_idx, col])
+    hit = (pos < n) & (pid[np.minimum(pos, n - 1)] == p_idx)
+    lc_day[p_idx[hit], col[hit]] = start[pos[hit]]
     lc_day = np.where((lc_day < end[:, None]) & (lc_day <= EXTRACT_END.astype(np.int64)), lc_day, NONE)
 
     # Temporary moves inside long enough foster placements, returning to the same carer.
@@ -845,7 +853,7 @@ def _visits(out: Path, rng, n: int, eps, supported, next_id: int):
 
     # CP and CIN plans: after assessments needing support, plus plans open at the window start.
     s_child, s_auth = supported
-    cp = rng.random(len(s_child)) < 0.25
+    cp = rng.random(len(s_child)) < 0.3
     plan_start = s_auth + rng.integers(1, 15, len(s_child))
     pre = max(10, round(0.8 * n))
     pre_child = next_id + np.arange(pre)
@@ -1001,13 +1009,15 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
     ra = np.repeat(np.arange(count), per)
     m = len(ra)
     raised = a_day[ra] + rng.integers(0, 10, m)
-    window = np.array([28, 42, 56, 90])[_pick(rng, m, (25, 30, 30, 15))]
+    sdp = rng.random(m) < np.where(a_type[ra] == 1, 0.6, 0.12)
+    # Service Development Plan actions are longer pieces of work and slip more often.
+    window = np.where(sdp, np.array([90, 180])[rng.integers(0, 2, m)],
+                      np.array([28, 42, 56, 90])[_pick(rng, m, (25, 30, 30, 15))])
     due = raised + window
     took = (window * rng.lognormal(np.log(0.75), 0.4, m)).astype(np.int64) + 1
     done = raised + took
-    completed = (done <= EXTRACT_END.astype(np.int64)) & (rng.random(m) < 0.9)
+    completed = (done <= EXTRACT_END.astype(np.int64)) & (rng.random(m) < np.where(sdp, 0.7, 0.9))
     status = np.where(completed, 2, (rng.random(m) < 0.6).astype(int))
-    sdp = rng.random(m) < np.where(a_type[ra] == 1, 0.6, 0.12)
     theme = np.where(a_type[ra] == 1, a_theme[ra], np.array(REC_THEMES)[_pick(rng, m, (3, 3, 2, 2, 2, 1, 1, 1))])
     rows["recommendations.csv"] = _write_csv(out / "recommendations.csv", {
         "recommendation_id": _ids("R", np.arange(1, m + 1), 4),
@@ -1030,7 +1040,7 @@ def write_demo_data(out_dir, seed: int = 2020, children: int | None = None) -> d
     """Write the synthetic data folder; return the rows written per CSV file.
 
     ``children`` (default 90) is the number of children in the SSDA903 files; every other
-    volume scales with it (see the module docstring; 250,000 is national scale). The same
+    volume scales with it (see the module docstring; 300,000 is national scale). The same
     seed and ``children`` give byte-identical files.
     """
     n = DEFAULT_CHILDREN if children is None else int(children)

@@ -164,6 +164,14 @@ class ReportContext:
             columns={"key": "Figure"}
         ).rename_axis(columns=None)
 
+    def rates(self, frame: pd.DataFrame, pct: str, numerator: str, denominator: str) -> pd.DataFrame:
+        """A breakdown's percentage column, shown as ``c`` for the public audience where it
+        rests on a count of 1 to 5 (its numerator or denominator)."""
+        if not self.public:
+            return frame
+        small = frame[numerator].between(1, 5) | frame[denominator].between(1, 5)
+        return frame.assign(**{pct: frame[pct].astype(object).where(~small, "c")})
+
     def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
         """A tidy breakdown with disclosure control applied for the public audience."""
         from .disclosure import suppress_table

@@ -17,6 +17,7 @@ import html
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -109,7 +110,9 @@ def _kernel():
     from multiprocessing.util import Finalize
 
     manager = KernelManager(kernel_name=KERNEL_NAME)
-    manager.start_kernel(cwd=str(NOTEBOOKS_DIR))
+    # The kernel's own stderr only carries start-up chatter (a TCP notice); errors in a
+    # notebook come back through the messages and into the executed .ipynb.
+    manager.start_kernel(cwd=str(NOTEBOOKS_DIR), stderr=subprocess.DEVNULL)
     _KERNEL = manager
     # multiprocessing workers skip atexit; Finalize runs when the worker exits.
     Finalize(manager, manager.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
@@ -172,7 +175,7 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
     timings: dict[str, float] = {}
     job.html_path.unlink(missing_ok=True)  # a stale HTML must not pass for this run's
     job.ipynb_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_ipynb = job.ipynb_path.with_name(f".{job.ipynb_path.name}.running")
+    tmp_ipynb = job.ipynb_path.with_name(f".{job.name}.running.ipynb")
     try:
         engine_kwargs = {}
         if reuse_kernel:

@@ -108,11 +108,12 @@ def _find_workbook(folder: Path, listing: dict[str, Path]) -> Path | None:
 
 
 # --- one table --------------------------------------------------------------------------
-def _canonical_text(table: str, raw: RawTable) -> tuple[pd.DataFrame, dict[str, str]]:
+def _canonical_text(table: str, raw: RawTable) -> tuple[dict[str, pd.Series], dict[str, str]]:
     """Rename headers to canonical columns; fail on a missing required column.
 
-    Returns the text frame with exactly TABLES[table].columns (absent optional columns
-    blank) and canonical -> header as written, for messages.
+    Returns the text columns of exactly TABLES[table].columns (absent optional columns
+    blank; a dict, not a frame, to avoid copying millions of strings into one block) and
+    canonical -> header as written, for messages.
     """
     lookup = schemas.column_lookup(table)
     found: dict[str, str] = {}
@@ -125,20 +126,18 @@ def _canonical_text(table: str, raw: RawTable) -> tuple[pd.DataFrame, dict[str, 
         names = ", ".join(schemas.expected_header(table, c) for c in missing)
         plural = "s" if len(missing) > 1 else ""
         raise DataFileError(raw.source, f"required column{plural} missing: {names}")
-    n = len(raw.frame)
-    blank = pd.Series([""] * n, dtype=str) if n else pd.Series([], dtype=str)
-    columns = {
-        c: (raw.frame[found[c]].astype(str) if c in found else blank)
+    blank = pd.Series(np.full(len(raw.frame), "", dtype=object), dtype=str)
+    text = {
+        c: (raw.frame[found[c]] if c in found else blank).reset_index(drop=True)
         for c in TABLES[table].columns
     }
-    text = pd.DataFrame(columns, index=pd.RangeIndex(n))
     display = {c: found.get(c, c) for c in TABLES[table].columns}
     return text, display
 
 
 def _problem_frame(positions, column, rule, text, raw, display, table) -> pd.DataFrame:
     positions = np.asarray(positions, dtype=np.int64)
-    if column in text.columns:
+    if column in text:
         values = text[column].to_numpy(dtype=object)[positions]
     else:
         values = np.full(len(positions), "", dtype=object)
@@ -187,8 +186,13 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
         part = _problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
                               text, raw, display, table)
         if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
-            key = text.loc[part["_pos"].to_numpy(), list(rules.unique)]
-            part["value"] = key.agg(" / ".join, axis=1).to_numpy()
+            pos = part["_pos"].to_numpy()
+            columns = [pd.Series(text[c].to_numpy(dtype=object)[pos], dtype=str)
+                       for c in rules.unique]
+            joined = columns[0]
+            for other in columns[1:]:
+                joined = joined + " / " + other
+            part["value"] = joined.to_numpy(dtype=object)
         parts.append(part)
 
     bad = np.zeros(len(typed), dtype=bool)

@@ -59,6 +59,8 @@ def read_csv_text(path: Path) -> RawTable:
         raise DataFileError(path.name, "is empty: expected a header line and data rows")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataFileError(path.name, "is an Excel file, not a CSV: save it as CSV (UTF-8)")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataFileError(path.name, "is UTF-16 text: save it as CSV (UTF-8) instead")
     if b"\x00" in head:
         raise DataFileError(path.name, "is not a text CSV file (it holds binary data)")
 
@@ -167,6 +169,8 @@ def read_sheet_text(workbook, sheet_name: str, file_name: str) -> RawTable:
     sheet = workbook[sheet_name]
     source = f"{file_name}, sheet {sheet_name}"
     try:
+        # Some tools write a wrong used-range; read every row that is really there.
+        sheet.reset_dimensions()
         cells = list(sheet.iter_rows(values_only=False))
     except Exception as error:
         raise DataFileError(source, f"cannot be read ({_one_line(error)})") from None

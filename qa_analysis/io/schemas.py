@@ -325,6 +325,11 @@ def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Serie
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Y/N, Yes/No, 'a) Yes', 'b) No', True/False, 1/0 -> boolean; blank or Unknown -> NA."""
+    raw = values.to_numpy(dtype=object)
+    yes, no, blank = raw == "Y", raw == "N", raw == ""
+    if (yes | no | blank).all():  # the usual Y/N extract: three comparisons, no hashing
+        result = pd.arrays.BooleanArray(yes, blank)
+        return pd.Series(result, index=values.index), np.zeros(len(raw), dtype=bool)
     codes, distinct = _distinct(values)
     key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
     # per distinct value: 1 true, 0 false, -1 blank/unknown, -2 not a yes/no value
@@ -339,15 +344,21 @@ def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Whole numbers; a decimal (Annex A ages such as 6.14) is truncated to whole years."""
-    text = values.str.strip()
-    numbers = pd.to_numeric(text.mask(text == ""), errors="coerce")
-    invalid = (numbers.isna() & (text != "")).to_numpy() | (numbers < 0).fillna(False).to_numpy()
-    whole = np.floor(numbers.astype("float64")).where(~invalid)
-    return whole.astype("Int64"), invalid
+    codes, distinct = _distinct(values)
+    numbers = pd.to_numeric(distinct.mask(distinct == ""), errors="coerce").astype("float64")
+    bad = (numbers.isna() & (distinct != "")).to_numpy() | (numbers < 0).to_numpy()
+    whole = np.floor(numbers.to_numpy())
+    whole[bad] = np.nan
+    valid = codes >= 0
+    rows = np.full(len(codes), np.nan)
+    rows[valid] = whole[codes[valid]]
+    invalid = np.zeros(len(codes), dtype=bool)
+    invalid[valid] = bad[codes[valid]]
+    return pd.Series(rows, index=values.index).astype("Int64"), invalid
 
 
-def convert(table: str, text: pd.DataFrame, strip: bool = True) -> Converted:
-    """Text frame with the canonical columns -> typed frame, plus unconvertible values.
+def convert(table: str, text: dict[str, pd.Series], strip: bool = True) -> Converted:
+    """Text columns (canonical name -> Series) -> typed frame, plus unconvertible values.
 
     ``strip=False`` skips stripping free-text and identifier columns (the reader found
     no value with surrounding spaces); codes, dates and yes/no are always stripped.
@@ -370,7 +381,10 @@ def convert(table: str, text: pd.DataFrame, strip: bool = True) -> Converted:
             how = rules.normalise.get(column, "text")
             if how == "text":
                 values = values.str.strip() if strip else values
-                typed[column] = values.astype("string").mask(values == "")
+                blank = values.to_numpy(dtype=object) == ""
+                typed[column] = values.astype("string")
+                if blank.any():
+                    typed[column] = typed[column].mask(blank)
             else:
                 codes, distinct = _distinct(values)
                 typed[column] = pd.Series(
@@ -460,7 +474,11 @@ def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray,
     if rules.unique:
         # the first row is kept; later copies are set aside (reported on the key's first column)
         key = list(rules.unique)
-        mask = typed[key].duplicated(keep="first") & typed[key].notna().all(axis=1)
+        if len(key) == 1:
+            ids = typed[key[0]]
+            mask = ids.duplicated(keep="first") & ids.notna()
+        else:
+            mask = typed[key].duplicated(keep="first") & typed[key].notna().all(axis=1)
         found.append((mask.to_numpy(dtype=bool), key[0], DUPLICATE_RULE))
     for end, start in rules.date_order:
         mask = (typed[end] < typed[start]).fillna(False).to_numpy(dtype=bool)

@@ -74,6 +74,7 @@ __all__ = [
     "pct_long_term_stable",
     "pct_three_plus_placements_12m",
     "place_group",
+    "placement_bases",
     "placement_history",
     "placement_metrics",
     "placement_moves",
@@ -286,10 +287,11 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
 def children_looked_after_during_quarter(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> int:
-    """``cla.during_quarter``: distinct children with an episode overlapping the quarter.
+    """``cla.during_quarter``: distinct children with an episode overlapping the quarter
+    (DECOM on or before the quarter end and DEC blank or on or after the quarter start),
+    short-break (V3/V4) episodes excluded.
 
-    Overlap: DECOM <= quarter end and (DEC blank or DEC >= quarter start). V3/V4 episodes
-    excluded. DESIGN section 4.
+    Source: DESIGN section 4; exclusion domain.md 1.4.
     """
     quarter = parse_quarter(quarter)
     eps = _without_short_breaks(episodes, settings)
@@ -300,8 +302,12 @@ def children_looked_after_during_quarter(
 def children_looked_after_at_quarter_end(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> int:
-    """``cla.at_quarter_end``: distinct children with an episode with DECOM <= end and
-    (DEC blank or DEC > end). V3/V4 episodes excluded. DESIGN section 4; domain.md 2.1."""
+    """``cla.at_quarter_end``: distinct children looked after on the quarter end: an
+    episode with DECOM on or before the end and DEC blank or after the end (a child whose
+    episode ceased on the end is not counted), short-break (V3/V4) episodes excluded.
+
+    Source: DESIGN section 4; domain.md 2.1 step 2.
+    """
     quarter = parse_quarter(quarter)
     eps = _without_short_breaks(episodes, settings)
     return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
@@ -314,10 +320,13 @@ def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
 def placement_moves(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> int:
-    """``placements.moves``: moves (placement starts other than the first of a period of
-    care; RNE S is never a move) with DECOM in the quarter. V3/V4 excluded, temporary
-    episodes and the return from them not counted, T/U only when the settings say so.
-    DESIGN section 4."""
+    """``placements.moves``: moves with DECOM in the quarter. A move is a placement start
+    (an episode with RNE P or B, or T and U where the settings say so, that is neither a
+    temporary T0-T4 episode nor the return from one) other than the first placement of a
+    period of care, so never RNE S; RNE L is never a move; short breaks excluded.
+
+    Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
+    """
     quarter = parse_quarter(quarter)
     return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
 
@@ -326,12 +335,18 @@ def children_moved(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> int:
     """``placements.children_moved``: distinct children with a move (as in
-    :func:`placement_moves`) in the quarter. DESIGN section 4."""
+    ``placements.moves``) with DECOM in the quarter.
+
+    Source: DESIGN section 4.
+    """
     quarter = parse_quarter(quarter)
     return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
 
 
-def _three_plus(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings):
+def _three_plus(
+    annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings
+) -> tuple[int, int]:
+    """(children with threshold+ placements in the 12 months, children looked after at the end)."""
     end = quarter.end
     opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
     first_day = opens + pd.Timedelta(days=1)
@@ -345,25 +360,25 @@ def _three_plus(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter
     placements = cohort.isin(in_progress).astype("int64") + (
         started.value_counts().reindex(cohort, fill_value=0).to_numpy()
     )
-    return pct(int((placements >= settings.placements_threshold).sum()), len(cohort))
+    return int((placements >= settings.placements_threshold).sum()), len(cohort)
 
 
 def pct_three_plus_placements_12m(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> float | None:
-    """``placements.pct_3plus_12m`` (ex NI 062 at Q4; DESIGN section 4, domain.md 2.1).
+    """``placements.pct_3plus_12m``: of children looked after at the quarter end, the %
+    with 3 or more placements (setting) in the 12 months to the quarter end, the window
+    (end - 1 year, end]: 1 if an episode began before the window's first day and had not
+    ended before it (one that ended on the first day counts), plus each placement start
+    in the window, re-entries into care included; temporary episodes and the returns from
+    them are not placements; short breaks excluded. At Q4 this is the DfE annual measure.
 
-    Denominator: children looked after at the quarter end. Numerator: those of them with
-    at least ``settings.placements_threshold`` (3) placements in the 12 months to the
-    quarter end, the window (end - 1 year, end]: 1 if an episode began before the
-    window's first day and had not ended before it (DEC blank or >= first day; one that
-    ended on the first day counts), plus each placement start (re-entries into care
-    included) in the window. V3/V4 excluded; temporary episodes and returns are not
-    placements. None when no child is looked after at the quarter end.
+    Source: DESIGN section 4; ex NI 062, domain.md 2.1. None when no child is looked
+    after at the quarter end.
     """
     quarter = parse_quarter(quarter)
     annotated = _annotated_episodes(episodes, settings)
-    return _three_plus(annotated, _history_from(annotated, settings), quarter, settings)
+    return pct(*_three_plus(annotated, _history_from(annotated, settings), quarter, settings))
 
 
 def _long_term_stable(
@@ -372,7 +387,8 @@ def _long_term_stable(
     header: pd.DataFrame,
     quarter: Quarter,
     settings: Settings,
-):
+) -> tuple[int, int]:
+    """(stable children, children in the long-term cohort)."""
     end = quarter.end
     dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
     placements = history[["CHILD", "placement_number", "start", "place", "previous_start"]]
@@ -388,7 +404,7 @@ def _long_term_stable(
     stable = (cohort["start"] <= carer_since) | (
         _flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
     )
-    return pct(int(stable.sum()), len(cohort))
+    return int(stable.sum()), len(cohort)
 
 
 def pct_long_term_stable(
@@ -397,28 +413,30 @@ def pct_long_term_stable(
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
 ) -> float | None:
-    """``placements.pct_long_term_stable`` (ex NI 063; DESIGN section 4, domain.md 2.2).
+    """``placements.pct_long_term_stable``: of children looked after at the quarter end,
+    under 16 then (a 16th birthday on the quarter end excludes; no DOB excludes) and in
+    their current period of care since at least 30 months before the end, the % whose
+    current placement (carer) began at least 2 years before the end, or whose current
+    placement is an adoptive one (A3-A6) that, with the placement before it, has lasted
+    at least 2 years; short breaks excluded.
 
-    Denominator: children looked after at the quarter end, under 16 then (DOB from the
-    header later than end - 16 years: a 16th birthday on the quarter end excludes), whose
-    period of care began on or before end - 30 months. Numerator: those whose current
-    placement (latest placement start, i.e. carer) began on or before end - 2 years, or
-    whose current placement started in an adoptive PLACE (A3-A6) and the placement
-    before it in the same period began on or before end - 2 years. V3/V4 excluded;
-    children without a DOB left out. None when the denominator is 0.
+    Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies.
     """
     quarter = parse_quarter(quarter)
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
-    return _long_term_stable(annotated, history, header, quarter, settings)
+    return pct(*_long_term_stable(annotated, history, header, quarter, settings))
 
 
 def count_foster_to_semi_independent(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> int:
-    """``placements.foster_to_semi_independent``: moves in the quarter from a foster
-    placement (previous placement's last PLACE in U1-U6) into semi-independent or
-    independent living (PLACE H5, K3 or P2, one group: domain.md 1.5). DESIGN section 4."""
+    """``placements.foster_to_semi_independent``: moves with DECOM in the quarter from a
+    foster placement (the previous placement's last PLACE in U1-U6) to semi-independent
+    or independent living (PLACE H5, K3 or P2, one group).
+
+    Source: DESIGN section 4; codes domain.md 1.5.
+    """
     quarter = parse_quarter(quarter)
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
@@ -437,10 +455,13 @@ def _reason_counts(moves: pd.DataFrame) -> pd.Series:
 def move_reasons(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> dict[str, int]:
-    """``placements.reason.<code>``: moves in the quarter by REASON_PLACE_CHANGE of the
-    episode that ended (the previous placement's last non-temporary episode); blank
-    reasons under ``not_recorded``, so the keys add up to ``placements.moves``. One key
-    per code present, sorted. DESIGN section 4; codes domain.md 1.7."""
+    """``placements.reason.<code>``: moves with DECOM in the quarter by the
+    REASON_PLACE_CHANGE of the episode that ended (the previous placement's last
+    non-temporary episode); a blank reason counts as ``not_recorded``, so the reason keys
+    add up to ``placements.moves``.
+
+    Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
+    """
     quarter = parse_quarter(quarter)
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
@@ -463,12 +484,32 @@ def placement_metrics(
         "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
         "placements.moves": len(moves),
         "placements.children_moved": int(moves["CHILD"].nunique()),
-        "placements.pct_3plus_12m": _three_plus(annotated, history, quarter, settings),
-        "placements.pct_long_term_stable": _long_term_stable(
-            annotated, history, header, quarter, settings
+        "placements.pct_3plus_12m": pct(*_three_plus(annotated, history, quarter, settings)),
+        "placements.pct_long_term_stable": pct(
+            *_long_term_stable(annotated, history, header, quarter, settings)
         ),
         "placements.foster_to_semi_independent": len(_foster_to_semi(moves, settings)),
         **{f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()},
+    }
+
+
+def placement_bases(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> dict[str, int]:
+    """The denominator of each placement percentage, for disclosure control: children
+    looked after at the quarter end (``placements.pct_3plus_12m``) and the long-term
+    cohort (``placements.pct_long_term_stable``)."""
+    quarter = parse_quarter(quarter)
+    annotated = _annotated_episodes(episodes, settings)
+    history = _history_from(annotated, settings)
+    return {
+        "placements.pct_3plus_12m": _three_plus(annotated, history, quarter, settings)[1],
+        "placements.pct_long_term_stable": _long_term_stable(
+            annotated, history, header, quarter, settings
+        )[1],
     }
 
 

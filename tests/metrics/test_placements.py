@@ -25,6 +25,7 @@ from qa_analysis.metrics.placements import (
     pct_long_term_stable,
     pct_three_plus_placements_12m,
     place_group,
+    placement_bases,
     placement_history,
     placement_metrics,
     placement_moves,
@@ -575,6 +576,13 @@ def test_placement_metrics_returns_every_key_with_python_types():
     assert all(type(v) is int for k, v in result.items() if ".pct_" not in k)
 
 
+def test_placement_bases_are_the_denominators_of_the_percentages():
+    # 3 children looked after at the end; none in care 2.5 years -> long-term base 0.
+    people = header(("r1", "1", "01/01/2010"), ("r2", "2", "01/01/2010"), ("r3", "1", "01/01/2010"))
+    expected = {"placements.pct_3plus_12m": 3, "placements.pct_long_term_stable": 0}
+    assert placement_bases(REASON_MOVES, people, Q4) == expected
+
+
 def test_placement_metrics_of_no_episodes_are_zero_counts_and_none_percentages():
     expected = {
         "cla.during_quarter": 0,
@@ -655,6 +663,17 @@ def test_foster_to_semi_independent_profile_counts_children_by_characteristic():
     pd.testing.assert_frame_equal(result, expected)
 
 
+def test_foster_to_semi_independent_profile_adds_uasc_when_the_header_has_it():
+    # UASC a "0", b "1", c blank -> one child each, after legal_status.
+    people = header(*PATHWAY_PEOPLE, uasc=["0", "1", None])
+    result = foster_to_semi_independent_profile(PATHWAYS, people, Q4.start, Q4.end)
+    expected = pd.DataFrame(
+        [("uasc", "0", 1), ("uasc", "1", 1), ("uasc", "not_recorded", 1)],
+        columns=["characteristic", "value", "children"],
+    ).astype({"characteristic": "string", "value": "string", "children": "int64"})
+    pd.testing.assert_frame_equal(result.iloc[6:9].reset_index(drop=True), expected)
+
+
 # ----------------------------------------------------------------------------- purity
 
 
@@ -664,6 +683,7 @@ def test_no_function_changes_its_inputs():
     eps_before, people_before = eps.copy(), people.copy()
     placement_history(eps)
     placement_metrics(eps, people, Q4)
+    placement_bases(eps, people, Q4)
     pct_long_term_stable(eps, people, Q4)
     pct_three_plus_placements_12m(eps, Q4)
     transitions_matrix(eps, Q4.start, Q4.end)

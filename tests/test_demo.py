@@ -1,0 +1,265 @@
+"""The synthetic demo data set: reproducible, in the input formats, with the planted patterns.
+
+The CSVs are read with pandas directly (not through the loaders) so these tests pin the
+file formats of DESIGN section 2 themselves.
+"""
+
+import filecmp
+
+import pandas as pd
+import pytest
+
+from qa_analysis.config import DEMO_DATA_DIR
+from qa_analysis.demo import FILES, write_demo_data
+
+FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
+TEMPORARY = {"T0", "T1", "T2", "T3", "T4"}
+PATTERNS = {
+    "CHILD": r"C\d{6}", "UPN": r"[A-Z]999\d{9}", "family_id": r"F\d{5}", "visit_id": r"V\d{7}",
+    "audit_id": r"A\d{4}", "recommendation_id": r"R\d{4}", "worker_id": r"W\d{3}",
+    "auditor": r"AUD\d{2}", "postcode": r"Z[ZY]\d",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A fresh default-seed generation, compared with and read instead of data/demo."""
+    out = tmp_path_factory.mktemp("demo")
+    rows = write_demo_data(out)
+    return out, rows
+
+
+def read(folder, name):
+    return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+
+
+def dmy(values):
+    return pd.to_datetime(values.replace("", None), format="%d/%m/%Y")
+
+
+def test_default_seed_reproduces_the_committed_demo_byte_for_byte(demo):
+    out, _ = demo
+    names = [*FILES, "README.md"]
+    _, mismatch, errors = filecmp.cmpfiles(DEMO_DATA_DIR, out, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+
+
+def test_another_seed_gives_different_files(demo, tmp_path):
+    out, _ = demo
+    write_demo_data(tmp_path, seed=7)
+    differs = [name for name in FILES if (out / name).read_bytes() != (tmp_path / name).read_bytes()]
+    assert differs == list(FILES)
+
+
+def test_row_counts_returned_match_the_files_and_the_small_scale(demo):
+    out, rows = demo
+    assert list(rows) == list(FILES)
+    assert rows == {name: len(read(out, name)) for name in FILES}
+    assert 60 <= rows["ssda903_header.csv"] <= 120
+    # hundreds of contacts a year over three financial years
+    assert 600 <= rows["annex_a_list_1.csv"] <= 3000
+
+
+def test_files_use_lf_line_endings_and_the_contract_headers(demo):
+    out, _ = demo
+    assert b"\r" not in b"".join((out / name).read_bytes() for name in FILES)
+    assert list(read(out, "ssda903_header.csv")) == [
+        "CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+    assert list(read(out, "ssda903_episodes.csv")) == [
+        "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+        "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
+    common = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)"]
+    assert list(read(out, "annex_a_list_1.csv")) == [*common, "Date of Contact", "Contact Source"]
+    assert list(read(out, "annex_a_list_3.csv")) == [
+        *common, "Date of referral", "Referral Source", "Referral NFA?",
+        "Number of Referrals in Last 12 Months", "Allocated Team", "Allocated Worker"]
+    assert list(read(out, "annex_a_list_4.csv")) == [
+        *common, "Does the Child have a Disability", "Continuous Assessment Start Date",
+        "Child Seen During Continuous Assessment", "Continuous Assessment Date of Authorisation",
+        "Was the child assessed as requiring LA children's social care support?",
+        "Allocated Team", "Allocated Worker"]
+    assert list(read(out, "visits.csv")) == [
+        "visit_id", "child_id", "cohort", "visit_date", "modality", "method", "child_seen",
+        "seen_alone", "worker_id"]
+    assert list(read(out, "case_audits.csv")) == [
+        "audit_id", "audit_date", "audit_type", "theme", "child_id", "family_id", "auditor",
+        "domain", "grade"]
+    assert list(read(out, "recommendations.csv")) == [
+        "recommendation_id", "audit_id", "raised_date", "theme", "owner", "due_date", "status",
+        "completed_date", "route"]
+
+
+def test_identifiers_match_their_patterns_and_are_unique(demo):
+    out, _ = demo
+    header = read(out, "ssda903_header.csv")
+    episodes = read(out, "ssda903_episodes.csv")
+    visits = read(out, "visits.csv")
+    audits = read(out, "case_audits.csv")
+    recs = read(out, "recommendations.csv")
+    families = read(out, "families.csv")
+    contacts = read(out, "annex_a_list_1.csv")
+    checks = [
+        (header.CHILD, "CHILD"), (header.UPN, "UPN"), (contacts["Child Unique ID"], "CHILD"),
+        (families.child_id, "CHILD"), (families.family_id, "family_id"),
+        (visits.visit_id, "visit_id"), (visits.child_id, "CHILD"), (visits.worker_id, "worker_id"),
+        (audits.audit_id, "audit_id"), (audits.auditor, "auditor"), (audits.child_id, "CHILD"),
+        (audits.family_id, "family_id"), (recs.recommendation_id, "recommendation_id"),
+        (episodes.HOME_POST, "postcode"), (episodes.PL_POST.loc[lambda s: s != ""], "postcode"),
+    ]
+    bad = [name for values, name in checks if not values.str.fullmatch(PATTERNS[name]).all()]
+    assert bad == []
+    assert header.CHILD.is_unique and header.UPN.is_unique and visits.visit_id.is_unique
+    assert families.child_id.is_unique and recs.recommendation_id.is_unique
+
+
+def test_episodes_are_contiguous_chains_with_x1_exactly_when_the_next_starts_that_day(demo):
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv").assign(start=lambda d: dmy(d.DECOM), end=lambda d: dmy(d.DEC))
+    same_child_next = ep.CHILD.eq(ep.CHILD.shift(-1))
+    next_same_day = same_child_next & ep.end.eq(ep.start.shift(-1))
+    assert ep.REC.eq("X1").equals(next_same_day)
+    assert not (same_child_next & (ep.end > ep.start.shift(-1))).any()  # no overlaps
+    assert (ep.end.isna() | (ep.end > ep.start)).all()
+    assert ep.start.min() <= pd.Timestamp("2015-01-01") and ep.end.isna().sum() >= 5
+
+
+def test_reason_for_placement_change_is_given_exactly_where_dfe_rule_225_needs_it(demo):
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv")
+    nxt = ep.shift(-1)
+    temporary = ep.PLACE.isin(TEMPORARY) | nxt.PLACE.isin(TEMPORARY)
+    needed = ep.REC.eq("X1") & nxt.RNE.isin(["P", "B", "T", "U"]) & ~temporary
+    assert ep.REASON_PLACE_CHANGE.ne("").equals(needed)
+
+
+def test_placements_fit_the_childs_age_and_the_urn_rule(demo):
+    out, _ = demo
+    header = read(out, "ssda903_header.csv")
+    ep = read(out, "ssda903_episodes.csv").merge(header[["CHILD", "DOB"]], on="CHILD")
+    age = (dmy(ep.DECOM) - dmy(ep.DOB)).dt.days / 365.25
+    assert (age[ep.PLACE.isin(["H5", "P2", "K3"])] >= 16).all()
+    assert age.between(0, 18, inclusive="left").all()
+    no_urn = ep.PLACE.isin(["P1", "R1", *TEMPORARY])
+    assert ep.URN[no_urn].eq("").all() and ep.URN[~no_urn].ne("").all()
+
+
+def test_codes_show_every_kind_of_episode(demo):
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv")
+    assert set("SPBLTU") <= set(ep.RNE)
+    assert {"V3", "C2", "E1"} <= set(ep.LS) and {"A5", "A6", "T3"} <= set(ep.PLACE)
+    s_starts = ep[ep.RNE.eq("S") & ~ep.LS.isin(["V3", "V4"])].groupby("CHILD").size()
+    assert (s_starts >= 2).sum() >= 3  # re-entries into care
+    assert 1 <= ep[ep.LS.isin(["V3", "V4"])].CHILD.nunique() <= 10  # a few short-break children
+
+
+def test_temporary_episodes_return_to_the_same_placement(demo):
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv")
+    before, after = ep.shift(1), ep.shift(-1)
+    temp = ep.PLACE.isin(TEMPORARY) & ep.CHILD.eq(after.CHILD)
+    returned = before.PLACE.eq(after.PLACE) & before.URN.eq(after.URN)
+    assert temp.sum() >= 5 and returned[temp].all()
+
+
+def test_moves_from_foster_care_to_semi_independent_living_cluster_in_2020_21(demo):
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv")
+    move = ep.PLACE.isin(["H5", "P2"]) & ep.PLACE.shift(1).isin(FOSTER) & ep.CHILD.eq(ep.CHILD.shift(1))
+    when = dmy(ep.DECOM[move])
+    in_2020_21 = when.between(pd.Timestamp("2020-04-01"), pd.Timestamp("2021-03-31")).sum()
+    other_years = (when.dt.to_period("Y-MAR").value_counts().drop(pd.Period("2021", "Y-MAR"), errors="ignore"))
+    assert in_2020_21 >= 6 and in_2020_21 > 2 * other_years.max()
+
+
+def test_a_family_of_fourteen_is_contacted_on_one_day_and_sibling_groups_together(demo):
+    out, _ = demo
+    contacts = read(out, "annex_a_list_1.csv").merge(
+        read(out, "families.csv"), left_on="Child Unique ID", right_on="child_id", how="left")
+    assert contacts.family_id.ne("").all() and contacts.family_id.notna().all()
+    per_day = contacts.groupby(["Date of Contact", "family_id"])["Child Unique ID"].nunique()
+    assert per_day.max() == 14 and (per_day == 14).sum() == 1
+    assert per_day.between(2, 4).sum() >= 10
+
+
+def test_annex_a_values_use_the_lettered_style(demo):
+    out, _ = demo
+    referrals = read(out, "annex_a_list_3.csv")
+    assert set(referrals.Gender) <= {"a) Male", "b) Female"}
+    assert referrals.Ethnicity.str.fullmatch(r"[a-t]\) [A-Z]{4}").all()
+    assert referrals["Referral Source"].str.fullmatch(r"[a-u]\) (1[A-D]|2[AB]|3[A-F]|4|5[A-C]|6|7|8|9|10): .+").all()
+    assert set(referrals["Referral NFA?"]) == {"a) Yes", "b) No"}
+    assert dmy(referrals["Date of referral"]).between(pd.Timestamp("2019-04-01"), pd.Timestamp("2022-03-31")).all()
+
+
+def test_some_referrals_are_re_referrals_and_some_assessments_take_over_45_working_days(demo):
+    from qa_analysis.periods import working_days
+
+    out, _ = demo
+    referrals = read(out, "annex_a_list_3.csv")
+    assert (referrals["Number of Referrals in Last 12 Months"].astype(int) > 0).mean() > 0.1
+    assessments = read(out, "annex_a_list_4.csv")
+    days = working_days(dmy(assessments["Continuous Assessment Start Date"]),
+                        dmy(assessments["Continuous Assessment Date of Authorisation"])).dropna()
+    assert 0.05 < (days > 45).mean() < 0.3
+
+
+def test_visits_turn_virtual_in_the_first_lockdown(demo):
+    out, _ = demo
+    visits = read(out, "visits.csv").assign(date=lambda d: pd.to_datetime(d.visit_date))
+
+    def virtual_share(first, last):
+        quarter = visits[visits.date.between(pd.Timestamp(first), pd.Timestamp(last))]
+        return quarter.modality.eq("virtual").mean()
+
+    assert virtual_share("2020-04-01", "2020-06-30") > 0.6  # 2020-21 Q1
+    assert virtual_share("2019-10-01", "2019-12-31") < 0.1  # 2019-20 Q3
+    assert virtual_share("2021-10-01", "2021-12-31") < 0.25  # drifting back
+    methods = {"face_to_face": {"home", "office", "school", "other"},
+               "virtual": {"zoom", "whatsapp", "teams", "facetime", "phone", "other_video"}}
+    assert all(set(g.method) <= methods[m] for m, g in visits.groupby("modality"))
+
+
+def test_visit_gaps_are_mostly_within_the_cohort_interval_but_some_are_late(demo):
+    out, _ = demo
+    visits = read(out, "visits.csv").query("cohort == 'CLA'").assign(date=lambda d: pd.to_datetime(d.visit_date))
+    gaps = visits.groupby("child_id").date.diff().dt.days.dropna()
+    assert 0.8 < (gaps <= 42).mean() < 0.98
+
+
+def test_audits_include_the_placement_stability_thematic_and_ungraded_thematic_rows(demo):
+    out, _ = demo
+    audits = read(out, "case_audits.csv")
+    stability = audits[audits.theme.eq("placement stability")]
+    assert (stability.child_id.nunique(), stability.family_id.nunique()) == (12, 9)
+    assert set(audits.audit_type) == {"full_case_file", "thematic", "stocktake"}
+    assert audits.grade.eq("").any() and audits.grade.eq("Requires improvement to be good").any()
+    assert audits.theme.str.contains("visits").any() and audits.theme.str.contains("semi-independent").any()
+    per_quarter = pd.to_datetime(audits.audit_date).dt.to_period("Q-MAR").groupby(audits.audit_id).first()
+    assert per_quarter.value_counts().between(3, 12).all()
+
+
+def test_some_recommendations_are_overdue_at_a_quarter_end_and_some_go_to_the_sdp(demo):
+    out, _ = demo
+    recs = read(out, "recommendations.csv")
+    raised, due = pd.to_datetime(recs.raised_date), pd.to_datetime(recs.due_date)
+    completed = pd.to_datetime(recs.completed_date.replace("", None))
+    quarter_end = pd.Timestamp("2020-12-31")
+    overdue = (raised <= quarter_end) & ~(completed <= quarter_end) & (due < quarter_end)
+    assert overdue.sum() >= 1
+    assert (completed > due).any()  # completed late
+    assert recs.route.eq("service_development_plan").any()
+    assert recs.status.eq("completed").equals(completed.notna())
+
+
+def test_children_scales_every_volume(tmp_path):
+    small = write_demo_data(tmp_path / "small", children=50)
+    large = write_demo_data(tmp_path / "large", children=400)
+    ratios = {name: large[name] / small[name] for name in FILES}
+    assert ratios["ssda903_header.csv"] == 8
+    assert all(4 < ratio < 14 for ratio in ratios.values()), ratios
+
+
+def test_too_few_children_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="at least"):
+        write_demo_data(tmp_path, children=10)
