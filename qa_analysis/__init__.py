@@ -7,7 +7,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
+from . import config  # noqa: E402
 from .config import DEFAULT_SETTINGS, Settings, load_settings  # noqa: E402
+from .io import DataSet, load_data  # noqa: E402
+from .metrics import metric_series, quarter_metrics  # noqa: E402
 from .periods import (  # noqa: E402
     Quarter,
     parse_quarter,
@@ -19,6 +22,11 @@ from .periods import (  # noqa: E402
 
 __all__ = [
     "DEFAULT_SETTINGS",
+    "DataSet",
+    "config",
+    "load_data",
+    "metric_series",
+    "quarter_metrics",
     "Quarter",
     "Settings",
     "__version__",

@@ -56,6 +56,35 @@ def load_data_cached(folder: Path):
     return _load_cached(str(folder.resolve()), _folder_signature(folder))
 
 
+# A batch worker's kernel runs many notebooks on the same loaded data: the figures of a
+# quarter are computed once and reused by every report and trend chart that needs them.
+_FIGURES: dict = {}
+_BASES: dict = {}
+
+
+def _quarter_figures(data, quarter: Quarter, settings: Settings, topics: tuple):
+    from .metrics import quarter_metrics
+
+    key = (id(data), quarter, settings, tuple(topics))
+    if key not in _FIGURES:
+        if len(_FIGURES) > 512:
+            _FIGURES.clear()
+        # Holding ``data`` in the entry keeps its id from being reused while cached.
+        _FIGURES[key] = (data, quarter_metrics(data, quarter, settings, topics))
+    return _FIGURES[key][1]
+
+
+def _quarter_bases(data, quarter: Quarter, settings: Settings) -> dict:
+    from .metrics.bases import metric_bases
+
+    key = (id(data), quarter, settings)
+    if key not in _BASES:
+        if len(_BASES) > 512:
+            _BASES.clear()
+        _BASES[key] = (data, metric_bases(data, quarter, settings))
+    return _BASES[key][1]
+
+
 def check_audience(audience: str) -> str:
     if audience not in AUDIENCES:
         raise ParameterError(f"audience must be 'internal' or 'public', not {audience!r}.")
@@ -133,14 +162,13 @@ class ReportContext:
         public audience each quarter's figures are suppressed on that quarter's own bases.
         """
         from .disclosure import apply_audience_to_metrics
-        from .metrics import quarter_metrics, topic_of
-        from .metrics.bases import metric_bases
+        from .metrics import topic_of
 
-        topics = sorted({topic_of(k) for k in keys})
+        topics = tuple(sorted({topic_of(k) for k in keys}))
         rows = []
         for quarter in self.trailing(n):
-            result = quarter_metrics(self.data, quarter, self.settings, topics)
-            bases = metric_bases(self.data, quarter, self.settings) if self.public else {}
+            result = _quarter_figures(self.data, quarter, self.settings, topics)
+            bases = _quarter_bases(self.data, quarter, self.settings) if self.public else {}
             shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
             rows.extend({"quarter": quarter.label, "key": k, "value": shown.get(k)} for k in keys)
         frame = pd.DataFrame(rows, columns=["quarter", "key", "value"])
@@ -229,8 +257,7 @@ def start_report(
 
     Raises :class:`ParameterError` with a plain sentence on a bad value.
     """
-    from .metrics import quarter_metrics
-    from .metrics.bases import metric_bases
+    from .io.tables import TOPICS
 
     check_audience(audience)
     try:
@@ -244,9 +271,10 @@ def start_report(
     data = load_data_cached(resolve_data_dir(data_dir))
     context = ReportContext(topic, data, settings, audience, quarter=period_quarter, year=period_year)
     if period_quarter is not None:
-        result = quarter_metrics(data, period_quarter, settings)
+        topics = (topic,) if topic in TOPICS else TOPICS
+        result = _quarter_figures(data, period_quarter, settings, topics)
         context.metrics, context.notes = result.metrics, result.notes
-        context.bases = metric_bases(data, period_quarter, settings)
+        context.bases = _quarter_bases(data, period_quarter, settings)
     return context
 
 
