@@ -13,7 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from .config import DEFAULT_SETTINGS, OUTPUTS_DIR, Settings, SettingsError, default_data_dir, load_settings
+from .config import (
+    DEFAULT_SETTINGS,
+    OUTPUTS_DIR,
+    Settings,
+    SettingsError,
+    default_data_dir,
+    load_settings,
+)
 from .errors import QAError
 from .periods import parse_quarter, parse_year, quarter_range, year_quarters
 

@@ -106,8 +106,9 @@ def _kernel():
     global _KERNEL
     if _KERNEL is not None and _KERNEL.is_alive():
         return _KERNEL
-    from jupyter_client.manager import KernelManager
     from multiprocessing.util import Finalize
+
+    from jupyter_client.manager import KernelManager
 
     manager = KernelManager(kernel_name=KERNEL_NAME)
     # The kernel's own stderr only carries start-up chatter (a TCP notice); errors in a
