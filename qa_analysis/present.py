@@ -282,12 +282,14 @@ def start_report(
 
 
 def definitions_markdown(keys) -> str:
-    """The definitions section: each key with the first paragraph of its function's docstring."""
-    from .metrics.catalogue import definition_of
+    """The definitions section: each key with its function's docstring (definition, numerator,
+    denominator, exclusions, source), so the words cannot drift from the code."""
+    from .metrics.catalogue import definition_details, definition_of
 
     lines = []
     for key in keys:
-        lines.append(f"- **`{key}`**: {definition_of(key)}")
+        details = definition_details(key)
+        lines.append(f"- **`{key}`**: {definition_of(key)}" + (f" {details}" if details else ""))
     return "\n".join(lines)
 
 
@@ -373,7 +375,8 @@ def footer_html(context: ReportContext) -> str:
 
 
 def _header(name: str) -> str:
-    return str(name).replace("_", " ").capitalize()
+    text = str(name).replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def aggregate_table_html(frame: pd.DataFrame, caption: str) -> str:

@@ -98,14 +98,16 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
 
 # --- worker side ---------------------------------------------------------------------
 
-_KERNEL = None
+_KERNEL = None  # this worker's kernel manager
+_CLIENT = None  # and its one client, kept for every notebook the worker runs
+ENGINE_NAME = "qa-reused-kernel"
 
 
 def _kernel():
-    """This worker's kernel, started on first use and restarted if it died."""
-    global _KERNEL
+    """This worker's kernel and client, started on first use and restarted if the kernel died."""
+    global _KERNEL, _CLIENT
     if _KERNEL is not None and _KERNEL.is_alive():
-        return _KERNEL
+        return _KERNEL, _CLIENT
     from multiprocessing.util import Finalize
 
     from jupyter_client.manager import KernelManager
@@ -114,24 +116,48 @@ def _kernel():
     # The kernel's own stderr only carries start-up chatter (a TCP notice); errors in a
     # notebook come back through the messages and into the executed .ipynb.
     manager.start_kernel(cwd=str(NOTEBOOKS_DIR), stderr=subprocess.DEVNULL)
-    _KERNEL = manager
-    # multiprocessing workers skip atexit; Finalize runs when the worker exits.
-    Finalize(manager, manager.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
-    return manager
-
-
-def _reset_namespace(manager) -> None:
     client = manager.client()
     client.start_channels()
-    try:
-        client.wait_for_ready(timeout=60)
-        client.execute_interactive(
-            "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
-            timeout=60,
-            output_hook=lambda msg: None,
-        )
-    finally:
-        client.stop_channels()
+    client.wait_for_ready(timeout=120)
+    _KERNEL, _CLIENT = manager, client
+    # multiprocessing workers skip atexit; Finalize runs when the worker exits.
+    Finalize(manager, manager.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    _register_engine()
+    return manager, client
+
+
+def _register_engine() -> None:
+    """A papermill engine that runs the notebook on the worker's live kernel and client.
+
+    Papermill's own engine opens a new client per notebook and waits for the kernel to
+    answer; reusing one client saves that wait on every notebook after the first.
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            client = PapermillNotebookClient(
+                nb_man, km=_KERNEL, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, startup_timeout=start_timeout,
+                timeout=execution_timeout,
+            )
+            client.kc = _CLIENT
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, ReusedKernelEngine)
+
+
+def _reset_namespace(client) -> None:
+    """Each notebook starts from an empty namespace, as in a fresh kernel."""
+    client.execute_interactive(
+        "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt",
+        timeout=60,
+        output_hook=lambda msg: None,
+    )
 
 
 def _exporter():
@@ -181,9 +207,9 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
     try:
         engine_kwargs = {}
         if reuse_kernel:
-            manager = _kernel()
-            _reset_namespace(manager)
-            engine_kwargs["km"] = manager
+            _, client = _kernel()
+            _reset_namespace(client)
+            engine_kwargs["engine_name"] = ENGINE_NAME
         timings["kernel"] = time.perf_counter() - started
         try:
             papermill.execute_notebook(

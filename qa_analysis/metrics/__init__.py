@@ -81,7 +81,8 @@ def metric_series(data, quarters, settings: Settings = DEFAULT_SETTINGS, topics=
             {"quarter": result.quarter.label, "key": key, "value": value}
             for key, value in result.metrics.items()
         )
-    return pd.DataFrame(rows, columns=["quarter", "key", "value"])
+    # object keeps counts as whole numbers beside the decimals of percentages
+    return pd.DataFrame(rows, columns=["quarter", "key", "value"]).astype({"value": object})
 
 
 def trend(data, quarters, keys, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:

@@ -54,3 +54,13 @@ def definition_of(key: str) -> str:
     first = doc.split("\n\n", 1)[0]
     text = _KEY_AT_START.sub("", first, count=1)
     return " ".join(text.split())
+
+
+def definition_details(key: str) -> str:
+    """The rest of the docstring after the first paragraph (numerator, denominator, source)."""
+    function = function_of(key)
+    if function is None:
+        return ""
+    paragraphs = (inspect.getdoc(function) or "").split("\n\n")[1:]
+    skip = (">>>", "Returns", "Parameters")
+    return " ".join(" ".join(p.split()) for p in paragraphs if p.strip() and not p.lstrip().startswith(skip))

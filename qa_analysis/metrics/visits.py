@@ -153,7 +153,8 @@ def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None
 def pct_timely(
     visits: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> float | None:
-    """``visits.pct_timely`` (DESIGN 4; intervals domain.md 4.1-4.3).
+    """``visits.pct_timely``: % of visits made within the cohort's interval since the child's
+    previous visit in the same cohort (DESIGN 4; intervals domain.md 4.1-4.3).
 
     Denominator: visits in the quarter whose child has an earlier visit in the same cohort
     (that earlier visit may lie before the quarter start; a child's first visit in a

@@ -1,0 +1,88 @@
+"""The committed report notebooks: declared parameters, clean cells, presentation only.
+
+DESIGN section 5: each notebook has a ``parameters`` cell of plain defaults that run on
+data/demo, carries no outputs, and only presents (every number comes from qa_analysis).
+"""
+
+import ast
+import re
+
+import nbformat
+import papermill
+import pytest
+
+from qa_analysis.config import NOTEBOOKS_DIR
+
+QUARTERLY = ("visits", "referrals", "placement_stability", "audits", "summary")
+ANNUAL = "annual"
+NOTEBOOKS = (*QUARTERLY, ANNUAL)
+
+
+def _read(name):
+    return nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+
+
+def _code_cells(name):
+    return [cell for cell in _read(name).cells if cell.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_notebook_exists(name):
+    assert (NOTEBOOKS_DIR / f"{name}.ipynb").is_file()
+
+
+@pytest.mark.parametrize("name", QUARTERLY)
+def test_a_quarterly_notebook_declares_its_parameters(name):
+    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
+    assert set(declared) == {"quarter", "data_dir", "audience", "settings_file"}
+
+
+def test_the_annual_notebook_declares_its_parameters():
+    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{ANNUAL}.ipynb"))
+    assert set(declared) == {"year", "data_dir", "audience", "settings_file"}
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_parameter_defaults_are_plain_literals_that_run_on_the_demo_data(name):
+    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
+    defaults = {key: ast.literal_eval(p["default"]) for key, p in declared.items()}
+    period = defaults.get("quarter", defaults.get("year"))
+    assert re.fullmatch(r"\d{4}-\d{2}( Q[1-4])?", period)
+    assert defaults["data_dir"] == "data/demo"
+    assert defaults["audience"] == "internal"
+    assert defaults["settings_file"] == ""
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_first_code_cell_is_the_tagged_parameters_cell(name):
+    cells = _code_cells(name)
+    assert "parameters" in cells[0].metadata.get("tags", [])
+    assert sum("parameters" in c.metadata.get("tags", []) for c in cells) == 1
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_parameters_cell_holds_only_assignments_of_literals(name):
+    tree = ast.parse(_code_cells(name)[0].source)
+    assert tree.body, "the parameters cell is empty"
+    for statement in tree.body:
+        assert isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebooks_carry_no_outputs_or_execution_counts(name):
+    dirty = [
+        i for i, cell in enumerate(_code_cells(name))
+        if cell.get("outputs") or cell.get("execution_count") is not None
+    ]
+    assert dirty == []
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_compute_nothing_themselves(name):
+    # Notebooks present; the library computes (DESIGN section 5).
+    computing = re.compile(r"\.(groupby|pivot|pivot_table|merge)\(|pd\.merge\(")
+    found = [
+        line.strip() for cell in _code_cells(name) for line in cell.source.splitlines()
+        if computing.search(line)
+    ]
+    assert found == []

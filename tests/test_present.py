@@ -1,0 +1,194 @@
+"""What the notebooks call to present figures (qa_analysis.present)."""
+
+import pandas as pd
+import pytest
+
+from qa_analysis.config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT
+from qa_analysis.errors import QuarterError
+from qa_analysis.io import load_data
+from qa_analysis.periods import parse_quarter
+from qa_analysis.present import (
+    ParameterError,
+    ReportContext,
+    aggregate_table_html,
+    data_quality_html,
+    format_count,
+    format_pct,
+    resolve_data_dir,
+    start_report,
+)
+
+VISITS_HEADER = "visit_id,child_id,cohort,visit_date,modality,method,child_seen,seen_alone,worker_id\n"
+
+
+# --- formatting ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0, "0"), (7, "7"), (1234, "1,234"), (28.0, "28"), (28.5, "28.5"), ("c", "c"), (None, "not available")],
+)
+def test_format_count(value, shown):
+    assert format_count(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(45.2, "45.2%"), (100.0, "100.0%"), (0.0, "0.0%"), (7, "7.0%"), ("c", "c"), (None, "not available")],
+)
+def test_format_pct(value, shown):
+    assert format_pct(value) == shown
+
+
+def test_format_count_treats_nan_as_not_available():
+    assert format_count(float("nan")) == "not available"
+    assert format_pct(float("nan")) == "not available"
+
+
+# --- ReportContext numbers by audience ----------------------------------------------
+
+
+def _context(audience):
+    # visits.pct_seen_alone rests on 4 visits where the child was seen; pct_face_to_face on 40.
+    metrics = {
+        "visits.total": 40, "visits.virtual": 3, "visits.face_to_face": 37,
+        "visits.pct_face_to_face": 92.5, "visits.pct_seen_alone": 50.0, "visits.pct_timely": None,
+    }
+    bases = {"visits.pct_face_to_face": 40, "visits.pct_seen_alone": 4, "visits.pct_timely": 0}
+    return ReportContext(
+        "visits", data=None, settings=DEFAULT_SETTINGS, audience=audience,
+        quarter=parse_quarter("2020-21 Q1"), metrics=metrics, bases=bases,
+    )
+
+
+def test_internal_shows_counts_and_percentages_as_they_are():
+    ctx = _context("internal")
+    assert (ctx.value("visits.virtual"), ctx.n("visits.virtual"), ctx.n("visits.total")) == (3, "3", "40")
+    assert ctx.p("visits.pct_seen_alone") == "50.0%"
+
+
+def test_public_shows_a_count_of_3_as_c():
+    ctx = _context("public")
+    assert ctx.value("visits.virtual") == "c"
+    assert ctx.n("visits.virtual") == "c"
+
+
+def test_public_shows_a_percentage_on_a_base_of_4_as_c():
+    assert _context("public").p("visits.pct_seen_alone") == "c"
+
+
+def test_public_keeps_counts_over_5_and_percentages_on_large_bases():
+    ctx = _context("public")
+    # 92.5% of 40 = 37 face to face, 3 virtual: 40 and 37 are shown.
+    assert (ctx.n("visits.total"), ctx.n("visits.face_to_face")) == ("40", "37")
+    assert ctx.p("visits.pct_face_to_face") == "92.5%"
+
+
+def test_a_percentage_with_a_zero_base_is_not_available_in_both_audiences():
+    assert _context("internal").p("visits.pct_timely") == "not available"
+    assert _context("public").p("visits.pct_timely") == "not available"
+
+
+def test_a_key_not_computed_is_not_available():
+    assert _context("internal").n("contacts.total") == "not available"
+
+
+def test_context_count_suppresses_counts_computed_in_a_notebook():
+    assert (_context("public").count(2), _context("public").count(0), _context("public").count(6)) == ("c", "0", "6")
+    assert _context("internal").count(2) == "2"
+
+
+# --- parameters -------------------------------------------------------------------------
+
+
+def test_a_relative_data_dir_is_taken_from_the_project_root_not_the_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_data_dir("data/demo") == PROJECT_ROOT / "data" / "demo"
+
+
+def test_an_absolute_data_dir_is_kept(tmp_path):
+    assert resolve_data_dir(str(tmp_path)) == tmp_path
+
+
+def test_start_report_refuses_a_bad_audience():
+    with pytest.raises(ParameterError, match="audience.*'everyone'"):
+        start_report("visits", quarter="2020-21 Q1", data_dir=str(DEMO_DATA_DIR), audience="everyone")
+
+
+def test_start_report_refuses_a_bad_quarter_listing_the_forms():
+    with pytest.raises(QuarterError, match="2020-21 Q1.*Q1 2020/21"):
+        start_report("visits", quarter="2020-21 Q7", data_dir=str(DEMO_DATA_DIR))
+
+
+def test_start_report_refuses_a_missing_folder(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(ParameterError, match="nowhere.*not a folder"):
+        start_report("visits", quarter="2020-21 Q1", data_dir=str(missing))
+
+
+def test_start_report_refuses_no_period():
+    with pytest.raises(ParameterError, match="quarter"):
+        start_report("visits", data_dir=str(DEMO_DATA_DIR))
+
+
+def test_start_report_on_a_tiny_folder_computes_the_quarter(tmp_path):
+    (tmp_path / "visits.csv").write_text(
+        VISITS_HEADER
+        + "V9000001,C900001,CLA,2020-04-10,virtual,zoom,Y,N,W901\n"
+        + "V9000002,C900002,CP,2020-05-11,face_to_face,home,Y,Y,W901\n"
+    )
+    ctx = start_report("visits", quarter="Q1 2020/21", data_dir=str(tmp_path))
+    # Two visits in 1 April to 30 June 2020, one face to face: 50.0%.
+    assert (ctx.period_label, ctx.n("visits.total"), ctx.p("visits.pct_face_to_face")) == ("2020-21 Q1", "2", "50.0%")
+
+
+# --- sections ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_bad_row(tmp_path):
+    (tmp_path / "visits.csv").write_text(
+        VISITS_HEADER
+        + "V9000001,C900001,CLA,2020-04-10,virtual,zoom,Y,N,W901\n"
+        + "V9000002,C900002,QQZEBRA,2020-04-11,virtual,zoom,Y,N,W901\n"  # unknown cohort code
+    )
+    return load_data(tmp_path)
+
+
+def test_data_quality_shows_rows_read_accepted_and_set_aside(one_bad_row):
+    html = data_quality_html(one_bad_row, "visits")
+    # 2 rows read, 1 accepted, 1 set aside.
+    assert '<td>visits.csv</td><td class="num">2</td><td class="num">1</td><td class="num">1</td>' in html
+
+
+def test_data_quality_gives_the_rule_and_column_but_never_the_values(one_bad_row):
+    html = data_quality_html(one_bad_row, "visits")
+    assert "cohort" in html and "not a known code" in html
+    for value in ("QQZEBRA", "V9000002", "C900002", "W901", "2020-04-11"):
+        assert value not in html
+
+
+def test_data_quality_says_when_nothing_was_set_aside():
+    html = data_quality_html(load_data(DEMO_DATA_DIR), "visits")
+    assert "No row was set aside." in html
+
+
+def test_aggregate_table_escapes_html():
+    frame = pd.DataFrame({"theme": ["<script>alert(1)</script> & co"], "audits": [7]})
+    html = aggregate_table_html(frame, caption="Audits <by> theme")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
+    assert "<caption>Audits &lt;by&gt; theme</caption>" in html
+
+
+def test_aggregate_table_formats_counts_and_suppressed_cells():
+    frame = pd.DataFrame({"theme": ["visits", "planning"], "audits": [1234, "c"]}, dtype=object)
+    html = aggregate_table_html(frame, caption="Audits by theme")
+    assert '<td class="num">1,234</td>' in html and '<td class="num">c</td>' in html
+
+
+def test_aggregate_table_keeps_quarter_labels_in_headers_as_written():
+    # The summary's comparison table has a column per quarter; 'q1' would misname it.
+    frame = pd.DataFrame({"Figure": ["Visits"], "2019-20 Q4": ["211"], "2020-21 Q1": ["200"]})
+    html = aggregate_table_html(frame, caption="Visits")
+    assert ">2019-20 Q4</th>" in html and ">2020-21 Q1</th>" in html
