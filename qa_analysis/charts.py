@@ -22,6 +22,7 @@ import base64
 import html
 import io
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,8 @@ MUTED_FILL = "#F3F2F1"
 AXIS_COLOUR = "#505A5F"
 REFERENCE_COLOUR = PALETTE["dark_grey"]
 
+LINE_MARKERS = ("o", "s", "^", "D", "v", "P")
+LINE_STYLES = ("-", "--", "-.", ":", "-", "--")
 FIGSIZE = (8.0, 4.5)
 DPI = 120
 FONT_SIZE = 11
@@ -264,7 +267,9 @@ def _value_top(heights: np.ndarray, reference, percent: bool, y_max=None) -> flo
 
 def _draw_reference(ax, reference, horizontal: bool = False, percent: bool = False) -> None:
     value, label = reference
-    text = f"{label}: {_fmt(value, percent)}"
+    shown = _fmt(value, percent)
+    # A label that already states the value is not given it twice.
+    text = label if shown.rstrip("%").split(".")[0] in label else f"{label}: {shown}"
     style = {"color": REFERENCE_COLOUR, "linestyle": "--", "linewidth": 1.5, "zorder": 3}
     if horizontal:
         ax.axvline(value, **style)
@@ -275,6 +280,13 @@ def _draw_reference(ax, reference, horizontal: bool = False, percent: bool = Fal
         # Labelled in the right margin, clear of the bars and points.
         ax.annotate(_wrap(text, 16), xy=(1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
                     textcoords="offset points", ha="left", va="center", color=REFERENCE_COLOUR, fontsize=10)
+
+
+def _period_label(point) -> str:
+    """Quarter labels on two lines ("Q2" over "2018-19") so eight of them fit side by side."""
+    text = str(point)
+    match = re.fullmatch(r"(\d{4}-\d{2}) (Q[1-4])", text)
+    return f"{match[2]}\n{match[1]}" if match else _wrap(text)
 
 
 def _category_ticks(ax, positions, categories, horizontal: bool = False) -> None:
@@ -524,11 +536,15 @@ def line_chart(
             colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
             values = _aligned(rows, x, y, points)
             heights = _numbers(values)
-            ax.plot(positions, heights, marker="o", color=colour, label=None if group is None else str(group))
+            # Marker and dash differ by series too, so equal series stay distinguishable.
+            ax.plot(positions, heights, marker=LINE_MARKERS[i % len(LINE_MARKERS)],
+                    linestyle=LINE_STYLES[i % len(LINE_STYLES)], color=colour,
+                    label=None if group is None else str(group))
             for position, value in zip(positions, values, strict=True):
                 if _is_suppressed(value):
+                    # Text in the text colour: some series colours reach 3:1, not 4.5:1.
                     ax.annotate(value, xy=(position, 0), xytext=(0, 3), textcoords="offset points",
-                                ha="center", va="bottom", color=colour, fontsize=10)
+                                ha="center", va="bottom", color=TEXT_COLOUR, fontsize=10)
             if hue is None and len(points) <= 12:
                 for position, value, height in zip(positions, values, heights, strict=True):
                     if not math.isnan(height):
@@ -538,7 +554,7 @@ def line_chart(
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
 
         step = max(1, math.ceil(len(points) / 12))
-        ax.set_xticks(positions[::step], [_wrap(p) for p in points[::step]])
+        ax.set_xticks(positions[::step], [_period_label(p) for p in points[::step]])
         ax.set_xlim(-0.5, len(points) - 0.5)
         ax.set_ylim(0, _value_top(np.concatenate(all_heights), reference, percent, y_max))
         _count_axis(ax.yaxis, percent)

@@ -10,15 +10,22 @@ family of 14 children contacted on one day, sibling groups contacted together, a
 of moves from foster care (U1-U6) to semi-independent accommodation (H5/P2) in 2020-21
 for 16-17 year olds, short breaks (V3/V4), temporary T1-T3 episodes with a return to the
 same placement, adoption placements (A5/A6), re-entries into care, re-referrals,
-assessments over 45 working days, and recommendations completed late or overdue.
+assessments over 45 working days, and recommendations completed late or overdue. Long
+stays are planted too (England: about a third of looked-after children are under 16 and
+in care 2.5 years or more), so ``placements.pct_long_term_stable`` has a cohort at every
+quarter end (11 to 16 children from 2019-20 to 2021-22 in the default set, 53% to 77%
+stable): most settled with a long-term foster carer (U1/U4), some moved in the last 2
+years, and one fostered (U4) for years then placed for adoption (A6, RNE P) in 2020-21,
+which exercises the measure's adoption clause.
 
-Scale: ``children`` is the number of children in the SSDA903 files (default 100, 20 to 30
+Scale: ``children`` is the number of children in the SSDA903 files (default 100, 30 to 35
 looked after at a time). Every other volume is proportional to it, roughly per child:
-3.6 episodes, 12 contacts, 4 referrals, 3.3 assessments, 31 visits, 4.4 audit rows.
-``children=300_000`` gives a national-scale set (~70,000 looked after at a time, as in
-England): 1.09M episodes, 3.56M contacts, 1.17M referrals, 0.97M assessments, 9.2M
-visits, 1.3M audit rows, 1.3 GB of CSV. Everything is vectorised (no loop per row) and
-files are written in chunks: about 1.5 to 2.5 minutes and 2.4 GB peak memory.
+4.1 episodes, 12 contacts, 4 referrals, 3.2 assessments, 34 visits, 4.4 audit rows.
+``children=300_000`` gives a national-scale set (80,000 to 105,000 looked after at each
+31 March, England has about 80,000): 1.23M episodes, 3.56M contacts, 1.17M referrals,
+0.97M assessments, 10.2M visits, 1.3M audit rows, 1.4 GB of CSV. Everything is vectorised
+(no loop per row) and files are written in chunks: about 1.5 to 2.5 minutes and 2.7 GB
+peak memory.
 
 Identifiers are unmistakable so tests can scan reports for leaks: children ``C000123``,
 families ``F00012``, visits ``V0000001``, audits ``A0001``, recommendations ``R0001``,
@@ -107,6 +114,10 @@ _PLACE_W = np.array([
     [0, 0, 0, 0, 0, 0, 35, 65, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 4 adoption placement
     [0, 0, 0, 0, 0, 0, 0, 0, 72, 28, 0, 0, 0, 0, 0, 0, 0, 0],  # 5 semi-independent move
     [0, 0, 0, 45, 0, 55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 6 cluster, before move
+    [40, 0, 0, 60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 7 long-term foster carer
+    [10, 0, 5, 40, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 8 long-stay, recent move
+    [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 9 long-stay adoption, before
+    [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # 10 long-stay adoption placement
 ], dtype=float)
 
 LS = ("C1", "C2", "E1", "V2", "V3", "V4", "L1", "L2", "J1")
@@ -301,7 +312,9 @@ def _write_csv(path: Path, columns: dict[str, np.ndarray]) -> int:
 def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home_post):
     """Episodes for periods of care (vectorised over periods).
 
-    kind: 0 standard, 1 adoption, 2 teenager, 3 foster-to-semi-independent cluster.
+    kind: 0 standard, 1 adoption, 2 teenager, 3 foster-to-semi-independent cluster, and
+    long stays (DESIGN section 4 ``placements.pct_long_term_stable``): 6 settled with a
+    long-term carer, 7 a recent move, 8 fostered (U4) then placed for adoption (A6).
     ``length`` is the intended period length (days), ``last_off`` the forced start offset
     of the final placement (-1 if none), ``ls0`` the first legal status and ``lc`` two
     legal changes as (offset, new status) arrays with offset -1 for none.
@@ -315,18 +328,25 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
     # Placements: offsets from entry, first at 0, the forced final one at last_off.
     years = length / YEAR
     n_pl = np.select(
-        [kind == 0, kind == 2, kind == 1],
-        [1 + np.minimum(rng.poisson(0.7 * years), 7), 1 + np.minimum(rng.poisson(0.8 * years), 7),
-         2 + (rng.random(m) < 0.3)],
+        [kind == 0, kind == 2, kind == 1, kind == 6, kind == 7, kind == 8],
+        [1 + np.minimum(rng.poisson(1.0 * years), 7), 1 + np.minimum(rng.poisson(0.8 * years), 7),
+         2 + (rng.random(m) < 0.3), 1 + np.minimum(rng.poisson(1.2, m), 5),
+         3 + np.minimum(rng.poisson(0.8, m), 4), 2],
         2 + (rng.random(m) < 0.4),
     )
     pid = np.repeat(np.arange(m), n_pl)
     j = _rank_in_group(pid)
     forced_last = (last_off[pid] >= 0) & (j == n_pl[pid] - 1)
-    span = np.where(last_off >= 0, last_off, length)[pid]
+    # A recent move (kind 7) follows a placement of 4 to 20 months, itself a move.
+    settle = np.where(kind == 7, np.maximum(last_off - rng.integers(120, 600, m), 1), -1)
+    forced_before = (settle[pid] > 0) & (j == n_pl[pid] - 2)
+    span = np.where(settle > 0, settle, np.where(last_off >= 0, last_off, length))[pid]
+    # Moves come more often early in a period, while a child's needs are being understood.
+    u = rng.random(len(pid)) ** np.where(np.isin(kind[pid], [0, 2]), 2.0, 1.0)
     off = np.where(
         j == 0, 0,
-        np.where(forced_last, last_off[pid], 1 + (rng.random(len(pid)) * np.maximum(span - 1, 1)).astype(np.int64)),
+        np.where(forced_last, last_off[pid], np.where(
+            forced_before, settle[pid], 1 + (u * np.maximum(span - 1, 1)).astype(np.int64))),
     )
     order = np.lexsort((off, pid))
     pid, off, forced_last = pid[order], off[order], forced_last[order]
@@ -340,11 +360,15 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
         (k == 2) & designated_last & (age_days >= 16 * YEAR) & (rng.random(len(pid)) < 0.5)
     )
     group = np.select(
-        [semi_move, (k == 3), (k == 1) & designated_last, k == 1, age_days >= 16 * YEAR,
+        [semi_move, (k == 3), (k == 1) & designated_last, k == 1, (k == 6) & designated_last,
+         (k == 7) & designated_last, (k == 8) & designated_last, k == 8, age_days >= 16 * YEAR,
          age_days >= 10 * YEAR],
-        [5, 6, 4, 3, 2, 1], 0,
+        [5, 6, 4, 3, 7, 8, 10, 9, 2, 1], 0,
     )
     place = _pick_rows(rng, _PLACE_W, group)
+    # One adoption by the child's foster carer (A5) gets its placement order that day: RNE U.
+    carer_adopts = np.flatnonzero((kind == 1) & (n_pl == 2) & (entry + last_off <= EXTRACT_END.astype(np.int64)))[:1]
+    place = np.where(np.isin(pid, carer_adopts) & designated_last, P["A5"], place)
     place = np.where((place == P["H5"]) & (start >= SEMI_INDEPENDENT_FROM.astype(np.int64)), P["K3"], place)
     live = (start < end[pid]) & (start <= EXTRACT_END.astype(np.int64))
     pid, start, place = pid[live], start[live], place[live]
@@ -373,12 +397,15 @@ def _build_periods(rng, child, kind, entry, dob, length, last_off, ls0, lc, home
     lc_day = np.where(lc_off >= 0, entry[:, None] + lc_off, NONE)
     # Some legal changes come with a move (RNE B, or U for the same carer): move them to the
     # next placement start of the period. For adoption, the placement order on placement day.
-    snap = np.column_stack([(kind != 1) & (rng.random(m) < 0.4), (kind == 1) & (rng.random(m) < 0.3)])
+    # Long-stay adoptions keep their placement order apart, so the A6 episode is RNE P.
+    snap = np.column_stack([~np.isin(kind, [1, 8]) & (rng.random(m) < 0.4),
+                            (kind == 1) & (rng.random(m) < 0.3)])
     keys = pid * 100000 + start
     p_idx, col = np.nonzero(snap & (lc_day < NONE))
     pos = np.searchsorted(keys, p_idx * 100000 + lc_day[p_idx, col])
     hit = (pos < n) & (pid[np.minimum(pos, n - 1)] == p_idx)
     lc_day[p_idx[hit], col[hit]] = start[pos[hit]]
+    lc_day[carer_adopts, 1] = entry[carer_adopts] + last_off[carer_adopts]
     lc_day = np.where((lc_day < end[:, None]) & (lc_day <= EXTRACT_END.astype(np.int64)), lc_day, NONE)
 
     # Temporary moves inside long enough foster placements, returning to the same carer.
@@ -481,10 +508,11 @@ def _legal(rng, kind, entry_age, last_off):
     """First legal status and up to two changes (offset days, new status) per period."""
     m = len(kind)
     ls0 = np.select(
-        [kind == 1, kind == 2, kind == 3],
+        [kind == 1, kind == 2, kind == 3, np.isin(kind, [6, 7]), kind == 8],
         [np.where(rng.random(m) < 0.9, L_["C1"], L_["V2"]),
          np.array([L_["V2"], L_["C1"], L_["J1"]])[_pick(rng, m, (60, 30, 10))],
-         np.where(rng.random(m) < 0.5, L_["V2"], L_["C1"])],
+         np.where(rng.random(m) < 0.5, L_["V2"], L_["C1"]),
+         np.where(rng.random(m) < 0.85, L_["C1"], L_["V2"]), L_["C1"]],
         np.array([L_["C1"], L_["V2"], L_["L1"], L_["L2"], L_["J1"]])[_pick(rng, m, (45, 45, 3, 3, 4))],
     )
     ls0 = np.where((ls0 == L_["J1"]) & (entry_age < 10 * YEAR), L_["V2"], ls0)
@@ -498,24 +526,63 @@ def _legal(rng, kind, entry_age, last_off):
     police = np.isin(ls0, [L_["L1"], L_["L2"]])
     off[police, 0] = np.where(ls0[police] == L_["L1"], 2, 8)
     new[police, 0] = L_["C1"]
-    adopt = kind == 1
-    # Care order, then a placement order before the adoptive placement (or on its day: B).
+    adopt = np.isin(kind, [1, 8])
+    # Care order, then a placement order before the adoptive placement (or on its day: B,
+    # never for a long stay, whose A6 episode stays RNE P).
     off[adopt, 0] = np.minimum(rng.integers(120, 280, adopt.sum()), last_off[adopt] - 40)
     new[adopt, 0] = L_["C2"]
+    before = np.maximum(rng.integers(0, 90, adopt.sum()), np.where(kind[adopt] == 8, 7, 0))
     off[adopt, 1] = np.minimum(
-        np.maximum(off[adopt, 0] + 14, last_off[adopt] - rng.integers(0, 90, adopt.sum())),
-        last_off[adopt],
+        np.maximum(off[adopt, 0] + 14, last_off[adopt] - before), last_off[adopt],
     )
     new[adopt, 1] = L_["E1"]
     return ls0, (off, new)
 
 
+def _long_stays(rng, k, entry, dob, length, last_off) -> None:
+    """Dates of the long stays (kinds 6-8), in place: children in care for years, so that
+    ``placements.pct_long_term_stable`` has a cohort at every quarter end (in England about
+    a third of looked-after children, two thirds of them stable).
+
+    6 and 7 come into care from 2012 to 2016 and are still looked after at the collection
+    date, aged 6 to 17 then (some turn 16 during 2019-22 and leave the cohort); 6 settle
+    with their final carer by spring 2017; 7 make their last two moves 4 to 20 months
+    apart, the last between April 2018 and March 2022 (spread evenly, so each quarter end
+    has some children moved in the last 2 years). 8 spend 2.5 to 3.2 years with one
+    foster carer (U4) before an adoptive placement (A6), the first in summer 2020, the
+    others spread over 2019-2021; the adoption order follows 5 to 10 months later.
+    """
+    end0 = EXTRACT_END.astype(np.int64)
+    stay = np.isin(k, [6, 7])
+    s = stay.sum()
+    dob[stay] = end0 - (rng.uniform(6.5, 17.2, s) * YEAR).astype(np.int64)
+    lo = np.maximum(HIST_START.astype(np.int64), dob[stay] + 30)
+    entry[stay] = lo + (rng.random(s) * (_day("2016-12-31") - lo)).astype(np.int64)
+    length[stay] = end0 - entry[stay] + rng.integers(30, 3000, s)
+    settled = np.flatnonzero(k == 6)
+    room = np.maximum(_day("2017-03-31") - 240 - entry[settled], 0)
+    last_off[settled] = rng.integers(20, 240, len(settled)) + (rng.random(len(settled)) * room).astype(np.int64)
+    moved = np.flatnonzero(k == 7)
+    lo, hi = _day("2018-04-01"), _day("2022-03-15")
+    move = lo + ((np.arange(len(moved)) + rng.random(len(moved))) / max(len(moved), 1) * (hi - lo)).astype(np.int64)
+    last_off[moved] = move - entry[moved]
+
+    adopted = np.flatnonzero(k == 8)
+    placed = _day("2019-06-01") + (rng.random(len(adopted)) * 940).astype(np.int64)
+    placed[:1] = _day("2020-06-15") + rng.integers(0, 90, min(1, len(adopted)))
+    entry[adopted] = placed - rng.integers(915, 1170, len(adopted))
+    dob[adopted] = entry[adopted] - (rng.uniform(0.2, 2.5, len(adopted)) * YEAR).astype(np.int64)
+    last_off[adopted] = placed - entry[adopted]
+    length[adopted] = last_off[adopted] + rng.integers(150, 300, len(adopted))
+
+
 def _episodes(rng, n: int):
-    # 1 adoption, 2 teenager, 3 the 2020-21 cluster, 4 V3 short breaks, 5 V4; the rest 0.
+    # 1 adoption, 2 teenager, 3 the 2020-21 cluster, 4 V3 short breaks, 5 V4, long stays
+    # 6 settled, 7 recently moved, 8 placed for adoption after years in foster care; the rest 0.
     special = np.repeat(
-        [1, 2, 3, 4, 5],
+        [1, 2, 3, 4, 5, 6, 7, 8],
         [round(0.12 * n), round(0.15 * n), max(6, round(0.07 * n)), max(2, round(0.025 * n)),
-         max(1, round(0.012 * n))],
+         max(1, round(0.012 * n)), round(0.07 * n), round(0.05 * n), max(1, round(0.01 * n))],
     )
     kind = rng.permutation(np.r_[special, np.zeros(n - len(special), int)])
     hist0, end0 = HIST_START.astype(np.int64), EXTRACT_END.astype(np.int64)
@@ -524,7 +591,7 @@ def _episodes(rng, n: int):
     home_post = rng.integers(1, 10, n)
 
     # First periods of care (short breaks apart).
-    cared = np.flatnonzero(kind <= 3)
+    cared = np.flatnonzero(~np.isin(kind, [4, 5]))
     k = kind[cared]
     m = len(cared)
     entry = hist0 + (rng.random(m) * (end0 - 30 - hist0)).astype(np.int64)
@@ -545,6 +612,7 @@ def _episodes(rng, n: int):
     last_off = np.where(k == 1, length - rng.integers(120, 380, m), -1)
     length[cl] = move - entry[cl] + rng.lognormal(np.log(400), 0.5, cl.sum()).astype(np.int64)
     last_off[cl] = move - entry[cl]
+    _long_stays(rng, k, entry, dob, length, last_off)
     ls0, lc = _legal(rng, k, entry - dob, last_off)
     child_dob = np.zeros(n, np.int64)
     child_dob[cared] = dob
@@ -1039,7 +1107,7 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
 def write_demo_data(out_dir, seed: int = 2020, children: int | None = None) -> dict[str, int]:
     """Write the synthetic data folder; return the rows written per CSV file.
 
-    ``children`` (default 90) is the number of children in the SSDA903 files; every other
+    ``children`` (default 100) is the number of children in the SSDA903 files; every other
     volume scales with it (see the module docstring; 300,000 is national scale). The same
     seed and ``children`` give byte-identical files.
     """
@@ -1116,7 +1184,9 @@ phone) and drifting back to face-to-face through 2021; a family of 14 children c
 together on 12/11/2020 and sibling groups of 2 to 6 contacted together; a cluster of moves
 from foster care (U1-U6) to semi-independent accommodation (H5/P2) in 2020-21 for 16-17 year
 olds; short breaks (V3/V4); temporary T1-T3 episodes with a return to the same placement;
-adoption placements (A5/A6); re-entries into care; re-referrals within 12 months;
+adoption placements (A5/A6); long stays (children in care 2.5 years or more, most settled
+with a long-term foster carer, some moved in the last 2 years, one placed for adoption in
+2020-21 after years with a foster carer); re-entries into care; re-referrals within 12 months;
 assessments over 45 working days; a thematic audit of placement stability (12 cases, 9
 families) and recommendations completed late, overdue or routed to the Service Development Plan.
 

@@ -56,6 +56,29 @@ def load_data_cached(folder: Path):
     return _load_cached(str(folder.resolve()), _folder_signature(folder))
 
 
+_COVERAGE_COLUMNS = {
+    "visits": (("visits", "visit_date"),),
+    "referrals": (("contacts", "contact_date"), ("referrals", "referral_date"),
+                  ("assessments", "assessment_authorised_date")),
+    "placement_stability": (("episodes", "DECOM"), ("episodes", "DEC")),
+    "audits": (("case_audits", "audit_date"), ("recommendations", "raised_date"),
+               ("recommendations", "completed_date")),
+}
+
+
+def data_coverage(data, topic: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last dates a topic's data holds (None, None when it holds none)."""
+    dates = [
+        getattr(data, table)[column].dropna()
+        for table, column in _COVERAGE_COLUMNS.get(topic, ())
+        if getattr(data, table, None) is not None
+    ]
+    dates = [d for d in dates if not d.empty]
+    if not dates:
+        return None, None
+    return min(d.min() for d in dates), max(d.max() for d in dates)
+
+
 # A batch worker's kernel runs many notebooks on the same loaded data: the figures of a
 # quarter are computed once and reused by every report and trend chart that needs them.
 _FIGURES: dict = {}
@@ -165,12 +188,17 @@ class ReportContext:
         from .metrics import topic_of
 
         topics = tuple(sorted({topic_of(k) for k in keys}))
+        coverage = {t: data_coverage(self.data, t) for t in topics}
         rows = []
         for quarter in self.trailing(n):
             result = _quarter_figures(self.data, quarter, self.settings, topics)
             bases = _quarter_bases(self.data, quarter, self.settings) if self.public else {}
             shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
-            rows.extend({"quarter": quarter.label, "key": k, "value": shown.get(k)} for k in keys)
+            for k in keys:
+                first, last = coverage[topic_of(k)]
+                # A quarter the data does not reach is missing, not zero.
+                covered = first is not None and quarter.end >= first and quarter.start <= last
+                rows.append({"quarter": quarter.label, "key": k, "value": shown.get(k) if covered else None})
         frame = pd.DataFrame(rows, columns=["quarter", "key", "value"])
         if labels:
             frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
@@ -406,3 +434,14 @@ def _num_class(values: pd.Series) -> str:
         lambda v: isinstance(v, int | float) or v == "c"
     ).all()
     return ' class="num"' if numeric else ""
+
+
+# A profile of fewer children than this describes individuals, whatever the audience.
+PROFILE_MIN_CHILDREN = 5
+
+
+def children_in_profile(profile: pd.DataFrame) -> int:
+    """How many children an aggregated profile (characteristic, value, children) describes."""
+    if profile.empty:
+        return 0
+    return int(profile.groupby("characteristic")["children"].sum().max())

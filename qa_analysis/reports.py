@@ -281,9 +281,10 @@ def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
 
     generated_at = generated_at or datetime.now()
     rows = []
+    # Newest year first; within a year the annual report, then its quarters, latest first.
     periods = sorted(
         (p for p in out_dir.iterdir() if p.is_dir() and any(p.glob("*.html"))),
-        key=lambda p: p.name,
+        key=lambda p: (p.name[:7], "_" not in p.name, p.name),
         reverse=True,
     )
     for period in periods:

@@ -164,3 +164,34 @@ SOURCE_CODES = (
     "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
     "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",
 )
+
+# Words for codes shown to managers (domain.md 1.7 and 3.3).
+REASON_PLACE_CHANGE_LABELS = {
+    "CARPL": "Change to or implementation of care plan",
+    "CLOSE": "Resignation or closure of provision",
+    "ALLEG": "Allegation (s47)",
+    "STAND": "Standards of care concern",
+    "APPRR": "Approval removed",
+    "CREQB": "Carer requests end: child's behaviour",
+    "CREQO": "Carer requests end: other reason",
+    "CHILD": "Child requests end",
+    "LAREQ": "Authority requests end",
+    "PLACE": "Change in status of placement only",
+    "CUSTOD": "Custody arrangement",
+    "OTHER": "Other",
+    "not_recorded": "Not recorded",
+}
+SOURCE_LABELS = {
+    "1A": "Family member or carer", "1B": "Acquaintance", "1C": "Self", "1D": "Other individual",
+    "2A": "Schools", "2B": "Education services", "3A": "GP", "3B": "Health visitor",
+    "3C": "School nurse", "3D": "Other primary health", "3E": "A&E", "3F": "Other health",
+    "4": "Housing", "5A": "LA social care", "5B": "LA other internal", "5C": "LA external",
+    "5D": "Early help", "6": "Police", "7": "Other legal agency", "8": "Other", "9": "Anonymous",
+    "10": "Unknown",
+}
+
+
+def code_label(code, labels: dict) -> str:
+    """``CARPL: Change to or implementation of care plan``: the code kept beside its words."""
+    words = labels.get(str(code))
+    return f"{code}: {words}" if words and words != str(code) else str(code)

@@ -82,7 +82,13 @@ def metric_series(data, quarters, settings: Settings = DEFAULT_SETTINGS, topics=
             for key, value in result.metrics.items()
         )
     # object keeps counts as whole numbers beside the decimals of percentages
-    return pd.DataFrame(rows, columns=["quarter", "key", "value"]).astype({"value": object})
+    return pd.DataFrame(
+        {
+            "quarter": pd.Series([r["quarter"] for r in rows], dtype="str"),
+            "key": pd.Series([r["key"] for r in rows], dtype="str"),
+            "value": pd.Series([r["value"] for r in rows], dtype=object),
+        }
+    )
 
 
 def trend(data, quarters, keys, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
