@@ -1,7 +1,8 @@
 """The synthetic demo data set: reproducible, in the input formats, with the planted patterns.
 
 The CSVs are read with pandas directly (not through the loaders) so these tests pin the
-file formats of DESIGN section 2 themselves.
+file formats of DESIGN section 2 themselves; only the long-term stability tests go through
+the loaders and the placements module, since that cohort is defined by them.
 """
 
 import filecmp
@@ -9,8 +10,10 @@ import filecmp
 import pandas as pd
 import pytest
 
+from qa_analysis import load_data, year_quarters
 from qa_analysis.config import DEMO_DATA_DIR
 from qa_analysis.demo import FILES, write_demo_data
+from qa_analysis.metrics import placements
 
 FOSTER = {"U1", "U2", "U3", "U4", "U5", "U6"}
 TEMPORARY = {"T0", "T1", "T2", "T3", "T4"}
@@ -170,6 +173,41 @@ def test_moves_from_foster_care_to_semi_independent_living_cluster_in_2020_21(de
     in_2020_21 = when.between(pd.Timestamp("2020-04-01"), pd.Timestamp("2021-03-31")).sum()
     other_years = (when.dt.to_period("Y-MAR").value_counts().drop(pd.Period("2021", "Y-MAR"), errors="ignore"))
     assert in_2020_21 >= 6 and in_2020_21 > 2 * other_years.max()
+
+
+@pytest.fixture(scope="module")
+def loaded(demo):
+    out, _ = demo
+    return load_data(out)
+
+
+def test_the_long_term_stability_cohort_has_at_least_eight_children_each_quarter_of_2020_21(loaded):
+    # Under 16 and in care 2.5+ years at the quarter end (DESIGN section 4, ex NI 063).
+    cohort = [
+        placements.placement_bases(loaded.episodes, loaded.header, quarter)["placements.pct_long_term_stable"]
+        for quarter in year_quarters("2020-21")
+    ]
+    assert min(cohort) >= 8, cohort
+
+
+def test_the_long_term_cohort_mixes_stable_children_with_recently_moved_ones(loaded):
+    shares = [
+        placements.pct_long_term_stable(loaded.episodes, loaded.header, quarter)
+        for quarter in year_quarters("2020-21")
+    ]
+    assert all(0 < share < 100 for share in shares), shares
+
+
+def test_a_child_fostered_in_u4_is_placed_for_adoption_a6_with_rne_p_in_2020_21(demo):
+    # The adoption clause of pct_long_term_stable: the A6 placement plus the U4 one before it.
+    out, _ = demo
+    ep = read(out, "ssda903_episodes.csv")
+    before = ep.shift(1)
+    adoptive = (
+        ep.PLACE.eq("A6") & ep.RNE.eq("P") & before.PLACE.eq("U4") & before.CHILD.eq(ep.CHILD)
+        & dmy(ep.DECOM).between(pd.Timestamp("2020-04-01"), pd.Timestamp("2021-03-31"))
+    )
+    assert adoptive.sum() >= 1
 
 
 def test_a_family_of_fourteen_is_contacted_on_one_day_and_sibling_groups_together(demo):
