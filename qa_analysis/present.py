@@ -349,7 +349,12 @@ def data_quality_html(data, topic: str) -> str:
     ]
     missing = {t: r for t, r in data.unavailable.items() if t in tables}
     if missing:
-        items = "".join(f"<li>{html.escape(reason)}</li>" for reason in missing.values())
+        # The folder's full path says where someone's files live: name the file only.
+        folder = str(getattr(data, "folder", ""))
+        items = "".join(
+            f"<li>{html.escape(reason.replace(folder, Path(folder).name) if folder else reason)}</li>"
+            for reason in missing.values()
+        )
         parts.append(f'<div class="warning"><p>Not available for this report:</p><ul>{items}</ul></div>')
     problems = data.problems.loc[lambda d: d["table"].isin(tables)]
     if problems.empty:
