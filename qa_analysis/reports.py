@@ -249,18 +249,53 @@ def _one_line(exc: BaseException) -> str:
 # --- orchestration ---------------------------------------------------------------------
 
 
-def run_jobs(jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True) -> list[JobResult]:
-    """Run the jobs on a pool of ``n_jobs`` worker processes, with a progress bar."""
+def _warm_worker(data_dir: str | None) -> None:
+    """Start the worker's kernel and, while it imports the package and loads the data,
+    import papermill and nbconvert here: the two start-ups overlap instead of queueing."""
+    try:
+        _, client = _kernel()
+        warm = "from qa_analysis import charts, present"
+        if data_dir:
+            warm += f"\nfrom pathlib import Path\npresent.load_data_cached(Path({data_dir!r}))"
+        client.execute(warm, silent=True)  # no wait: the first notebook's reset queues behind it
+        import papermill  # noqa: F401
+
+        _exporter()
+    except Exception:  # noqa: BLE001 - warming is an optimisation; run_job reports real failures
+        pass
+
+
+def _cost(job: ReportJob) -> int:
+    """Longest first, so the annual report does not finish alone at the end."""
+    return {ANNUAL_REPORT: 0, "summary": 2}.get(job.name, 1)
+
+
+def run_jobs(
+    jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True, while_running=None,
+    data_dir: str | None = None,
+) -> list[JobResult]:
+    """Run the jobs on a pool of ``n_jobs`` worker processes, with a progress bar.
+
+    ``while_running`` (optional) is called once the jobs are submitted, so work in this
+    process overlaps the notebooks; results come back in the order of ``jobs``.
+    """
     from tqdm import tqdm
 
     results: dict[int, JobResult] = {}
     if not jobs:
+        if while_running:
+            while_running()
         return []
     n_jobs = max(1, min(n_jobs, len(jobs)))
     bar = tqdm(total=len(jobs), desc="reports", unit="report", file=sys.stderr, disable=not progress)
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker (zmq, fork)
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-        futures = {pool.submit(run_job, job): i for i, job in enumerate(jobs)}
+    with ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=context, initializer=_warm_worker, initargs=(data_dir,)
+    ) as pool:
+        order = sorted(range(len(jobs)), key=lambda i: _cost(jobs[i]))
+        futures = {pool.submit(run_job, jobs[i]): i for i in order}
+        if while_running:
+            while_running()
         for future in as_completed(futures):
             i = futures[future]
             job = jobs[i]
@@ -371,7 +406,8 @@ def generate_reports(
     from .config import load_settings
     from .disclosure import apply_audience_to_metrics
     from .io import load_data
-    from .metrics import quarter_metrics
+    from .io.tables import TOPICS
+    from .metrics import quarter_metrics, topic_unavailable_reason
     from .metrics.bases import metric_bases
 
     started = time.perf_counter()
@@ -379,16 +415,32 @@ def generate_reports(
     data = load_data(Path(data_dir))  # an unusable file stops here, before any notebook runs
     settings = load_settings(settings_file)
     jobs = plan_jobs(quarters, annual_years, topics, data_dir, audience, out_dir, settings_file, extra_parameters)
-    for quarter in quarters:
-        result = quarter_metrics(data, quarter, settings)
-        payload = result.as_json()
-        payload["metrics"] = apply_audience_to_metrics(
-            result.metrics, audience, metric_bases(data, quarter, settings) if audience == "public" else None
-        )
-        payload["audience"] = audience
-        payload["notes"] = result.notes
-        write_json(out_dir / quarter.slug / "metrics.json", payload)
-    results = run_jobs(jobs, n_jobs=n_jobs, progress=progress)
+    skipped = []
+    for job in list(jobs):
+        reason = topic_unavailable_reason(data, job.name) if job.name in TOPICS else None
+        if reason:  # a missing optional file skips its topic, it does not fail the batch
+            jobs.remove(job)
+            job.html_path.unlink(missing_ok=True)
+            skipped.append(f"{job.slug}/{job.name}: {reason}")
+
+    def write_metrics():
+        for quarter in quarters:
+            result = quarter_metrics(data, quarter, settings)
+            payload = result.as_json()
+            payload["metrics"] = apply_audience_to_metrics(
+                result.metrics, audience,
+                metric_bases(data, quarter, settings) if audience == "public" else None,
+            )
+            payload["audience"] = audience
+            payload["notes"] = result.notes
+            write_json(out_dir / quarter.slug / "metrics.json", payload)
+
+    results = run_jobs(
+        jobs, n_jobs=n_jobs, progress=progress, while_running=write_metrics,
+        data_dir=str(Path(data_dir).resolve()),
+    )
+    for line in dict.fromkeys(skipped):
+        print(f"skipped {line}", file=sys.stderr)
     index = write_index(out_dir)
     failed = [r for r in results if not r.ok]
     elapsed = time.perf_counter() - started

@@ -80,3 +80,23 @@ def test_an_unknown_parameter_is_refused(tmp_path):
 def test_declared_parameters_are_accepted(tmp_path):
     notebook = _notebook(tmp_path / "nb.ipynb", "pass")
     assert check_parameters(notebook, {"quarter": "2020-21 Q2"}) is None
+
+
+def test_a_topic_whose_file_is_absent_is_skipped_not_failed(tmp_path, capsys):
+    import shutil
+
+    from qa_analysis.config import DEMO_DATA_DIR
+    from qa_analysis.periods import parse_quarter
+    from qa_analysis.reports import generate_reports
+
+    data = tmp_path / "data"
+    shutil.copytree(DEMO_DATA_DIR, data)
+    (data / "visits.csv").unlink()
+
+    code = generate_reports(
+        data, [parse_quarter("2020-21 Q1")], [], topics=["visits"], out_dir=tmp_path / "out", progress=False
+    )
+
+    assert code == 0
+    assert not (tmp_path / "out" / "2020-21_Q1" / "visits.html").exists()
+    assert "skipped 2020-21_Q1/visits: visits left out: visits.csv not found" in capsys.readouterr().err
