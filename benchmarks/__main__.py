@@ -1,0 +1,112 @@
+"""``python -m benchmarks [--only reports|national] [--runs 3] [--children N] [--no-profile]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from qa_analysis.config import OUTPUTS_DIR
+
+from .procs import load_average, machine_facts
+from .stats import verdict
+
+BENCH_DIR = OUTPUTS_DIR / "bench"
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _profile(args: list[str], summary_name: str) -> dict:
+    """A profile in its own process (clean imports, its memory freed when it ends).
+
+    A failed profile is recorded, not fatal: the timed figures are already in hand.
+    """
+    done = subprocess.run([sys.executable, "-m", "benchmarks.profiling", *args],
+                          cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        _log(f"  the profile failed (exit {done.returncode}); the timings stand")
+        return {"error": f"profiling exited {done.returncode}"}
+    return json.loads((BENCH_DIR / summary_name).read_text(encoding="utf-8"))
+
+
+def _write(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+def table(results: dict) -> str:
+    """The short table printed at the end."""
+    lines = [f"{'benchmark':<10} {'ours (s)':>9} {'floor (s)':>10} {'ratio':>6} {'target':>7}  verdict"]
+    for name in ("reports", "national"):
+        r = results.get(name)
+        if not r:
+            continue
+        lines.append(
+            f"{name:<10} {r['ours_seconds']['median']:>9.1f} {r['floor_seconds']['median']:>10.1f} "
+            f"{r['ratio']:>6.2f} {'<= ' + str(r['target_ratio']):>7}  {verdict(r['ratio'], r['target_ratio'])}"
+        )
+        if name == "national":
+            lines.append(
+                f"{'':<10} peak memory of qa-analysis metrics: {r['ours_peak_memory_gib']:.2f} GiB "
+                f"(target <= {r['target_peak_memory_gib']:.0f}: "
+                f"{verdict(r['ours_peak_memory_gib'], r['target_peak_memory_gib'])})"
+            )
+    m = results["machine"]
+    lines.append(
+        f"machine: {m['cpus_usable']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
+        f"load average {m['load_average_at_start']} at start, {results['load_average_at_end']} at end"
+    )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--only", choices=("reports", "national"), help="run one benchmark only")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each contender (default 3)")
+    parser.add_argument("--children", type=int, default=None, help="national scale (default 300000)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profiles")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be 1 or more")
+
+    from . import national_bench, reports_bench
+
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results: dict = {"machine": machine_facts(), "runs": args.runs}
+    _log(f"machine: {results['machine']['cpus_usable']} CPUs, load average {load_average()}")
+    if args.only in (None, "reports"):
+        _log("benchmark 1: batch reports vs the naive floor")
+        results["reports"] = reports_bench.run(args.runs, log=_log)
+        if not args.no_profile:
+            _log("  profiling one report (kernel, imports, notebook work, export)")
+            results["reports"]["profile"] = _profile(["reports", str(BENCH_DIR)], "profile_reports_summary.json")
+        _write(BENCH_DIR / "reports.json", {"machine": results["machine"], **results["reports"]})
+    if args.only in (None, "national"):
+        _log("benchmark 2: national-scale metrics vs the load floor")
+        children = args.children or national_bench.CHILDREN
+        results["national"] = national_bench.run(args.runs, children, log=_log)
+        if not args.no_profile:
+            _log("  profiling load_data + quarter_metrics")
+            results["national"]["profile"] = _profile(
+                ["national", results["national"]["data"], str(BENCH_DIR)], "profile_national_summary.json"
+            )
+        _write(BENCH_DIR / "national.json", {"machine": results["machine"], **results["national"]})
+    results["load_average_at_end"] = load_average()
+    results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    _write(BENCH_DIR / f"results-{stamp}.json", results)
+    _write(BENCH_DIR / "latest.json", results)
+    print(table(results))
+    print(f"results: {BENCH_DIR / 'latest.json'} (profiles' text alongside)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
