@@ -90,8 +90,10 @@ def _with_family(audit_rows: pd.DataFrame, families: pd.DataFrame | None) -> pd.
     named = pd.DataFrame({"child_id": child, "family_id": family}).dropna()
     family = family.fillna(child.map(named.drop_duplicates("child_id").set_index("child_id")["family_id"]))
     if families is not None:
+        # Only these children's rows matter; keeping their order keeps the first listed.
         lookup = (
-            families.dropna(subset=["child_id", "family_id"])
+            families.loc[families["child_id"].isin(child.dropna().unique())]
+            .dropna(subset=["child_id", "family_id"])
             .drop_duplicates("child_id")
             .astype({"child_id": "string", "family_id": "string"})
             .set_index("child_id")["family_id"]
@@ -235,12 +237,14 @@ def audits_metrics(
     """
     metrics: dict[str, int | float | None] = {}
     if case_audits is not None:
+        # Sliced once, then fed to the same steps as the one-key functions.
+        audit_rows = _audit_rows_in_quarter(case_audits, quarter)
         metrics |= {
-            "audits.audits": audit_count(case_audits, quarter),
-            "audits.children": children_audited(case_audits, quarter),
-            "audits.families": families_audited(case_audits, quarter, families),
-            **overall_grade_counts(case_audits, quarter),
-            "audits.pct_good_or_better": pct_good_or_better(case_audits, quarter),
+            "audits.audits": audit_count(audit_rows, quarter),
+            "audits.children": children_audited(audit_rows, quarter),
+            "audits.families": families_audited(audit_rows, quarter, families),
+            **overall_grade_counts(audit_rows, quarter),
+            "audits.pct_good_or_better": pct_good_or_better(audit_rows, quarter),
         }
     if recommendations is not None:
         metrics |= {

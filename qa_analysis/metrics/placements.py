@@ -140,7 +140,12 @@ def place_group(places: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.
     }
     mapping = {code: group for group, group_codes in codes.items() for code in group_codes}
     places = places.astype("string")
-    groups = places.map(mapping).astype("string")
+    # Look up each distinct code once (code -1, a blank PLACE, takes the trailing NA).
+    codes, uniques = pd.factorize(places)
+    groups = pd.Series(
+        pd.array([mapping.get(u) for u in uniques] + [pd.NA], dtype="string")[codes],
+        index=places.index,
+    )
     return groups.mask(places.notna() & groups.isna(), "other")
 
 
@@ -168,10 +173,13 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
 
     # The return from a temporary episode: same PLACE and URN as the last non-temporary
     # episode before the temporary run, within the same period of care.
-    place_urn = (eps["PLACE"].fillna("") + "|" + eps["URN"].fillna("")).astype("string")
+    # (PLACE, URN) as one integer code, blank matching blank; float so masking gives NaN.
+    place_codes, places = pd.factorize(eps["PLACE"].fillna(""))
+    urn_codes, _ = pd.factorize(eps["URN"].fillna(""))
+    place_urn = pd.Series(urn_codes * len(places) + place_codes, index=eps.index, dtype="float64")
     held_before = place_urn.mask(is_temp).groupby(keys).ffill().groupby(keys).shift()
     after_temp = is_temp.groupby(keys).shift(fill_value=False).astype(bool)
-    is_return = after_temp & ~is_temp & _flag(place_urn == held_before)
+    is_return = after_temp & ~is_temp & (place_urn == held_before)
 
     settled = ~is_temp
     first_settled = settled & (settled.astype("int64").groupby(keys).cumsum() == 1)

@@ -61,8 +61,10 @@ def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Ser
     if families is None:
         family = pd.Series(pd.NA, index=contacts.index, dtype="string")
     else:
+        # Only these children's rows matter; keeping their order keeps "first listed".
         family_of_child = (
-            families.dropna(subset=["child_id", "family_id"])
+            families.loc[families["child_id"].isin(child.dropna().unique())]
+            .dropna(subset=["child_id", "family_id"])
             .drop_duplicates(subset="child_id")
             .set_index("child_id")["family_id"]
             .astype("string")
@@ -76,12 +78,13 @@ def _children_per_family(
 ) -> pd.Series:
     """Distinct children contacted in the quarter, per family key (contacts without a
     child id are left out: they belong to no child and so to no family)."""
-    contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
+    contacts_in_quarter = _contacts_in_quarter(contacts, quarter).loc[:, ["child_id"]]
     return (
         contacts_in_quarter.assign(family=_family_key(contacts_in_quarter, families))
         .dropna(subset=["child_id", "family"])
-        .groupby("family")["child_id"]
-        .nunique()
+        .drop_duplicates(["family", "child_id"])
+        .groupby("family")
+        .size()
     )
 
 
@@ -210,7 +213,14 @@ def referrals_pct_from_contact(
         .rename_axis("contact_row")
         .reset_index()
     )
-    referral_dates = referrals.loc[:, ["child_id", "referral_date"]].dropna()
+    # Only referrals of these children from the quarter start to the end + window can match.
+    referral_dates = referrals.loc[
+        lambda d: d["referral_date"].between(quarter.start, quarter.end + window).fillna(False).astype(bool),
+        ["child_id", "referral_date"],
+    ].dropna()
+    referral_dates = referral_dates.loc[
+        referral_dates["child_id"].isin(contacts_in_quarter["child_id"].dropna().unique())
+    ]
     converted_rows = (
         contacts_in_quarter.dropna(subset=["child_id"])
         .merge(referral_dates, on="child_id", how="inner")
@@ -245,9 +255,14 @@ def referrals_pct_re_referral_12m(
         .rename_axis("referral_row")
         .reset_index()
     )
-    earlier_dates = referrals.loc[:, ["child_id", "referral_date"]].dropna().rename(
-        columns={"referral_date": "earlier_date"}
-    )
+    # Only referrals of these children from the look-back before the quarter start can match.
+    earlier_dates = referrals.loc[
+        lambda d: d["referral_date"].between(quarter.start - look_back, quarter.end).fillna(False).astype(bool),
+        ["child_id", "referral_date"],
+    ].dropna().rename(columns={"referral_date": "earlier_date"})
+    earlier_dates = earlier_dates.loc[
+        earlier_dates["child_id"].isin(referrals_in_quarter["child_id"].dropna().unique())
+    ]
     re_referral_rows = (
         referrals_in_quarter.dropna(subset=["child_id"])
         .merge(earlier_dates, on="child_id", how="inner")
@@ -337,16 +352,14 @@ def referrals_metrics(
     """
     metrics: dict[str, Number] = {}
     if contacts is not None:
+        # The per-family counts behind three keys, worked out once (as in the key functions).
+        per_family = _children_per_family(contacts, quarter, families)
         metrics |= {
             "contacts.total": contacts_total(contacts, quarter),
             "contacts.children": contacts_children(contacts, quarter),
-            "contacts.families": contacts_families(contacts, quarter, families),
-            "contacts.max_children_per_family": contacts_max_children_per_family(
-                contacts, quarter, families
-            ),
-            "contacts.families_multi_child": contacts_families_multi_child(
-                contacts, quarter, families
-            ),
+            "contacts.families": int(len(per_family)),
+            "contacts.max_children_per_family": int(per_family.max()) if len(per_family) else 0,
+            "contacts.families_multi_child": int((per_family >= 2).sum()),
         }
         metrics |= contacts_by_source_counts(contacts, quarter)
     if referrals is not None:

@@ -14,6 +14,7 @@ counts as timely (and the first one is measured against whatever came before tha
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
@@ -45,6 +46,15 @@ def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> pd.DataF
     return visits.loc[in_quarter(visits["visit_date"], parse_quarter(quarter))]
 
 
+def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
+    return int(visits_in_quarter["modality"].eq(modality).sum())
+
+
+def _pct_seen_alone(visits_in_quarter: pd.DataFrame) -> float | None:
+    seen = _flag(visits_in_quarter["child_seen"])
+    return pct(int((seen & _flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum()))
+
+
 def _flag(values: pd.Series) -> pd.Series:
     """A 'boolean' column as plain bool: only True is True (NA counts as not recorded)."""
     return values.astype("boolean").fillna(False).astype(bool)
@@ -59,36 +69,71 @@ def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
     }
 
 
-def _visits_with_gap(visits: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Every dated visit with ``has_previous`` and ``timely`` flags, indexed like ``visits``.
-
-    ``has_previous``: the child has an earlier visit in the same cohort (see the module
-    docstring for same-day visits) and the cohort has an interval setting; ``timely``: the
-    gap since that previous visit is at most the interval (calendar days for CLA, working
-    days as in ``periods.working_days`` for CP and CIN).
-    """
-    limits = _interval_limits(settings)
-    dated = visits.loc[
-        visits["visit_date"].notna() & visits["child_id"].notna() & visits["cohort"].notna()
-    ]
-    ordered = dated.sort_values(["child_id", "cohort", "visit_date", "visit_id"], kind="mergesort")
-    previous = ordered.groupby(["child_id", "cohort"], sort=False)["visit_date"].shift()
-    cohort = ordered["cohort"].astype(str)
-    kind = cohort.map({c: k for c, (k, _) in limits.items()})
-    limit = cohort.map({c: n for c, (_, n) in limits.items()}).astype(float)
-    calendar_gap = (ordered["visit_date"] - previous).dt.days.astype(float)
-    working_gap = working_days(previous, ordered["visit_date"]).astype(float)
-    gap = calendar_gap.where(kind.eq("calendar"), working_gap)
-    has_previous = previous.notna() & limit.notna()
-    return ordered.assign(
-        has_previous=has_previous.to_numpy(dtype=bool),
-        timely=(has_previous & (gap <= limit)).to_numpy(dtype=bool),
-    )
-
-
 def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
-    timed = _visits_with_gap(visits, settings)
-    return timed.loc[in_quarter(timed["visit_date"], parse_quarter(quarter)) & timed["has_previous"]]
+    """The quarter's visits (keyed and dated) whose child has a previous visit in the same
+    cohort and whose cohort has an interval setting, with a ``timely`` flag.
+
+    ``timely``: the gap since the previous visit is at most the interval (calendar days
+    for CLA, working days as in ``periods.working_days`` for CP and CIN). A gap depends
+    only on the previous visit's date, so only the quarter's visits and, per child and
+    cohort seen in them, the latest date before the quarter start are needed; keys are
+    integer codes, as the extract can hold millions of visits. Same-day visits: the first
+    is measured against the date before, the others get a gap of 0 (module docstring);
+    which of the twins is which does not change any count.
+    """
+    quarter = parse_quarter(quarter)
+    dates = visits["visit_date"]
+    in_q = in_quarter(dates, quarter).to_numpy(dtype=bool)
+    before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
+    child_codes, children = pd.factorize(visits["child_id"].loc[in_q])
+    cohort_codes, cohorts = pd.factorize(visits["cohort"].loc[in_q])
+    earlier_child = pd.Index(children).get_indexer(visits["child_id"].loc[before])
+    of_these_children = earlier_child >= 0
+    earlier = pd.DataFrame(
+        {
+            "child": earlier_child[of_these_children],
+            "cohort": pd.Index(cohorts).get_indexer(
+                visits["cohort"].loc[before].loc[of_these_children]
+            ),
+            "date": dates.loc[before].to_numpy()[of_these_children],
+        }
+    ).loc[lambda d: d["cohort"] >= 0]
+    latest_earlier = earlier.groupby(["child", "cohort"], sort=False)["date"].max().reset_index()
+    keyed = (child_codes >= 0) & (cohort_codes >= 0)
+    visits_in_quarter = pd.DataFrame(
+        {
+            "child": child_codes[keyed],
+            "cohort": cohort_codes[keyed],
+            "date": dates.loc[in_q].to_numpy()[keyed],
+        }
+    )
+    both = pd.concat(
+        [latest_earlier.assign(_in_quarter=False), visits_in_quarter.assign(_in_quarter=True)],
+        ignore_index=True,
+    )
+    order = np.lexsort((both["date"].to_numpy(), both["cohort"].to_numpy(), both["child"].to_numpy()))
+    ordered = both.iloc[order]
+    same_key = ordered[["child", "cohort"]].eq(ordered[["child", "cohort"]].shift()).all(axis=1)
+    previous = ordered["date"].shift().where(same_key)
+    # Interval settings per cohort code, then per visit (no interval: NaN, never timed).
+    limits = _interval_limits(settings)
+    cohort_names = [str(c) for c in cohorts]
+    code = ordered["cohort"].to_numpy()
+    is_calendar = np.array([limits.get(c, ("", 0))[0] == "calendar" for c in cohort_names], dtype=bool)
+    limit_days = np.array([limits[c][1] if c in limits else np.nan for c in cohort_names], dtype=float)
+    limit = pd.Series(limit_days[code], index=ordered.index)
+    calendar_gap = (ordered["date"] - previous).dt.days.astype(float)
+    working_gap = working_days(previous, ordered["date"]).astype(float)
+    gap = calendar_gap.where(is_calendar[code], working_gap)
+    has_previous = previous.notna() & limit.notna()
+    timed = pd.DataFrame(
+        {
+            "cohort": pd.Series(np.array(cohort_names, dtype=object)[code], index=ordered.index, dtype="string"),
+            "visit_date": ordered["date"],
+            "timely": (has_previous & (gap <= limit)).to_numpy(dtype=bool),
+        }
+    )
+    return timed.loc[ordered["_in_quarter"].to_numpy(dtype=bool) & has_previous.to_numpy(dtype=bool)]
 
 
 def _bound(value, which: str) -> pd.Timestamp:
@@ -108,12 +153,12 @@ def total_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
 
 def face_to_face_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     """``visits.face_to_face``: visits in the quarter with modality ``face_to_face`` (DESIGN 4)."""
-    return int(_visits_in_quarter(visits, quarter)["modality"].eq("face_to_face").sum())
+    return _count_modality(_visits_in_quarter(visits, quarter), "face_to_face")
 
 
 def virtual_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     """``visits.virtual``: visits in the quarter with modality ``virtual`` (DESIGN 4)."""
-    return int(_visits_in_quarter(visits, quarter)["modality"].eq("virtual").sum())
+    return _count_modality(_visits_in_quarter(visits, quarter), "virtual")
 
 
 def pct_face_to_face(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:
@@ -121,7 +166,8 @@ def pct_face_to_face(visits: pd.DataFrame, quarter: Quarter | str) -> float | No
 
     None when there are no visits in the quarter (DESIGN 4, visits).
     """
-    return pct(face_to_face_visits(visits, quarter), total_visits(visits, quarter))
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    return pct(_count_modality(visits_in_quarter, "face_to_face"), len(visits_in_quarter))
 
 
 def visits_per_method(visits: pd.DataFrame, quarter: Quarter | str) -> dict[str, int]:
@@ -145,9 +191,7 @@ def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None
     visit with child_seen N or blank is inconsistent and is left out), so the result never
     exceeds 100. Blank child_seen or seen_alone counts as not Y. None when no child was seen.
     """
-    in_q = _visits_in_quarter(visits, quarter)
-    seen = _flag(in_q["child_seen"])
-    return pct(int((seen & _flag(in_q["seen_alone"])).sum()), int(seen.sum()))
+    return _pct_seen_alone(_visits_in_quarter(visits, quarter))
 
 
 def pct_timely(
@@ -173,15 +217,22 @@ def pct_timely(
 def visits_metrics(
     visits: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
 ) -> dict[str, int | float | None]:
-    """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int)."""
+    """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int).
+
+    Same definitions as the one-key functions; the quarter is sliced once (the extract can
+    hold millions of visits).
+    """
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    total = len(visits_in_quarter)
+    face_to_face = _count_modality(visits_in_quarter, "face_to_face")
     return {
-        "visits.total": total_visits(visits, quarter),
-        "visits.face_to_face": face_to_face_visits(visits, quarter),
-        "visits.virtual": virtual_visits(visits, quarter),
-        "visits.pct_face_to_face": pct_face_to_face(visits, quarter),
-        **visits_per_method(visits, quarter),
-        "visits.children_visited": children_visited(visits, quarter),
-        "visits.pct_seen_alone": pct_seen_alone(visits, quarter),
+        "visits.total": total,
+        "visits.face_to_face": face_to_face,
+        "visits.virtual": _count_modality(visits_in_quarter, "virtual"),
+        "visits.pct_face_to_face": pct(face_to_face, total),
+        **count_by(visits_in_quarter["method"], "visits.method"),
+        "visits.children_visited": int(visits_in_quarter["child_id"].nunique(dropna=True)),
+        "visits.pct_seen_alone": _pct_seen_alone(visits_in_quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
 
