@@ -138,7 +138,7 @@ def _canonical_text(table: str, raw: RawTable) -> tuple[dict[str, pd.Series], di
 def _problem_frame(positions, column, rule, text, raw, display, table) -> pd.DataFrame:
     positions = np.asarray(positions, dtype=np.int64)
     if column in text:
-        values = text[column].to_numpy(dtype=object)[positions]
+        values = text[column].iloc[positions].to_numpy(dtype=object)
     else:
         values = np.full(len(positions), "", dtype=object)
     return pd.DataFrame(
@@ -187,7 +187,7 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
                               text, raw, display, table)
         if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
             pos = part["_pos"].to_numpy()
-            columns = [pd.Series(text[c].to_numpy(dtype=object)[pos], dtype=str)
+            columns = [pd.Series(text[c].iloc[pos].to_numpy(dtype=object), dtype=str)
                        for c in rules.unique]
             joined = columns[0]
             for other in columns[1:]:
@@ -212,7 +212,8 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
         pd.concat(parts, ignore_index=True).sort_values(["_pos"], kind="stable").drop(columns="_pos")
         if parts else _empty_problems()
     )
-    accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True))
+    # Copying millions of rows to drop none is avoidable.
+    accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True) if bad.any() else typed)
     summary = {
         "table": table,
         "file": raw.source,
@@ -287,7 +288,8 @@ def load_data(path: str | Path) -> DataSet:
             data.unavailable[table] = f"{name} not found in {folder}"
             continue
         kind, where = sources[table]
-        raw = raws[table] if kind == "sheet" else read_csv_text(where)
+        raw = (raws[table] if kind == "sheet"
+               else read_csv_text(where, schemas.repetitive_columns(table)))
         data.files[table] = workbook_path if kind == "sheet" else where
         accepted, table_problems, summary = _validate_table(table, raw)
         data.tables[table] = accepted

@@ -9,8 +9,11 @@ a one-line message.
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import re
 import zipfile
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +51,13 @@ def _one_line(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
-def read_csv_text(path: Path) -> RawTable:
-    """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252."""
+def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) -> RawTable:
+    """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252.
+
+    Columns whose (stripped) header ``categorical`` accepts are read as categoricals of
+    their text: for codes and yes/no the parser then makes one string per distinct value,
+    which is faster to read and spares hashing millions of strings afterwards.
+    """
     path = Path(path)
     try:
         head = path.open("rb").read(_SNIFF_BYTES)
@@ -67,9 +75,16 @@ def read_csv_text(path: Path) -> RawTable:
     frame = None
     for encoding in CSV_ENCODINGS:
         try:
+            dtype: object = str
+            if categorical is not None:
+                header = pd.read_csv(path, nrows=0, dtype=str, index_col=False,
+                                     encoding=encoding).columns
+                dtype = defaultdict(lambda: str, {
+                    h: "category" for h in header if categorical(str(h).strip())
+                })
             frame = pd.read_csv(
                 path,
-                dtype=str,
+                dtype=dtype,
                 keep_default_na=False,
                 na_filter=False,
                 skip_blank_lines=False,  # keeps line numbers true; blank lines dropped below
@@ -91,16 +106,41 @@ def read_csv_text(path: Path) -> RawTable:
     return _drop_blank_rows(RawTable(frame, rows, path.name, _may_have_spaces(path)))
 
 
-# A value has surrounding whitespace only if a space or tab touches a delimiter, a quote or
-# a line end somewhere in the file: a byte search (memchr speed) settles it for the file.
-_SPACE_PATTERNS = (b" ,", b", ", b" \r", b" \n", b'" ', b' "', b"\t", b"\xa0")
+# A value has surrounding whitespace only if a space touches a delimiter, a quote or a line
+# start or end somewhere in the file (tabs and no-break spaces are rarer: any one counts).
+# Settled on the file's bytes: memchr for the rare bytes, numpy around each space.
+_NEXT_TO_SPACE = np.zeros(256, dtype=bool)
+_NEXT_TO_SPACE[list(b',"\r\n')] = True
 
 
 def _may_have_spaces(path: Path) -> bool:
-    data = path.read_bytes()
-    if b" " not in data and b"\t" not in data and b"\xa0" not in data:
-        return False
-    return data.endswith(b" ") or any(p in data for p in _SPACE_PATTERNS)
+    with open(path, "rb") as handle:
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return False
+    with data:
+        if data.find(b"\t") >= 0 or data.find(b"\xa0") >= 0:
+            return True
+        if data.find(b" ") < 0:
+            return False
+        size = len(data)
+        found = False
+        step = 1 << 26  # 64 MiB at a time keeps the temporary arrays small
+        for offset in range(0, size, step):
+            lo, hi = max(offset - 1, 0), min(offset + step + 1, size)
+            window = np.frombuffer(data, dtype=np.uint8, count=hi - lo, offset=lo)
+            spaces = np.flatnonzero(window == 32)
+            spaces = spaces[(spaces + lo >= offset) & (spaces + lo < offset + step)]
+            if len(spaces) and (spaces[0] + lo == 0 or spaces[-1] + lo == size - 1):
+                found = True
+            elif len(spaces):
+                found = bool(_NEXT_TO_SPACE[window[spaces - 1]].any()
+                             or _NEXT_TO_SPACE[window[spaces + 1]].any())
+            del window  # a live view of the map would stop it from closing
+            if found:
+                break
+        return found
 
 
 def _drop_blank_rows(raw: RawTable) -> RawTable:
@@ -109,7 +149,7 @@ def _drop_blank_rows(raw: RawTable) -> RawTable:
     if frame.empty or frame.shape[1] == 0:
         return raw
     # Only rows blank in the first column can be blank rows: check the rest on that subset.
-    first_blank = (frame.iloc[:, 0] == "").to_numpy()
+    first_blank = frame.iloc[:, 0].to_numpy(dtype=object) == ""
     if not first_blank.any():
         return raw
     subset = frame.loc[first_blank]

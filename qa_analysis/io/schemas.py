@@ -266,8 +266,33 @@ NORMALISERS: dict[str, Callable[[pd.Series], pd.Series]] = {
 def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, distinct values stripped): codes, dates and yes/no repeat a lot, so the
     work is done once per distinct value and mapped back with ``codes``."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    if isinstance(values.dtype, pd.CategoricalDtype):  # read as categorical: already done
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        uniques = values.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     return codes, pd.Series(uniques, dtype="string").str.strip()
+
+
+_FEW_VALUES = ("snake", "label", "annex_code", "grade")  # normalisers of labels
+
+
+def repetitive_columns(table: str) -> Callable[[str], bool]:
+    """header -> True for the columns worth reading as categoricals: code lists, labels
+    and yes/no. Not identifiers (UPN, URN, postcodes: the parser's categorical path is
+    ten times slower than text on 300,000 distinct UPNs), free text, dates or numbers
+    (twice as slow as text, measured on 2,000,000 Annex A rows)."""
+    lookup, spec, rules = column_lookup(table), TABLES[table], RULES[table]
+
+    def repetitive(header: str) -> bool:
+        column = lookup.get(normalise_header(header))
+        if column is None:
+            return False
+        kind = spec.columns[column]
+        return kind == "bool" or (kind == "str" and (
+            column in rules.codes or rules.normalise.get(column) in _FEW_VALUES))
+
+    return repetitive
 
 
 def _categorical(codes: np.ndarray, mapped: pd.Series) -> pd.Categorical:
@@ -325,11 +350,12 @@ def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Serie
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Y/N, Yes/No, 'a) Yes', 'b) No', True/False, 1/0 -> boolean; blank or Unknown -> NA."""
-    raw = values.to_numpy(dtype=object)
-    yes, no, blank = raw == "Y", raw == "N", raw == ""
-    if (yes | no | blank).all():  # the usual Y/N extract: three comparisons, no hashing
-        result = pd.arrays.BooleanArray(yes, blank)
-        return pd.Series(result, index=values.index), np.zeros(len(raw), dtype=bool)
+    if not isinstance(values.dtype, pd.CategoricalDtype):  # categoricals: distinct values below
+        raw = values.to_numpy(dtype=object)
+        yes, no, blank = raw == "Y", raw == "N", raw == ""
+        if (yes | no | blank).all():  # the usual Y/N extract: three comparisons, no hashing
+            result = pd.arrays.BooleanArray(yes, blank)
+            return pd.Series(result, index=values.index), np.zeros(len(raw), dtype=bool)
     codes, distinct = _distinct(values)
     key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
     # per distinct value: 1 true, 0 false, -1 blank/unknown, -2 not a yes/no value
@@ -445,7 +471,8 @@ def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
     """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
     empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
     try:
-        schema(table).validate(typed, lazy=True)
+        # inplace: nothing is coerced, so the copy pandera would make of the frame is waste
+        schema(table).validate(typed, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
@@ -467,6 +494,32 @@ def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- rules across columns ---------------------------------------------------------------
+def _strictly_increasing(typed: pd.DataFrame, key: list[str]) -> bool:
+    """True when the rows are in strictly increasing key order, so no key repeats.
+
+    Extracts are usually sorted by their identifier: one comparison of neighbours
+    (~30x cheaper than hashing millions of strings) then proves there is no duplicate.
+    A blank key value makes a comparison False, so such frames take the hashing path.
+    """
+    if len(typed) < 2:
+        return True
+    greater = np.zeros(len(typed) - 1, dtype=bool)
+    equal_so_far = np.ones(len(typed) - 1, dtype=bool)
+    for column in key:
+        column_values = typed[column]
+        values = (column_values.to_numpy() if column_values.dtype.kind == "M"
+                  else column_values.to_numpy(dtype=object))
+        before, after = values[:-1], values[1:]
+        try:
+            greater |= equal_so_far & np.asarray(after > before, dtype=bool)
+            equal_so_far &= np.asarray(after == before, dtype=bool)
+        except TypeError:  # mixed types cannot be ordered: let duplicated decide
+            return False
+        if greater.all():
+            return True
+    return bool(greater.all())
+
+
 def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
     """(mask, column, rule template) for each rule across columns of one row."""
     rules = RULES[table]
@@ -474,12 +527,15 @@ def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray,
     if rules.unique:
         # the first row is kept; later copies are set aside (reported on the key's first column)
         key = list(rules.unique)
-        if len(key) == 1:
+        if _strictly_increasing(typed, key):
+            mask = np.zeros(len(typed), dtype=bool)
+        elif len(key) == 1:
             ids = typed[key[0]]
-            mask = ids.duplicated(keep="first") & ids.notna()
+            mask = (ids.duplicated(keep="first") & ids.notna()).to_numpy(dtype=bool)
         else:
-            mask = typed[key].duplicated(keep="first") & typed[key].notna().all(axis=1)
-        found.append((mask.to_numpy(dtype=bool), key[0], DUPLICATE_RULE))
+            mask = (typed[key].duplicated(keep="first")
+                    & typed[key].notna().all(axis=1)).to_numpy(dtype=bool)
+        found.append((mask, key[0], DUPLICATE_RULE))
     for end, start in rules.date_order:
         mask = (typed[end] < typed[start]).fillna(False).to_numpy(dtype=bool)
         found.append((mask, end, "{col} is before " + "{" + start + "}"))

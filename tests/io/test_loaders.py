@@ -143,6 +143,20 @@ def test_duplicate_identifier_keeps_the_first_row_and_sets_the_copy_aside(tmp_pa
     assert data.visits["visit_date"].tolist() == [pd.Timestamp("2020-04-01")]
 
 
+def test_duplicate_identifier_is_found_when_the_file_is_not_in_identifier_order(tmp_path):
+    # V2, V1, V2: out of order, so no shortcut applies; row 4 repeats row 2's V2
+    write(tmp_path, "visits.csv", VISITS_HEADER
+          + "V2,C1,CLA,2020-04-01,face_to_face,home,Y,Y,W1\n"
+          + "V1,C1,CLA,2020-04-02,face_to_face,home,Y,Y,W1\n"
+          + "V2,C1,CLA,2020-04-03,face_to_face,home,Y,Y,W1\n")
+
+    data = load_data(tmp_path)
+
+    assert problems_of(data, "visits") == [
+        (4, "visit_id", "V2", "duplicate visit_id: an earlier row has the same")]
+    assert counts(data, "visits") == (3, 2, 1)
+
+
 def test_duplicate_episode_key_is_reported_with_both_key_values(tmp_path):
     write(tmp_path, "ssda903_episodes.csv",
           "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN\n"
