@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from design_keys import CODE_PREFIXES
+from design_keys import FIXED_KEYS as DESIGN_FIXED_KEYS
 
 from qa_analysis.cli import main
 from qa_analysis.config import DEMO_DATA_DIR
@@ -27,22 +29,7 @@ DATA_FILES = (
     "ssda903_header.csv", "ssda903_episodes.csv", "annex_a_list_1.csv", "annex_a_list_3.csv",
     "annex_a_list_4.csv", "families.csv", "visits.csv", "case_audits.csv", "recommendations.csv",
 )
-# DESIGN section 4, written out by hand.
-FIXED_KEYS = {
-    "visits.total", "visits.face_to_face", "visits.virtual", "visits.pct_face_to_face",
-    "visits.children_visited", "visits.pct_seen_alone", "visits.pct_timely",
-    "contacts.total", "contacts.children", "contacts.families", "contacts.max_children_per_family",
-    "contacts.families_multi_child",
-    "referrals.total", "referrals.pct_from_contact", "referrals.pct_re_referral_12m", "referrals.pct_nfa",
-    "assessments.completed", "assessments.pct_within_45wd", "assessments.median_working_days",
-    "cla.during_quarter", "cla.at_quarter_end", "placements.moves", "placements.children_moved",
-    "placements.pct_3plus_12m", "placements.pct_long_term_stable", "placements.foster_to_semi_independent",
-    "audits.audits", "audits.children", "audits.families", "audits.pct_good_or_better",
-    "recommendations.raised", "recommendations.completed", "recommendations.pct_completed_on_time",
-    "recommendations.open_at_quarter_end", "recommendations.overdue_at_quarter_end",
-    "recommendations.service_development_plan",
-}
-CODE_PREFIXES = ("visits.method.", "contacts.source.", "placements.reason.", "audits.grade.")
+FIXED_KEYS = set(DESIGN_FIXED_KEYS)
 ACCEPTED_FORMS = ("2020-21 Q1", "2020-21_Q1", "2020/21 Q1", "Q1 2020-21", "Q1 2020/21")
 
 

@@ -7,28 +7,12 @@ so a key without a real first paragraph leaves a manager with no definition.
 import re
 
 import pytest
+from design_keys import CODE_KEYS, FIXED_KEYS  # noqa: E402
 
 from qa_analysis.config import DEMO_DATA_DIR
 from qa_analysis.io import load_data
 from qa_analysis.metrics import quarter_metrics
 from qa_analysis.metrics.catalogue import catalogue, definition_of, function_of
-
-# DESIGN section 4, written out by hand; <...> keys as DESIGN writes them.
-FIXED_KEYS = (
-    "visits.total", "visits.face_to_face", "visits.virtual", "visits.pct_face_to_face",
-    "visits.children_visited", "visits.pct_seen_alone", "visits.pct_timely",
-    "contacts.total", "contacts.children", "contacts.families", "contacts.max_children_per_family",
-    "contacts.families_multi_child",
-    "referrals.total", "referrals.pct_from_contact", "referrals.pct_re_referral_12m", "referrals.pct_nfa",
-    "assessments.completed", "assessments.pct_within_45wd", "assessments.median_working_days",
-    "cla.during_quarter", "cla.at_quarter_end", "placements.moves", "placements.children_moved",
-    "placements.pct_3plus_12m", "placements.pct_long_term_stable", "placements.foster_to_semi_independent",
-    "audits.audits", "audits.children", "audits.families", "audits.pct_good_or_better",
-    "recommendations.raised", "recommendations.completed", "recommendations.pct_completed_on_time",
-    "recommendations.open_at_quarter_end", "recommendations.overdue_at_quarter_end",
-    "recommendations.service_development_plan",
-)
-CODE_KEYS = ("visits.method.<method>", "contacts.source.<code>", "placements.reason.<code>", "audits.grade.<grade>")
 
 
 def _is_real_definition(text):
