@@ -7,7 +7,7 @@ so a key without a real first paragraph leaves a manager with no definition.
 import re
 
 import pytest
-from design_keys import CODE_KEYS, FIXED_KEYS  # noqa: E402
+from design_keys import CODE_KEYS, FIXED_KEYS
 
 from qa_analysis.config import DEMO_DATA_DIR
 from qa_analysis.io import load_data
