@@ -21,11 +21,11 @@ from .config import (
     default_data_dir,
     load_settings,
 )
+from .disclosure import AUDIENCES
 from .errors import QAError
 from .periods import parse_quarter, parse_year, quarter_range, year_quarters
 
 DEFAULT_YEAR = "2020-21"
-AUDIENCES = ("internal", "public")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -206,8 +206,6 @@ def main(argv=None) -> int:
         if not args.command:
             parser.print_help()
             return 2
-        if getattr(args, "settings", None):
-            load_settings(args.settings)  # fail early with a plain message
         return COMMANDS[args.command](args)
     except (QAError, SettingsError) as exc:
         print(f"qa-analysis: {exc}", file=sys.stderr)

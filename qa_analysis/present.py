@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS, PROJECT_ROOT, Settings, load_settings
+from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
 from .errors import QAError
 from .io.tables import TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
 from .periods import Quarter, parse_quarter, parse_year, trailing_quarters, year_quarters
 
-AUDIENCES = ("internal", "public")
 NOT_AVAILABLE = "not available"
 
 
@@ -85,27 +85,26 @@ _FIGURES: dict = {}
 _BASES: dict = {}
 
 
+def _cached(store: dict, key: tuple, data, compute):
+    if key not in store:
+        if len(store) > 512:
+            store.clear()
+        # Holding ``data`` in the entry keeps its id from being reused while cached.
+        store[key] = (data, compute())
+    return store[key][1]
+
+
 def _quarter_figures(data, quarter: Quarter, settings: Settings, topics: tuple):
     from .metrics import quarter_metrics
 
     key = (id(data), quarter, settings, tuple(topics))
-    if key not in _FIGURES:
-        if len(_FIGURES) > 512:
-            _FIGURES.clear()
-        # Holding ``data`` in the entry keeps its id from being reused while cached.
-        _FIGURES[key] = (data, quarter_metrics(data, quarter, settings, topics))
-    return _FIGURES[key][1]
+    return _cached(_FIGURES, key, data, lambda: quarter_metrics(data, quarter, settings, topics))
 
 
 def _quarter_bases(data, quarter: Quarter, settings: Settings) -> dict:
     from .metrics.bases import metric_bases
 
-    key = (id(data), quarter, settings)
-    if key not in _BASES:
-        if len(_BASES) > 512:
-            _BASES.clear()
-        _BASES[key] = (data, metric_bases(data, quarter, settings))
-    return _BASES[key][1]
+    return _cached(_BASES, (id(data), quarter, settings), data, lambda: metric_bases(data, quarter, settings))
 
 
 def check_audience(audience: str) -> str:
@@ -174,9 +173,7 @@ class ReportContext:
 
     def count(self, n) -> str:
         """Any count computed in a notebook, formatted and suppressed for this audience."""
-        from .disclosure import apply_audience
-
-        return format_count(apply_audience(n, self.audience))
+        return format_count(suppress_count(n) if self.public else n)
 
     def trend(self, keys, n: int = 8, labels: dict | None = None) -> pd.DataFrame:
         """Keys over the ``n`` quarters to this report's last quarter, as this audience sees them.
@@ -225,7 +222,8 @@ class ReportContext:
         rests on a count of 1 to 5 (its numerator or denominator)."""
         if not self.public:
             return frame
-        small = frame[numerator].between(1, 5) | frame[denominator].between(1, 5)
+        last = SMALLEST_SHOWN - 1
+        small = frame[numerator].between(1, last) | frame[denominator].between(1, last)
         return frame.assign(**{pct: frame[pct].astype(object).where(~small, "c")})
 
     def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
@@ -235,7 +233,7 @@ class ReportContext:
         if not self.public or frame.empty:
             return frame
         return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
-            **{c: frame[c].map(lambda v: _suppress_one(v)) for c in value_cols}
+            **{c: frame[c].map(suppress_count) for c in value_cols}
         )
 
 
@@ -251,12 +249,6 @@ def show_html(text: str):
     from IPython.display import HTML, display
 
     display(HTML(text))
-
-
-def _suppress_one(value):
-    from .disclosure import suppress_count
-
-    return suppress_count(value)
 
 
 def format_count(value) -> str:
