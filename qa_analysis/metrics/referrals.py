@@ -43,6 +43,33 @@ def _contacts_in_quarter(contacts: pd.DataFrame, quarter: Quarter) -> pd.DataFra
     return contacts.loc[lambda d: in_quarter(d["contact_date"], quarter)]
 
 
+def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last, matches) -> int:
+    """How many of ``rows`` have a referral of the same child, dated from ``first`` to
+    ``last``, for which ``matches(row date, referral date)`` holds (each row counted once).
+
+    Only referrals of the rows' children inside that window are merged, which keeps the
+    look-up small at national scale.
+    """
+    numbered = (
+        rows.loc[:, ["child_id", date_column]]
+        .reset_index(drop=True)
+        .rename(columns={date_column: "own_date"})
+        .rename_axis("row")
+        .reset_index()
+        .dropna(subset=["child_id"])
+    )
+    candidates = referrals.loc[
+        lambda d: d["referral_date"].between(first, last).fillna(False).astype(bool),
+        ["child_id", "referral_date"],
+    ].dropna()
+    candidates = candidates.loc[candidates["child_id"].isin(numbered["child_id"].unique())]
+    return int(
+        numbered.merge(candidates, on="child_id", how="inner")
+        .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]
+        .nunique()
+    )
+
+
 def _referrals_in_quarter(referrals: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     return referrals.loc[lambda d: in_quarter(d["referral_date"], quarter)]
 
@@ -206,29 +233,10 @@ def referrals_pct_from_contact(
     DfE one).
     """
     window = pd.Timedelta(days=settings.contact_referral_window_days)
-    contacts_in_quarter = (
-        _contacts_in_quarter(contacts, quarter)
-        .loc[:, ["child_id", "contact_date"]]
-        .reset_index(drop=True)
-        .rename_axis("contact_row")
-        .reset_index()
-    )
-    # Only referrals of these children from the quarter start to the end + window can match.
-    referral_dates = referrals.loc[
-        lambda d: d["referral_date"].between(quarter.start, quarter.end + window).fillna(False).astype(bool),
-        ["child_id", "referral_date"],
-    ].dropna()
-    referral_dates = referral_dates.loc[
-        referral_dates["child_id"].isin(contacts_in_quarter["child_id"].dropna().unique())
-    ]
-    converted_rows = (
-        contacts_in_quarter.dropna(subset=["child_id"])
-        .merge(referral_dates, on="child_id", how="inner")
-        .loc[
-            lambda d: (d["referral_date"] >= d["contact_date"])
-            & (d["referral_date"] <= d["contact_date"] + window)
-        ]["contact_row"]
-        .nunique()
+    contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
+    converted_rows = _rows_with_referral_of_same_child(
+        contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
+        lambda own, other: (other >= own) & (other <= own + window),
     )
     return pct(converted_rows, len(contacts_in_quarter))
 
@@ -248,29 +256,10 @@ def referrals_pct_re_referral_12m(
     Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
     """
     look_back = pd.DateOffset(months=settings.re_referral_months)
-    referrals_in_quarter = (
-        _referrals_in_quarter(referrals, quarter)
-        .loc[:, ["child_id", "referral_date"]]
-        .reset_index(drop=True)
-        .rename_axis("referral_row")
-        .reset_index()
-    )
-    # Only referrals of these children from the look-back before the quarter start can match.
-    earlier_dates = referrals.loc[
-        lambda d: d["referral_date"].between(quarter.start - look_back, quarter.end).fillna(False).astype(bool),
-        ["child_id", "referral_date"],
-    ].dropna().rename(columns={"referral_date": "earlier_date"})
-    earlier_dates = earlier_dates.loc[
-        earlier_dates["child_id"].isin(referrals_in_quarter["child_id"].dropna().unique())
-    ]
-    re_referral_rows = (
-        referrals_in_quarter.dropna(subset=["child_id"])
-        .merge(earlier_dates, on="child_id", how="inner")
-        .loc[
-            lambda d: (d["earlier_date"] < d["referral_date"])
-            & (d["earlier_date"] >= d["referral_date"] - look_back)
-        ]["referral_row"]
-        .nunique()
+    referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
+    re_referral_rows = _rows_with_referral_of_same_child(
+        referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
+        lambda own, other: (other < own) & (other >= own - look_back),
     )
     return pct(re_referral_rows, len(referrals_in_quarter))
 
