@@ -108,7 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=None, help="output folder (default data/demo)")
     demo.add_argument("--seed", type=int, default=2020)
     demo.add_argument("--children", type=int, default=None, help="scale up for benchmarks")
+
+    check = sub.add_parser(
+        "check-disclosure",
+        help="audit a folder of public reports: exit 1 if any hidden figure can be worked out",
+    )
+    check.add_argument("out_dir", metavar="OUT_DIR", help="the folder the public reports were written to")
     return parser
+
+
+def cmd_check_disclosure(args) -> int:
+    from .disclosure_check import main as check_main
+
+    return check_main(args.out_dir)
 
 
 def cmd_validate(args) -> int:
@@ -196,7 +208,10 @@ def cmd_report(args) -> int:
     )
 
 
-COMMANDS = {"report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo}
+COMMANDS = {
+    "report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo,
+    "check-disclosure": cmd_check_disclosure,
+}
 
 
 def main(argv=None) -> int:

@@ -71,6 +71,9 @@ class Settings:
     long_term_carer_years: int = 2
     # placements.pct_3plus_12m
     placements_threshold: int = 3
+    # public reports: show figures about one family or one child (the largest family
+    # contacted); off by default, since in a small authority they describe one family.
+    publish_single_family_figures: bool = False
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:
@@ -103,7 +106,11 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     typed = {}
     for name, value in values.items():
         default = getattr(Settings(), name)
-        if isinstance(default, tuple):
+        if isinstance(default, bool):
+            if str(value).strip().lower() not in ("true", "false", "yes", "no", "1", "0"):
+                raise SettingsError(f"Setting {name} must be true or false, not {value!r}.")
+            typed[name] = str(value).strip().lower() in ("true", "yes", "1")
+        elif isinstance(default, tuple):
             if isinstance(value, str):
                 value = [value]
             typed[name] = tuple(str(v).strip().upper() for v in value)

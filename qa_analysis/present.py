@@ -155,13 +155,29 @@ class ReportContext:
         return self.audience == "public"
 
     # --- numbers for sentences ------------------------------------------------------
-    def value(self, key: str):
-        """A metric as shown to this audience: a number, ``"c"`` (suppressed) or None."""
-        from .disclosure import apply_audience_to_metrics
+    def published(self, quarter: Quarter | None = None):
+        """The audited public figures of the financial year holding ``quarter`` (default
+        this report's period): every public page of the year draws from the same set."""
+        from .published import published_period, published_year
 
+        if self.data is None:  # figures given without a data folder: audit them alone
+            return published_period(self.period_label, self.metrics, self.bases, self.settings)
+        year = (quarter or self.quarter).year if (quarter or self.quarter) is not None else self.year
+        return published_year(self.data, year, self.settings)
+
+    def value(self, key: str):
+        """A metric as shown to this audience: a number, ``"c"`` (suppressed) or None.
+
+        Public: the year's audited published set (primary and secondary suppression over
+        every page of the period), never a suppression of this page's own.
+        """
         if key not in self.metrics:
             return None
-        return apply_audience_to_metrics({key: self.metrics[key]}, self.audience, self.bases).get(key)
+        if self.public:
+            published = self.published()
+            shown = published.value(self.period_label, key)
+            return shown if shown is not None or cell_known(published, self.period_label, key) else None
+        return self.metrics[key]
 
     def n(self, key: str) -> str:
         """A count for a sentence: ``1,234``, ``c`` or ``not available``."""
@@ -189,8 +205,10 @@ class ReportContext:
         rows = []
         for quarter in self.trailing(n):
             result = _quarter_figures(self.data, quarter, self.settings, topics)
-            bases = _quarter_bases(self.data, quarter, self.settings) if self.public else {}
-            shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
+            if self.public:
+                shown = {k: self.published(quarter).value(quarter.label, k) for k in result.metrics}
+            else:
+                shown = apply_audience_to_metrics(result.metrics, self.audience, {})
             for k in keys:
                 first, last = coverage[topic_of(k)]
                 # A quarter the data does not reach is missing, not zero.
@@ -295,7 +313,15 @@ def start_report(
         result = _quarter_figures(data, period_quarter, settings, topics)
         context.metrics, context.notes = result.metrics, result.notes
         context.bases = _quarter_bases(data, period_quarter, settings)
+    elif audience == "public":
+        context.metrics = dict(context.published().period_figures(context.period_label))
     return context
+
+
+def cell_known(published, period: str, key: str) -> bool:
+    from .disclosure_relations import cell
+
+    return cell(period, key) in published.shown
 
 
 # --- sections -------------------------------------------------------------------------

@@ -310,6 +310,15 @@ def run_jobs(
     return [results[i] for i in range(len(jobs))]
 
 
+def _job_quarters(job: ReportJob):
+    """The quarters a report shows: its own or its year's, and the eight-quarter trend."""
+    from .periods import parse_quarter, parse_year, trailing_quarters, year_quarters
+
+    if "quarter" in job.parameters:
+        return trailing_quarters(parse_quarter(job.parameters["quarter"]), 8)
+    return year_quarters(parse_year(job.parameters["year"]))
+
+
 def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
     """``outputs/index.html``: every report found under ``out_dir``, by period and topic."""
     from . import __version__
@@ -403,12 +412,13 @@ def generate_reports(
     extra_parameters: dict | None = None, progress: bool = True,
 ) -> int:
     """The main job: metrics.json per quarter, every report, the index. Returns the exit code."""
+    from .annual import year_label
     from .config import load_settings
     from .disclosure import apply_audience_to_metrics
     from .io import load_data
     from .io.tables import TOPICS
     from .metrics import quarter_metrics, topic_unavailable_reason
-    from .metrics.bases import metric_bases
+    from .published import annual_metrics, published_metrics
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
@@ -427,14 +437,23 @@ def generate_reports(
         for quarter in quarters:
             result = quarter_metrics(data, quarter, settings)
             payload = result.as_json()
-            payload["metrics"] = apply_audience_to_metrics(
-                result.metrics, audience,
-                metric_bases(data, quarter, settings) if audience == "public" else None,
-            )
+            if audience == "public":  # the year's audited published set (issue 13)
+                payload["metrics"], payload["cells"] = published_metrics(data, quarter, settings, result.metrics)
+            else:
+                payload["metrics"] = apply_audience_to_metrics(result.metrics, audience, None)
             payload["audience"] = audience
             payload["notes"] = result.notes
             write_json(out_dir / quarter.slug / "metrics.json", payload)
+        for year in annual_years:
+            write_json(out_dir / year_label(year) / "metrics.json", annual_metrics(data, year, settings, audience))
 
+    if audience == "public":
+        # every public page of a year draws from that year's audited set: solve it once here
+        # (cached on disk for the workers) rather than once per worker
+        from .published import published_year
+
+        for fy in sorted({q.year for job in jobs for q in _job_quarters(job)}):
+            published_year(data, fy, settings)
     results = run_jobs(
         jobs, n_jobs=n_jobs, progress=progress, while_running=write_metrics,
         data_dir=str(Path(data_dir).resolve()),
@@ -454,4 +473,13 @@ def generate_reports(
         for r in failed:
             print(f"  {r.job.slug}/{r.job.name}: {r.error} (see {r.job.ipynb_path})", file=sys.stderr)
         return 1
+    if audience == "public":  # the end-of-run audit (issue 13): any finding fails the run
+        from .disclosure_check import check_folder, report_lines
+
+        pages = check_folder(out_dir)
+        if any(page.findings for page in pages):
+            print("Disclosure check failed: a hidden figure can be worked out.", file=sys.stderr)
+            for line in report_lines(pages, findings_only=True):
+                print(f"  {line}", file=sys.stderr)
+            return 1
     return 0
