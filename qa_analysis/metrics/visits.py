@@ -19,17 +19,20 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
-from ..periods import Quarter, parse_quarter, working_days
+from ..periods import Quarter, parse_period, working_days
 from ._common import count_by, in_quarter, pct
 
 __all__ = [
     "children_visited",
+    "face_to_face_counts",
     "face_to_face_visits",
     "pct_face_to_face",
     "pct_seen_alone",
     "pct_timely",
     "seen_alone_by_cohort",
+    "seen_alone_counts",
     "timeliness_by_cohort",
+    "timely_counts",
     "total_visits",
     "virtual_visits",
     "visits_by_method",
@@ -43,16 +46,13 @@ __all__ = [
 
 
 def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    return visits.loc[in_quarter(visits["visit_date"], parse_quarter(quarter))]
+    return visits.loc[in_quarter(visits["visit_date"], parse_period(quarter))]
 
 
 def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
     return int(visits_in_quarter["modality"].eq(modality).sum())
 
 
-def _pct_seen_alone(visits_in_quarter: pd.DataFrame) -> float | None:
-    seen = _flag(visits_in_quarter["child_seen"])
-    return pct(int((seen & _flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum()))
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -81,7 +81,7 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     is measured against the date before, the others get a gap of 0 (module docstring);
     which of the twins is which does not change any count.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     dates = visits["visit_date"]
     in_q = in_quarter(dates, quarter).to_numpy(dtype=bool)
     before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
@@ -161,13 +161,19 @@ def virtual_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     return _count_modality(_visits_in_quarter(visits, quarter), "virtual")
 
 
+def face_to_face_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(face-to-face visits, all visits) in the quarter: the counts behind
+    ``visits.pct_face_to_face``."""
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    return _count_modality(visits_in_quarter, "face_to_face"), int(len(visits_in_quarter))
+
+
 def pct_face_to_face(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:
     """``visits.pct_face_to_face``: face-to-face visits / all visits in the quarter x 100.
 
     None when there are no visits in the quarter (DESIGN 4, visits).
     """
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    return pct(_count_modality(visits_in_quarter, "face_to_face"), len(visits_in_quarter))
+    return pct(*face_to_face_counts(visits, quarter))
 
 
 def visits_per_method(visits: pd.DataFrame, quarter: Quarter | str) -> dict[str, int]:
@@ -191,7 +197,15 @@ def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None
     visit with child_seen N or blank is inconsistent and is left out), so the result never
     exceeds 100. Blank child_seen or seen_alone counts as not Y. None when no child was seen.
     """
-    return _pct_seen_alone(_visits_in_quarter(visits, quarter))
+    return pct(*seen_alone_counts(visits, quarter))
+
+
+def seen_alone_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(visits seen alone, visits where the child was seen) in the quarter: the counts
+    behind ``visits.pct_seen_alone`` (a seen_alone = Y without child_seen = Y is not counted)."""
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    seen = _flag(visits_in_quarter["child_seen"])
+    return int((seen & _flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum())
 
 
 def pct_timely(
@@ -210,8 +224,16 @@ def pct_timely(
     timely. Two same-day visits: the later one has a gap of 0, so it is timely. Visits of
     any other cohort are excluded. None when the denominator is 0.
     """
+    return pct(*timely_counts(visits, quarter, settings))
+
+
+def timely_counts(
+    visits: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(timely visits, visits with a previous visit) in the quarter: the counts behind
+    ``visits.pct_timely``."""
     timed = _timed_visits_in_quarter(visits, quarter, settings)
-    return pct(int(timed["timely"].sum()), len(timed))
+    return int(timed["timely"].sum()), int(len(timed))
 
 
 def visits_metrics(
@@ -232,7 +254,7 @@ def visits_metrics(
         "visits.pct_face_to_face": pct(face_to_face, total),
         **count_by(visits_in_quarter["method"], "visits.method"),
         "visits.children_visited": int(visits_in_quarter["child_id"].nunique(dropna=True)),
-        "visits.pct_seen_alone": _pct_seen_alone(visits_in_quarter),
+        "visits.pct_seen_alone": pct_seen_alone(visits_in_quarter, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
 
