@@ -23,12 +23,15 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 from . import config  # noqa: E402
-from .config import DEFAULT_SETTINGS, Settings, load_settings  # noqa: E402
 from .api import definition, metric_keys, metric_series, quarter_metrics  # noqa: E402
 from .cases import cases, write_cases  # noqa: E402
+from .config import DEFAULT_SETTINGS, Settings, load_settings  # noqa: E402
 from .io import DataSet, load_data  # noqa: E402
 from .periods import (  # noqa: E402
+    FinancialYear,
+    Period,
     Quarter,
+    parse_period,
     parse_quarter,
     quarter_range,
     trailing_quarters,
@@ -39,6 +42,8 @@ from .periods import (  # noqa: E402
 __all__ = [
     "DEFAULT_SETTINGS",
     "DataSet",
+    "FinancialYear",
+    "Period",
     "cases",
     "charts",
     "config",
@@ -51,6 +56,7 @@ __all__ = [
     "Settings",
     "__version__",
     "load_settings",
+    "parse_period",
     "parse_quarter",
     "quarter_range",
     "trailing_quarters",

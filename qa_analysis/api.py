@@ -100,26 +100,30 @@ def _quarters_between(start, end) -> list[Quarter]:
 # --------------------------------------------------------------------------- keys
 
 
-def metric_keys() -> list[str]:
+def metric_keys(topic=None) -> list[str]:
     """Every catalogue key, with ``<code>`` placeholders as in DESIGN section 4.
+
+    Parameters
+    ----------
+    topic : str, optional
+        A topic (``visits``, ``referrals``, ``placement_stability``, ``audits``) or a key
+        prefix (``placements``, ``contacts``...): only its keys.
 
     Returns
     -------
     list of str
-        In catalogue order: visits, referrals, placement_stability, audits.
+        In DESIGN order (the metric registry's).
 
     Examples
     --------
     >>> "placements.moves" in metric_keys()
     True
-    >>> "visits.method.<method>" in metric_keys()
-    True
+    >>> metric_keys("cla")
+    ['cla.during_quarter', 'cla.at_quarter_end']
     """
-    from .metrics.catalogue import catalogue
+    from .metrics import registry
 
-    keys = list(catalogue())
-    rank = {topic: i for i, topic in enumerate(TOPICS)}
-    return sorted(keys, key=lambda k: rank[topic_of_key(k)])
+    return registry.keys(topic)
 
 
 def topic_of_key(key: str) -> str:
@@ -130,21 +134,9 @@ def topic_of_key(key: str) -> str:
     >>> topic_of_key("contacts.total")
     'referrals'
     """
-    prefix = str(key).split(".", 1)[0]
-    if prefix not in KEY_PREFIX_TOPICS:
-        raise _unknown_key(key)
-    return KEY_PREFIX_TOPICS[prefix]
+    from .metrics import registry
 
-
-def _unknown_key(key) -> UnknownNameError:
-    from .metrics.catalogue import catalogue
-
-    valid = ", ".join(catalogue())
-    return UnknownNameError(
-        f"{key!r} is not a metric key. Valid keys: {valid} "
-        "(a <code> stands for a code, e.g. visits.method.zoom). "
-        "Run 'qa-analysis definitions' for their definitions."
-    )
+    return registry.get(str(key).strip()).topic
 
 
 def key_pattern(key: str) -> tuple[str, str | None]:
@@ -162,27 +154,20 @@ def key_pattern(key: str) -> tuple[str, str | None]:
 
     Raises
     ------
-    UnknownNameError
-        When the key is in no catalogue entry; the message lists the valid keys.
+    UnknownMetricError
+        When the key is in no catalogue entry (a ``KeyError``); the message lists the valid
+        keys.
 
     Examples
     --------
     >>> key_pattern("placements.reason.CARPL")
     ('placements.reason.<code>', 'CARPL')
     """
-    from .metrics.catalogue import catalogue
+    from .metrics import registry
 
     key = str(key).strip()
-    known = catalogue()
-    if key in known and "<" not in key:
-        return key, None
-    for pattern in known:
-        if "<" in pattern:
-            stem = pattern.split("<", 1)[0]
-            code = key[len(stem):]
-            if key.startswith(stem) and code and "." not in code:
-                return pattern, code
-    raise _unknown_key(key)
+    metric = registry.get(key)
+    return metric.key, (metric.code_of(key) if metric.is_pattern else None)
 
 
 def resolve_topics(topics=None) -> tuple[str, ...]:
@@ -229,8 +214,7 @@ def resolve_topics(topics=None) -> tuple[str, ...]:
 
 
 def definition(key: str) -> str:
-    """The plain-English definition of a metric, from the docstring of the function that
-    computes it (so it cannot drift from the figure).
+    """The plain-English definition of a metric, with what it is built on and its source.
 
     Parameters
     ----------
@@ -240,25 +224,37 @@ def definition(key: str) -> str:
     Returns
     -------
     str
-        ``"key: definition"`` followed by its numerator, denominator, exclusions and source
-        where the docstring gives them.
+        ``"key: definition"`` (the metric registry's words for managers), then for a
+        percentage or median its numerator and denominator, then the technical definition
+        from the docstring of the function that computes it, and its source.
 
     Raises
     ------
-    UnknownNameError
-        For an unknown key, listing the valid ones.
+    UnknownMetricError
+        For an unknown key (a ``KeyError``), listing the valid ones.
 
     Examples
     --------
     >>> print(definition("visits.total"))  # doctest: +ELLIPSIS
-    visits.total: visits (rows) with visit_date in the quarter...
+    visits.total: ...
     """
-    from .metrics.catalogue import definition_details, definition_of
+    from .metrics import registry
+    from .metrics.catalogue import definition_details
 
     pattern, _ = key_pattern(key)
-    text = f"{pattern}: {definition_of(pattern)}"
+    metric = registry.get(pattern)
+    lines = [f"{pattern}: {metric.definition}"]
+    if metric.kind in ("pct", "median") and metric.denominator:
+        built = f"Denominator: {metric.denominator}"
+        if metric.numerator:
+            built = f"Numerator: {metric.numerator}. {built}"
+        lines.append(f"{built}.")
     details = definition_details(pattern)
-    return f"{text}\n{details}" if details else text
+    if details:
+        lines.append(f"In detail: {details}")
+    if metric.source:
+        lines.append(f"Source: {metric.source}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- figures

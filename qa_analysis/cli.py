@@ -263,12 +263,10 @@ def main(argv=None) -> int:
             parser.print_help()
             return 2
         return _command(args.command)(args)
-    except (UsageError, QuarterError) as exc:
-        _say(exc, debug)
-        return 2
     except (QAError, SettingsError) as exc:
         _say(exc, debug)
-        return 1
+        # A usage error: a malformed option or quarter, or an unknown key (a KeyError).
+        return 2 if isinstance(exc, (UsageError, QuarterError, KeyError)) else 1
     except KeyboardInterrupt:
         print("qa-analysis: interrupted.", file=sys.stderr)
         return 130

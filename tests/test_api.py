@@ -50,7 +50,7 @@ def test_metric_series_takes_keys_start_and_end(demo):
 
 
 def test_metric_series_refuses_an_unknown_key(demo):
-    with pytest.raises(UnknownNameError, match="visits.total"):
+    with pytest.raises(KeyError, match="visits.total"):
         qa.metric_series(demo, keys=["visits.totl"], start="2020-21 Q1", end="2020-21 Q1")
 
 
@@ -63,11 +63,17 @@ def test_metric_series_takes_pandas_periods(demo):
 
 
 def test_definition_opens_with_the_key_and_its_words():
-    assert qa.definition("placements.moves").startswith("placements.moves: moves with DECOM in the quarter")
+    text = qa.definition("placements.moves")
+    assert text.startswith("placements.moves: ") and "move" in text.splitlines()[0].lower()
+
+
+def test_definition_of_a_rate_names_its_numerator_and_denominator():
+    text = qa.definition("visits.pct_seen_alone")
+    assert "Numerator:" in text and "Denominator:" in text
 
 
 def test_definition_of_an_unknown_key_lists_the_keys():
-    with pytest.raises(UnknownNameError, match="recommendations.overdue_at_quarter_end"):
+    with pytest.raises(KeyError, match="recommendations.overdue_at_quarter_end"):
         qa.definition("recommendations.overdue")
 
 

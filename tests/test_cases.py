@@ -17,7 +17,6 @@ import pytest
 import qa_analysis as qa
 from qa_analysis.cases import INTERNAL_NOTICE
 from qa_analysis.cli import main
-from qa_analysis.errors import UnknownNameError
 
 Q3 = "2020-21 Q3"
 
@@ -291,7 +290,7 @@ def test_a_pandas_financial_quarter_gives_the_same_list(moves_data):
 
 def test_an_unknown_key_is_refused_listing_the_valid_keys(moves_data):
     _, data = moves_data
-    with pytest.raises(UnknownNameError, match="placements.moves"):
+    with pytest.raises(KeyError, match="placements.moves"):
         qa.cases(data, "placements.movez", Q3)
 
 
