@@ -7,9 +7,11 @@ both included (DESIGN section 3). Percentages come from :func:`._common.pct`: ro
 
 Timeliness (``visits.pct_timely``) looks at the whole extract, not just the quarter: a
 visit's previous visit is the latest earlier visit to the same child in the same cohort,
-wherever it falls. Two visits to the same child and cohort on the same date are taken in
-``visit_id`` order: the second one's previous visit is the first, a gap of 0 days, so it
-counts as timely (and the first one is measured against whatever came before that date).
+wherever it falls, on an earlier date. A visit on the same date is not an earlier visit:
+every visit of a child and cohort on one date is timed from the latest visit on an earlier
+date (DESIGN 4), and a visit whose only earlier visits are on its own date has no previous
+visit (it leaves the denominator), so a second visit the same day never flatters
+timeliness with a gap of 0.
 """
 
 from __future__ import annotations
@@ -77,9 +79,8 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     for CLA, working days as in ``periods.working_days`` for CP and CIN). A gap depends
     only on the previous visit's date, so only the quarter's visits and, per child and
     cohort seen in them, the latest date before the quarter start are needed; keys are
-    integer codes, as the extract can hold millions of visits. Same-day visits: the first
-    is measured against the date before, the others get a gap of 0 (module docstring);
-    which of the twins is which does not change any count.
+    integer codes, as the extract can hold millions of visits. Same-day visits are all
+    timed from the latest earlier date (module docstring).
     """
     quarter = parse_period(quarter)
     dates = visits["visit_date"]
@@ -114,7 +115,13 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     order = np.lexsort((both["date"].to_numpy(), both["cohort"].to_numpy(), both["child"].to_numpy()))
     ordered = both.iloc[order]
     same_key = ordered[["child", "cohort"]].eq(ordered[["child", "cohort"]].shift()).all(axis=1)
-    previous = ordered["date"].shift().where(same_key)
+    # Runs of one child, cohort and date; each run's previous date is the run before it (same
+    # child and cohort), so visits on one date share the latest earlier date.
+    run_start = ~same_key | ordered["date"].ne(ordered["date"].shift())
+    run_number = run_start.to_numpy(dtype=bool).cumsum() - 1
+    run_dates = ordered["date"].loc[run_start.to_numpy(dtype=bool)]
+    run_previous = run_dates.shift().where(same_key.loc[run_start.to_numpy(dtype=bool)])
+    previous = pd.Series(run_previous.to_numpy()[run_number], index=ordered.index)
     # Interval settings per cohort code, then per visit (no interval: NaN, never timed).
     limits = _interval_limits(settings)
     cohort_names = [str(c) for c in cohorts]
@@ -221,8 +228,9 @@ def pct_timely(
     ``visit_interval_cp_working_days`` (10) and CIN ``visit_interval_cin_working_days``
     (20) working days, counted as in ``periods.working_days`` (days d with previous < d <=
     visit, weekends and England bank holidays excluded). A gap exactly on the limit is
-    timely. Two same-day visits: the later one has a gap of 0, so it is timely. Visits of
-    any other cohort are excluded. None when the denominator is 0.
+    timely. Visits on the same date are all timed from the latest visit on an earlier
+    date; one with only same-date earlier visits has no previous visit and is excluded.
+    Visits of any other cohort are excluded. None when the denominator is 0.
     """
     return pct(*timely_counts(visits, quarter, settings))
 
