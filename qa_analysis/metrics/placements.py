@@ -367,6 +367,13 @@ def _three_plus(
     annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings
 ) -> tuple[int, int]:
     """(children with threshold+ placements in the 12 months, children looked after at the end)."""
+    cohort = _three_plus_cohort(annotated, history, quarter)
+    return int((cohort["placements"] >= settings.placements_threshold).sum()), len(cohort)
+
+
+def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Children looked after at the quarter end (``CHILD``) and their ``placements`` in the
+    12 months to the end (the rows behind ``placements.pct_3plus_12m``, also for cases.py)."""
     end = quarter.end
     opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
     first_day = opens + pd.Timedelta(days=1)
@@ -380,7 +387,7 @@ def _three_plus(
     placements = cohort.isin(in_progress).astype("int64") + (
         started.value_counts().reindex(cohort, fill_value=0).to_numpy()
     )
-    return int((placements >= settings.placements_threshold).sum()), len(cohort)
+    return pd.DataFrame({"CHILD": cohort.to_numpy(), "placements": placements})
 
 
 def pct_three_plus_placements_12m(
@@ -417,6 +424,21 @@ def _long_term_stable(
     settings: Settings,
 ) -> tuple[int, int]:
     """(stable children, children in the long-term cohort)."""
+    cohort = _long_term_cohort(annotated, history, header, quarter, settings)
+    return int(cohort["stable"].sum()), len(cohort)
+
+
+def _long_term_cohort(
+    annotated: pd.DataFrame,
+    history: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings,
+) -> pd.DataFrame:
+    """The long-term cohort at the quarter end, one row per child, with ``DOB``,
+    ``period_start``, the current placement's ``start`` and ``place``, the placement
+    before it (``previous_start``) and ``stable`` (the rows behind
+    ``placements.pct_long_term_stable``, also for cases.py)."""
     end = quarter.end
     dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
     placements = history[["CHILD", "placement_number", "start", "place", "previous_start"]]
@@ -432,7 +454,7 @@ def _long_term_stable(
     stable = (cohort["start"] <= carer_since) | (
         flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
     )
-    return int(stable.sum()), len(cohort)
+    return cohort.assign(stable=stable.to_numpy(dtype=bool))
 
 
 def pct_long_term_stable(
