@@ -25,71 +25,89 @@ from .io.tables import VISIT_METHODS
 
 SEP = "|"
 
-RELATIONS: dict[str, dict] = {
-    # visits
-    "visits.total": {"parts": ["visits.face_to_face", "visits.virtual"]},
-    "visits.face_to_face": {"parts": ["visits.method.{face_to_face}"]},
-    "visits.virtual": {"parts": ["visits.method.{virtual}"]},
-    "visits.pct_face_to_face": {"numerator": "visits.face_to_face", "denominator": "visits.total"},
-    "visits.children_visited": {"at_most": ["visits.total"]},
-    "visits.pct_seen_alone": {"numerator": "visits.seen_alone", "denominator": "visits.seen"},
-    "visits.seen": {"at_most": ["visits.total"]},
-    "visits.pct_timely": {"numerator": "visits.timely", "denominator": "visits.timed"},
-    "visits.timed": {"at_most": ["visits.total"]},
-    # contacts, referrals, assessments
-    "contacts.total": {"parts": ["contacts.source.*"]},
-    "contacts.children": {"at_most": ["contacts.total"]},
-    "contacts.families": {"at_most": ["contacts.children"]},
-    "contacts.families_multi_child": {"at_most": ["contacts.families"]},
-    # a family with two or more children contacted adds at least one child beyond itself
-    "contacts.families+multi": {"sum_at_most": (["contacts.families", "contacts.families_multi_child"],
-                                                "contacts.children")},
-    "contacts.max_children_per_family": {"at_most": ["contacts.children"]},
-    "referrals.pct_from_contact": {"numerator": "referrals.from_contact", "denominator": "contacts.total"},
-    "referrals.pct_re_referral_12m": {"numerator": "referrals.re_referrals", "denominator": "referrals.total"},
-    "referrals.pct_nfa": {"numerator": "referrals.nfa", "denominator": "referrals.total"},
-    "assessments.pct_within_45wd": {"numerator": "assessments.within_target", "denominator": "assessments.timed"},
-    "assessments.timed": {"at_most": ["assessments.completed"]},
-    "assessments.median_working_days": {"rests_on": "assessments.timed"},
-    # placement stability
-    "cla.at_quarter_end": {"at_most": ["cla.during_quarter"]},
-    "placements.moves": {"parts": ["placements.reason.*"]},
-    "placements.children_moved": {"at_most": ["placements.moves", "cla.during_quarter"]},
-    "placements.foster_to_semi_independent": {"at_most": ["placements.moves"]},
-    "placements.pct_3plus_12m": {"numerator": "placements.three_plus", "denominator": "cla.at_quarter_end"},
-    "placements.pct_long_term_stable": {"numerator": "placements.long_term_stable",
-                                        "denominator": "placements.long_term_cohort"},
-    "placements.long_term_cohort": {"at_most": ["cla.at_quarter_end"]},
-    # audits and recommendations
-    "audits.graded": {"parts": ["audits.grade.*"]},
-    "audits.good_or_better": {"parts": ["audits.grade.outstanding", "audits.grade.good"]},
-    "audits.pct_good_or_better": {"numerator": "audits.good_or_better", "denominator": "audits.graded"},
-    "audits.families": {"at_most": ["audits.children"]},
-    "recommendations.pct_completed_on_time": {"numerator": "recommendations.completed_on_time",
-                                              "denominator": "recommendations.completed"},
-    "recommendations.overdue_at_quarter_end": {"at_most": ["recommendations.open_at_quarter_end"]},
-    "recommendations.service_development_plan": {"at_most": ["recommendations.open_at_quarter_end"]},
+# Sums among unseen figures the registry's base counts do not state as sums.
+_BASE_SUMS = {
+    "audits.graded": ["audits.grade.*"],
+    "audits.graded_good_or_better": ["audits.grade.outstanding", "audits.grade.good"],
 }
 
+
+def _parse(text: str) -> dict:
+    """One relation string of the registry: ``= a + b`` (the key is the sum of these parts;
+    ``<code>`` / ``<face_to_face>`` expand to the codes present), ``<= x`` (the key is at most
+    x), ``a + b <= x``, or ``about one family``."""
+    text = text.strip()
+    if text == "about one family":
+        return {"about_one": True}
+    if text.startswith("="):
+        return {"parts": [p.strip().replace("<code>", "*").replace("<grade>", "*") for p in text[1:].split("+")]}
+    if text.startswith("<="):
+        return {"at_most": [text[2:].strip()]}
+    if "<=" in text:
+        smaller, larger = text.split("<=")
+        return {"sum_at_most": ([p.strip() for p in smaller.split("+")], larger.strip())}
+    raise ValueError(f"Cannot read the relation {text!r}.")
+
+
+def declared_relations() -> dict[str, dict]:
+    """key -> relation spec, read from the metric registry (issue 12): ``numerator`` /
+    ``denominator`` of each percentage, the count a median ``rests_on``, ``part_of`` (a
+    count is at most the total it is counted within) and the ``relations`` strings."""
+    from .metrics import registry
+
+    out: dict[str, dict] = {}
+
+    def spec(key):
+        return out.setdefault(key, {})
+
+    for m in registry.REGISTRY.values():
+        if m.kind == "pct":
+            spec(m.key).update(numerator=m.numerator, denominator=m.denominator)
+        elif m.kind == "median":
+            spec(m.key)["rests_on"] = m.denominator
+        if isinstance(m.part_of, str) and not m.is_pattern:
+            spec(m.key).setdefault("at_most", []).append(m.part_of)
+        for text in m.relations:
+            parsed = _parse(text)
+            if "sum_at_most" in parsed:
+                out[f"{m.key}+"] = {"sum_at_most": parsed["sum_at_most"]}
+                continue
+            for field_name, value in parsed.items():
+                if field_name == "at_most":
+                    spec(m.key).setdefault("at_most", []).extend(value)
+                else:
+                    spec(m.key)[field_name] = value
+    for b in registry.BASE_COUNTS.values():
+        if b.part_of:
+            spec(b.name).setdefault("at_most", []).append(b.part_of)
+    for name, parts in _BASE_SUMS.items():
+        spec(name)["parts"] = parts
+    for key, value in out.items():
+        if "parts" in value:
+            value["parts"] = [p.replace("<face_to_face>", "{face_to_face}").replace("<virtual>", "{virtual}")
+                              for p in value["parts"]]
+    return out
+
+
+def _unseen() -> tuple[str, ...]:
+    from .metrics import registry
+
+    return tuple(registry.BASE_COUNTS)
+
+
+RELATIONS: dict[str, dict] = declared_relations()
+
 # Figures about one family or one child: hidden in public unless a setting allows them.
-ABOUT_ONE = ("contacts.max_children_per_family",)
+ABOUT_ONE = tuple(k for k, v in RELATIONS.items() if v.get("about_one"))
 
-# Unseen figures: the numerators and denominators no page shows (see the module docstring).
-UNSEEN = (
-    "visits.seen", "visits.seen_alone", "visits.timed", "visits.timely",
-    "referrals.from_contact", "referrals.re_referrals", "referrals.nfa",
-    "assessments.timed", "assessments.within_target",
-    "placements.three_plus", "placements.long_term_stable", "placements.long_term_cohort",
-    "audits.graded", "audits.good_or_better", "recommendations.completed_on_time",
-)
+# Unseen figures: the numerators and denominators no page shows (the registry's base counts).
+UNSEEN = _unseen()
 
-# How each year figure is built from its quarters (annual.py's rules; unseen figures too).
-_YEAR_SUM_UNSEEN = (
-    "visits.seen", "visits.seen_alone", "visits.timed", "visits.timely", "referrals.from_contact",
-    "referrals.re_referrals", "referrals.nfa", "assessments.timed", "assessments.within_target",
-    "audits.graded", "audits.good_or_better", "recommendations.completed_on_time",
-)
-_YEAR_END_UNSEEN = ("placements.three_plus", "placements.long_term_stable", "placements.long_term_cohort")
+# How each year figure is built from its quarters (annual.py's rules; unseen figures too):
+# a numerator or denominator of a recomputed percentage adds up over the quarters, of a
+# year-end percentage it is Q4's.
+_YEAR_END_UNSEEN = ("placements.children_3plus_12m", "placements.long_term_stable", "placements.long_term_cohort")
+_YEAR_SUM_UNSEEN = tuple(u for u in UNSEEN if u not in _YEAR_END_UNSEEN)
 
 
 def cell(period: str, key: str) -> str:
@@ -143,6 +161,8 @@ def period_relations(period: str, keys: Iterable[str], declared: Mapping[str, di
             out.append(sum_of(c(den), [c(num), c(complement(num, den))]))
             continue
         if key not in available and "sum_at_most" not in spec:
+            continue
+        if spec.get("about_one") and len(spec) == 1:
             continue
         if "parts" in spec:
             parts = [p for part in spec["parts"] for p in _expand(part, keys)]

@@ -66,28 +66,42 @@ class Published:
         }
 
 
-def _unseen_values(figures: dict, bases: dict) -> dict:
-    """The unseen numerators and denominators of a period's percentages, from its bases.
-
-    A numerator is recovered as pct x base / 100 (exact below 1,000 cases, as a reader would);
-    sums of cells (grades) are added up directly.
-    """
+def _unseen_values(figures: dict, counts: dict) -> dict:
+    """The unseen numerators and denominators of a period's percentages (registry base
+    counts), from each rate's own counts; grade sums are added up directly."""
     out: dict = {}
     for key, spec in RELATIONS.items():
-        if "numerator" not in spec or key not in figures:
+        if "numerator" not in spec or key not in figures or key not in counts:
             continue
-        num, den = spec["numerator"], spec["denominator"]
-        base = figures.get(den, bases.get(key))
-        if den not in figures and is_number(bases.get(key)):
-            out[den] = int(bases[key])
-            base = bases[key]
-        value = figures.get(key)
-        if num not in figures and is_number(base):
-            out[num] = int(round(value * base / 100)) if is_number(value) else 0
+        numerator, denominator = counts[key]
+        for name, value in ((spec["numerator"], numerator), (spec["denominator"], denominator)):
+            if name not in figures and is_number(value):
+                out[name] = int(value)
+    for key, spec in RELATIONS.items():
+        if "rests_on" in spec and key in figures and key in counts and spec["rests_on"] not in figures:
+            if is_number(counts[key][1]):
+                out.setdefault(spec["rests_on"], int(counts[key][1]))
     grades = {k: v for k, v in figures.items() if k.startswith("audits.grade.") and is_number(v)}
     if grades:
         out["audits.graded"] = int(sum(grades.values()))
-        out["audits.good_or_better"] = int(grades.get("audits.grade.outstanding", 0) + grades.get("audits.grade.good", 0))
+        out["audits.graded_good_or_better"] = int(
+            grades.get("audits.grade.outstanding", 0) + grades.get("audits.grade.good", 0)
+        )
+    return out
+
+
+def _rate_counts(data, period, settings: Settings) -> dict:
+    """pct or median key -> (numerator, denominator) for one period, topics loaded only."""
+    from .metrics import registry
+
+    out = {}
+    for m in registry.REGISTRY.values():
+        if m.kind == "count" or m.counts is None or not m.available(data):
+            continue
+        try:
+            out[m.key] = tuple(m.rate(data, period, settings)[1:])
+        except Exception:  # noqa: BLE001 - a rate its tables cannot give is left unseen
+            continue
     return out
 
 
@@ -101,16 +115,22 @@ def _with_not_recorded(figures: dict) -> dict:
 
 def year_values(data, year, settings: Settings = DEFAULT_SETTINGS) -> tuple[dict, dict[str, list[str]], list[str]]:
     """(cell -> true value, period -> keys published, published cells) for a year's pages."""
-    from .annual import QUARTER_COLUMNS, _year_bases, year_figures, year_label
-    from .metrics.bases import metric_bases
+    from .annual import QUARTER_COLUMNS, year_figures, year_label
 
     label = year_label(year)
     quarters = year_quarters(parse_year(label))
     figures = year_figures(data, label, settings)
     by_period = {q.label: {k: v[col] for k, v in figures.items()} for q, col in zip(quarters, QUARTER_COLUMNS, strict=True)}
     by_period[label] = {k: v["year"] for k, v in figures.items()}
-    bases = {q.label: metric_bases(data, q, settings) for q in quarters}
-    bases[label] = _year_bases(data, label, settings)
+    from .metrics import registry
+    from .periods import FinancialYear
+
+    bases = {q.label: _rate_counts(data, q, settings) for q in quarters}
+    year_counts = _rate_counts(data, FinancialYear(parse_year(label)), settings)
+    for key in list(year_counts):  # a year-end rate rests on Q4's counts
+        if registry.get(key).year_rule == "q4" and key in bases[quarters[-1].label]:
+            year_counts[key] = bases[quarters[-1].label][key]
+    bases[label] = year_counts
     values: dict = {}
     keys: dict[str, list[str]] = {}
     published: list[str] = []
@@ -209,7 +229,12 @@ def published_period(period: str, metrics: dict, bases: dict, settings: Settings
     what a page built from given figures publishes."""
     figures = _with_not_recorded(dict(metrics))
     values = {cell(period, k): v for k, v in figures.items()}
-    values |= {cell(period, k): v for k, v in _unseen_values(figures, bases).items()}
+    # bases: rate key -> its denominator; a reader recovers the numerator as pct x base / 100
+    counts = {
+        k: (round(figures[k] * b / 100) if is_number(figures.get(k)) and ".pct_" in k else None, b)
+        for k, b in bases.items() if is_number(b)
+    }
+    values |= {cell(period, k): v for k, v in _unseen_values(figures, counts).items()}
     published = [cell(period, k) for k in figures]
     relations = period_relations(period, list(figures))
     allow_one = bool(getattr(settings, "publish_single_family_figures", False))

@@ -245,16 +245,19 @@ _METRICS = (
         "visits.total", "visits", visits.total_visits, "Visits",
         "The number of visits to children made in the period.",
         f"{_DFE} (visits); visits.csv",
+        relations=("= visits.face_to_face + visits.virtual",),
     ),
     Metric(
         "visits.face_to_face", "visits", visits.face_to_face_visits, "Face-to-face visits",
         "The number of visits in the period made in person (at home, the office, school or elsewhere).",
         f"{_DFE} (visits); visits.csv modality", part_of="visits.total",
+        relations=("= visits.method.<face_to_face>",),
     ),
     Metric(
         "visits.virtual", "visits", visits.virtual_visits, "Virtual visits",
         "The number of visits in the period made remotely (video or phone call).",
         f"{_DFE} (visits); visits.csv modality", part_of="visits.total",
+        relations=("= visits.method.<virtual>",),
     ),
     Metric(
         "visits.pct_face_to_face", "visits", visits.pct_face_to_face, "Visits face to face (%)",
@@ -273,6 +276,7 @@ _METRICS = (
         "visits.children_visited", "visits", visits.children_visited, "Children visited",
         "The number of different children visited in the period (a child visited twice counts once).",
         f"{_DFE} (visits)", year_rule="distinct",
+        relations=("<= visits.total",),
     ),
     Metric(
         "visits.pct_seen_alone", "visits", visits.pct_seen_alone, "Seen alone, where seen (%)",
@@ -294,23 +298,27 @@ _METRICS = (
         "contacts.total", "referrals", referrals.contacts_total, "Contacts",
         "The number of contacts received in the period (a child contacted twice counts twice).",
         f"{_DFE} (referrals); Annex A List 1",
+        relations=("= contacts.source.<code>",),
     ),
     Metric(
         "contacts.children", "referrals", referrals.contacts_children, "Children contacted",
         "The number of different children with a contact in the period.",
         f"{_DFE} (referrals); Annex A List 1", year_rule="distinct",
+        relations=("<= contacts.total",),
     ),
     Metric(
         "contacts.families", "referrals", referrals.contacts_families, "Families contacted",
         "The number of different families with a child contacted in the period (a child with no "
         "recorded family counts as a family of its own).",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
+        relations=("<= contacts.children",),
     ),
     Metric(
         "contacts.max_children_per_family", "referrals", referrals.contacts_max_children_per_family,
         "Most children of one family contacted",
         "The largest number of different children of one family contacted in the period.",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
+        relations=("<= contacts.children", "about one family"),
     ),
     Metric(
         "contacts.families_multi_child", "referrals", referrals.contacts_families_multi_child,
@@ -318,6 +326,7 @@ _METRICS = (
         "The number of families with two or more different children contacted in the period.",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
         part_of="contacts.families",
+        relations=("contacts.families + contacts.families_multi_child <= contacts.children",),
     ),
     Metric(
         "contacts.source.<code>", "referrals", referrals.contacts_by_source_counts, "Contacts from source",
@@ -397,12 +406,14 @@ _METRICS = (
         "The number of times a looked-after child moved to a new carer in the period (starting "
         "care, temporary placements and returns from them are not moves).",
         f"{_DFE} (placement_stability); SSDA903 episodes, domain.md 1.3-1.5",
+        relations=("= placements.reason.<code>",),
     ),
     Metric(
         "placements.children_moved", "placement_stability", placements.children_moved,
         "Children who moved",
         "The number of different children with at least one placement move in the period.",
         f"{_DFE} (placement_stability)", year_rule="distinct", part_of="cla.during_quarter",
+        relations=("<= placements.moves",),
     ),
     Metric(
         "placements.pct_3plus_12m", "placement_stability", placements.pct_three_plus_placements_12m,
@@ -452,6 +463,7 @@ _METRICS = (
         "audits.families", "audits", audits.families_audited, "Families audited",
         "The number of different families whose case was audited in the period.",
         f"{_DFE} (audits); case_audits.csv and families.csv", year_rule="distinct",
+        relations=("<= audits.children",),
     ),
     Metric(
         "audits.grade.<grade>", "audits", audits.overall_grade_counts, "Overall grade",
