@@ -82,7 +82,7 @@ def declared_relations() -> dict[str, dict]:
             spec(b.name).setdefault("at_most", []).append(b.part_of)
     for name, parts in _BASE_SUMS.items():
         spec(name)["parts"] = parts
-    for key, value in out.items():
+    for value in out.values():
         if "parts" in value:
             value["parts"] = [p.replace("<face_to_face>", "{face_to_face}").replace("<virtual>", "{virtual}")
                               for p in value["parts"]]
