@@ -351,6 +351,44 @@ def _empty_chart(title: str, kind: str, what: str) -> Chart:
     return Chart(figure, title, f"{kind} of {what}: no data for this period.", artist)
 
 
+@dataclass
+class Withheld:
+    """What replaces a chart whose bars are mostly hidden (public reports): a sentence."""
+
+    title: str
+    what: str
+
+    @property
+    def alt(self) -> str:
+        return self.sentence
+
+    @property
+    def sentence(self) -> str:
+        return (f"The chart of {self.what} is not shown: most of its figures are withheld to "
+                "protect the privacy of the children and families concerned.")
+
+    def _repr_html_(self) -> str:
+        return f'<p class="qa-withheld">{html.escape(self.sentence)}</p>'
+
+
+_HIDDEN_FIGURE = re.compile(r"(?:^|[\s(])c(?=[\s%),.;:]|$)")
+
+
+def _neutral_title(title: str, what: str) -> str:
+    """A title stating a finding whose figure is hidden (``c of cases were good``) reads
+    badly: it becomes a plain description of the chart instead."""
+    if _HIDDEN_FIGURE.search(title):
+        return what[:1].upper() + what[1:]
+    return title
+
+
+def mostly_hidden(values: pd.Series) -> bool:
+    """True when more than half the figures a chart would draw (zeros apart) are ``c``."""
+    hidden = int(values.map(_is_suppressed).sum())
+    shown = int((pd.to_numeric(values, errors="coerce").fillna(0) != 0).sum())
+    return hidden > 0 and hidden > shown
+
+
 def _what(ylabel: str, xlabel: str, hue=None) -> str:
     text = f"{_lower(ylabel)} by {_lower(xlabel)}"
     return f"{text} and {_humanise(hue)}" if hue is not None else text
@@ -376,8 +414,12 @@ def bar_chart(
 
     ``reference`` is an optional (value, label) dashed line, e.g. the England figure.
     ``percent`` formats values as percentages on a 0-100 axis. Bars keep the frame's order.
+    When most bars are ``c`` a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Bar chart"
     what = _what(ylabel, xlabel, hue)
     if frame.empty or not _has_data(frame[y]):
@@ -452,9 +494,13 @@ def stacked_bar_chart(frame: pd.DataFrame, x, y, hue, title: str, xlabel: str, y
     """Bars of ``y`` for each ``x`` stacked by ``hue`` (e.g. visits by month and modality).
 
     A combination absent from the frame counts as 0. Each stack is topped by its total, or
-    by the shown part "+ c" when one of its parts is suppressed.
+    by the shown part "+ c" when one of its parts is suppressed. When most parts are ``c``
+    a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Stacked bar chart"
     what = _what(ylabel, xlabel, hue)
     if frame.empty or not _has_data(frame[y]):
@@ -518,9 +564,13 @@ def line_chart(
     """The trend of ``y`` over ``x`` (e.g. quarters, in the frame's order), one line per ``hue``.
 
     The value axis starts at 0 and ends at ``y_max`` if given, else at 100 for percentages.
-    A suppressed point leaves a gap marked ``c``; a missing one a plain gap.
+    A suppressed point leaves a gap marked ``c``; a missing one a plain gap. When most
+    points are ``c`` a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Line chart"
     what = _what(ylabel, xlabel, hue)
     if frame.empty or not _has_data(frame[y]):
@@ -576,9 +626,13 @@ def heatmap_chart(frame: pd.DataFrame, row, col, value, title: str, xlabel: str,
 
     For count matrices such as placement transitions or grades by domain: a combination
     absent from the frame counts as 0; the colour scale starts at 0; suppressed cells are
-    left uncoloured and marked ``c``.
+    left uncoloured and marked ``c``. When most cells are ``c`` a sentence
+    (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [row, col, value])
+    title = _neutral_title(title, f"{_humanise(value)} by {_lower(ylabel)} and {_lower(xlabel)}")
+    if not frame.empty and mostly_hidden(frame[value]):
+        return Withheld(title, f"{_humanise(value)} by {_lower(ylabel)} and {_lower(xlabel)}")
     kind = "Heatmap"
     what = f"{_humanise(value)} by {_lower(ylabel)} (rows) and {_lower(xlabel)} (columns)"
     if frame.empty or not _has_data(frame[value]):
@@ -631,6 +685,7 @@ def funnel_chart(
     """Stages in the frame's order as bars from 0, each labelled with its count and the % of
     the stage before it (left out when either count is suppressed or missing)."""
     _check_columns(frame, [stage, count])
+    title = _neutral_title(title, f"{_lower(xlabel)} at each {_lower(ylabel)}")
     kind = "Funnel chart"
     what = f"{_lower(xlabel)} at each {_lower(ylabel)}"
     if frame.empty or not _has_data(frame[count]):

@@ -18,6 +18,7 @@ present under that prefix; ``{face_to_face}`` for the methods of that modality.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from .disclosure_audit import Relation, at_most, pct_of, rests_on, sum_of
@@ -177,7 +178,7 @@ def period_relations(period: str, keys: Iterable[str], declared: Mapping[str, di
             smaller, larger = spec["sum_at_most"]
             if all(s in present for s in smaller) and larger in present:
                 out.append(at_most([c(s) for s in smaller], c(larger)))
-    return out
+    return out + page_relations(period, keys)
 
 
 def year_relations(year: str, quarters: list[str], keys_by_period: Mapping[str, Iterable[str]]) -> list[Relation]:
@@ -226,3 +227,73 @@ def _pct_keys_using(unseen: str) -> set[str]:
         k for k, spec in RELATIONS.items()
         if unseen in (spec.get("numerator"), spec.get("denominator"))
     }
+
+
+# --------------------------------------------------------------- figures of page tables
+# Tables a page shows that are not catalogue keys get keys of their own, so they join the
+# published set and metrics.json: visits by month, each audit of the quarter, recommendations
+# by theme and by where they stood at the quarter end.
+_MONTH = re.compile(r"^visits\.month\.(\d{4}-\d{2})\.(\w+)$")
+_ACTIVITY = re.compile(r"^audits\.activity\.(\d+)\.(\w+)$")
+_THEME = re.compile(r"^recommendations\.theme\.(.+)\.(raised|completed|open_at_end|overdue_at_end)$")
+_THEME_TOTALS = {
+    "raised": "recommendations.raised", "completed": "recommendations.completed",
+    "open_at_end": "recommendations.open_at_quarter_end", "overdue_at_end": "recommendations.overdue_at_quarter_end",
+}
+GRADE_NAMES = ("outstanding", "good", "requires_improvement", "inadequate")
+
+
+def page_relations(period: str, keys: Iterable[str]) -> list[Relation]:
+    """Relations of the page-table figures of one period, read from their keys."""
+    keys = list(keys)
+    present = set(keys)
+
+    def c(k):
+        return cell(period, k)
+
+    out: list[Relation] = []
+    months: dict[str, list[str]] = {}
+    activity: dict[str, dict[str, str]] = {}
+    themes: dict[str, list[str]] = {}
+    for key in keys:
+        if m := _MONTH.match(key):
+            months.setdefault(m[2], []).append(key)
+        elif m := _ACTIVITY.match(key):
+            activity.setdefault(m[1], {})[m[2]] = key
+        elif m := _THEME.match(key):
+            themes.setdefault(m[2], []).append(key)
+    for modality, parts in months.items():
+        if f"visits.{modality}" in present:
+            out.append(sum_of(c(f"visits.{modality}"), [c(p) for p in parts]))
+    if activity:
+        for grade in GRADE_NAMES:
+            parts = [row[grade] for row in activity.values() if grade in row]
+            if f"audits.grade.{grade}" in present:
+                out.append(sum_of(c(f"audits.grade.{grade}"), [c(p) for p in parts]))
+            elif parts:  # a grade nobody was given: every audit's count of it is 0 too
+                out.append(sum_of(c(f"audits.grade.{grade}"), [c(p) for p in parts]))
+        cases = [row["cases"] for row in activity.values() if "cases" in row]
+        families = [row["families"] for row in activity.values() if "families" in row]
+        if "audits.children" in present:
+            out.append(at_most(c("audits.children"), c("audits.cases")))
+        out.append(sum_of(c("audits.cases"), [c(p) for p in cases]))
+        if "audits.families" in present and families:
+            out.append(at_most(c("audits.families"), c("audits.families_covered")))
+            out.append(sum_of(c("audits.families_covered"), [c(p) for p in families]))
+        for row in activity.values():
+            if "cases" in row and "families" in row:
+                out.append(at_most(c(row["families"]), c(row["cases"])))
+            graded = [row[g] for g in GRADE_NAMES if g in row]
+            if "cases" in row and graded:
+                out.append(at_most([c(g) for g in graded], c(row["cases"])))
+    for column, parts in themes.items():
+        total = _THEME_TOTALS[column]
+        if total in present:
+            out.append(sum_of(c(total), [c(p) for p in parts]))
+    if "recommendations.completed_late" in present and "recommendations.completed" in present:
+        out.append(sum_of(c("recommendations.completed"),
+                          [c("recommendations.completed_on_time"), c("recommendations.completed_late")]))
+    if "recommendations.open_not_due" in present and "recommendations.open_at_quarter_end" in present:
+        out.append(sum_of(c("recommendations.open_at_quarter_end"),
+                          [c("recommendations.open_not_due"), c("recommendations.overdue_at_quarter_end")]))
+    return out

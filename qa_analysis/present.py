@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS, PROJECT_ROOT, Settings, load_settings
-from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
+from .disclosure import AUDIENCES, SMALLEST_SHOWN, SUPPRESSED, suppress_count
 from .errors import QAError
 from .io.tables import TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
 from .periods import Quarter, parse_quarter, parse_year, trailing_quarters, year_quarters
@@ -187,6 +187,54 @@ class ReportContext:
         """A percentage for a sentence: ``45.2%``, ``c`` or ``not available``."""
         return format_pct(self.value(key))
 
+    def say(self, key: str, shown: str, withheld: str) -> str:
+        """A sentence that adapts when a figure is hidden: ``shown`` with ``{}`` replaced by
+        the figure (``45.2%`` or ``1,234``), or ``withheld`` when this audience sees ``c``.
+        ``withheld`` never says how small the figure is: ``c`` may hide any number."""
+        value = self.value(key)
+        if value == SUPPRESSED:
+            return withheld
+        text = format_pct(value) if ".pct_" in key else format_count(value)
+        return shown.replace("{}", text)
+
+    def privacy_note(self) -> str:
+        """Where ``c`` first appears on a public page: what it means (empty for internal)."""
+        if not self.public:
+            return ""
+        return (
+            "\n\n*Figures shown as **c** are withheld to protect the privacy of the children and "
+            "families concerned: every number from 1 to 5, and any other figure from which one "
+            "could be worked out, across all the pages for this period. 0 means none.*"
+        )
+
+    def table(self, frame: pd.DataFrame, value_cols, totals: bool = True, keys=None) -> pd.DataFrame:
+        """A tidy breakdown with disclosure control applied for the public audience.
+
+        ``keys`` (public): a function (row position, column) -> the published key of that
+        cell, or (period label, key) for a cell of another quarter; the cells then come from
+        the year's audited published set (a key it does not hold is shown as ``c``).
+        Without ``keys`` the table is suppressed on its own (primary and secondary).
+        """
+        from .disclosure import suppress_table
+        from .disclosure_relations import cell as cell_id
+
+        if not self.public or frame.empty:
+            return frame
+        if keys is not None:
+            out = frame.copy()
+            for column in value_cols:
+                shown = []
+                for position in range(len(frame)):
+                    key = keys(position, column)
+                    period, key = key if isinstance(key, tuple) else (self.period_label, key)
+                    published = self.published(_quarter_or_none(period))
+                    shown.append(published.shown.get(cell_id(period, key), SUPPRESSED))
+                out[column] = pd.Series(shown, index=frame.index, dtype=object)
+            return out
+        return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
+            **{c: frame[c].map(suppress_count) for c in value_cols}
+        )
+
     def count(self, n) -> str:
         """Any count computed in a notebook, formatted and suppressed for this audience."""
         return format_count(suppress_count(n) if self.public else n)
@@ -244,15 +292,6 @@ class ReportContext:
         small = frame[numerator].between(1, last) | frame[denominator].between(1, last)
         return frame.assign(**{pct: frame[pct].astype(object).where(~small, "c")})
 
-    def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
-        """A tidy breakdown with disclosure control applied for the public audience."""
-        from .disclosure import suppress_table
-
-        if not self.public or frame.empty:
-            return frame
-        return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
-            **{c: frame[c].map(suppress_count) for c in value_cols}
-        )
 
 
 def md(text: str):
@@ -316,6 +355,17 @@ def start_report(
     elif audience == "public":
         context.metrics = dict(context.published().period_figures(context.period_label))
     return context
+
+
+def _quarter_or_none(period: str):
+    return parse_quarter(period) if " Q" in period else None
+
+
+def quarter_of_month(month) -> str:
+    """The label of the financial quarter holding a date (``2020-10-01`` -> ``2020-21 Q3``)."""
+    month = pd.Timestamp(month)
+    fy = month.year if month.month >= 4 else month.year - 1
+    return f"{fy}-{(fy + 1) % 100:02d} Q{(month.month - 4) % 12 // 3 + 1}"
 
 
 def cell_known(published, period: str, key: str) -> bool:
@@ -468,3 +518,17 @@ def children_in_profile(profile: pd.DataFrame) -> int:
     if profile.empty:
         return 0
     return int(profile.groupby("characteristic")["children"].sum().max())
+
+
+def band_family_sizes(by_size: pd.DataFrame, top: int = 4) -> pd.DataFrame:
+    """Families by children contacted with every size from ``top`` up in one row (``4+``):
+    for a public page, where the largest size would describe one family."""
+    if by_size.empty:
+        return by_size
+    small = by_size.loc[by_size["children_contacted"] < top]
+    big = int(by_size.loc[by_size["children_contacted"] >= top, "families"].sum())
+    return pd.concat(
+        [small.astype({"children_contacted": str}),
+         pd.DataFrame({"children_contacted": [f"{top}+"], "families": [big]})],
+        ignore_index=True,
+    )

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import DEFAULT_SETTINGS, Settings
-from .disclosure_audit import SUPPRESSED, Relation, audit, is_number, suppress
+from .disclosure_audit import SUPPRESSED, Relation, audit, is_number, sum_of, suppress
 from .disclosure_relations import (
     ABOUT_ONE,
+    GRADE_NAMES,
     RELATIONS,
     cell,
     period_relations,
@@ -113,6 +114,37 @@ def _with_not_recorded(figures: dict) -> dict:
     return figures
 
 
+def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
+    """The figures of a quarter's page tables that are not catalogue keys (keys as
+    :func:`qa_analysis.disclosure_relations.page_relations` reads them)."""
+    from .metrics import audits as audit_metrics
+    from .metrics import visits as visit_metrics
+
+    out: dict = {}
+    if data.visits is not None:
+        by_month = visit_metrics.visits_by_month(data.visits, quarter.start, quarter.end)
+        for row in by_month.itertuples(index=False):
+            out[f"visits.month.{row.month:%Y-%m}.{row.modality}"] = int(row.visits)
+    if data.case_audits is not None:
+        activity = audit_metrics.audit_activity(data.case_audits, quarter.start, quarter.end, families=data.families)
+        for n, row in enumerate(activity.itertuples(index=False), start=1):
+            for column in ("cases", "families", *GRADE_NAMES):
+                out[f"audits.activity.{n}.{column}"] = int(getattr(row, column))
+    if data.recommendations is not None:
+        by_theme = audit_metrics.recommendations_by_theme(data.recommendations, quarter.start, quarter.end)
+        for row in by_theme.itertuples(index=False):
+            for column in ("raised", "completed", "open_at_end", "overdue_at_end"):
+                out[f"recommendations.theme.{row.theme}.{column}"] = int(getattr(row, column))
+        status = audit_metrics.recommendations_by_status(data.recommendations, quarter)
+        for row in status.itertuples(index=False):
+            name = {"completed_on_time": "recommendations.completed_on_time",
+                    "completed_late": "recommendations.completed_late",
+                    "open_not_due": "recommendations.open_not_due"}.get(row.status)
+            if name:
+                out[name] = int(row.recommendations)
+    return out
+
+
 def year_values(data, year, settings: Settings = DEFAULT_SETTINGS) -> tuple[dict, dict[str, list[str]], list[str]]:
     """(cell -> true value, period -> keys published, published cells) for a year's pages."""
     from .annual import QUARTER_COLUMNS, year_figures, year_label
@@ -134,6 +166,8 @@ def year_values(data, year, settings: Settings = DEFAULT_SETTINGS) -> tuple[dict
     values: dict = {}
     keys: dict[str, list[str]] = {}
     published: list[str] = []
+    for quarter in quarters:
+        by_period[quarter.label] |= page_cells(data, quarter, settings)
     for period, period_figures in by_period.items():
         period_figures = _with_not_recorded(period_figures)
         keys[period] = list(period_figures)
@@ -176,6 +210,13 @@ def published_year(data, year, settings: Settings = DEFAULT_SETTINGS) -> Publish
     values, keys, published = year_values(data, label, settings)
     quarters = [q.label for q in year_quarters(parse_year(label))]
     relations = year_relations_all(label, quarters, keys)
+    # A reader may take each child to be audited once in a quarter; where that is true the
+    # cases of the audits add up to the children audited, and the solver protects that too.
+    for period in quarters:
+        cases, children = cell(period, "audits.cases"), cell(period, "audits.children")
+        activity = [v for c, v in values.items() if c.startswith(cell(period, "audits.activity.")) and c.endswith(".cases")]
+        if activity and values.get(children) == sum(activity):
+            relations.append(sum_of(children, [cases]))
     allow_one = bool(getattr(settings, "publish_single_family_figures", False))
     about_one = [] if allow_one else [c for c in published if split(c)[1] in ABOUT_ONE]
     from .disclosure_audit import primary

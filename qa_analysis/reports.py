@@ -319,6 +319,26 @@ def _job_quarters(job: ReportJob):
     return year_quarters(parse_year(job.parameters["year"]))
 
 
+def _audience_line(out_dir: Path) -> str:
+    """Which audience the reports in the folder were built for (from their metrics.json)."""
+    audiences = set()
+    for path in out_dir.glob("*/metrics.json"):
+        try:
+            audiences.add(json.loads(path.read_text(encoding="utf-8")).get("audience"))
+        except (OSError, ValueError):
+            continue
+    audiences.discard(None)
+    if audiences == {"public"}:
+        return ("<p><strong>Built for a public audience</strong>: figures from 1 to 5, and any figure "
+                "from which one could be worked out, are shown as c. "
+                "<code>qa-analysis check-disclosure</code> audits the folder.</p>")
+    if audiences == {"internal"}:
+        return "<p><strong>Built for the internal audience</strong>: counts are shown as they are. Do not publish.</p>"
+    if audiences:
+        return "<p><strong>Mixed audiences</strong>: this folder holds internal and public reports.</p>"
+    return ""
+
+
 def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
     """``outputs/index.html``: every report found under ``out_dir``, by period and topic."""
     from . import __version__
@@ -342,6 +362,7 @@ def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
         rows.append(f"<section><h2>{html.escape(heading)}</h2><ul>{''.join(links)}</ul></section>")
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     body = "\n".join(rows) or "<p>No reports have been generated yet.</p>"
+    audience_line = _audience_line(out_dir)
     page = f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
@@ -357,6 +378,7 @@ def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
 <h1>Quality assurance reports</h1>
 <p>Children's social care quality assurance reports, by financial quarter and year. Each report is a
 single file that opens offline; none holds child-level data.</p>
+{audience_line}
 {body}
 <footer class="provenance"><p>qa-analysis {html.escape(__version__)}, index written {generated_at:%d %B %Y %H:%M}.</p></footer>
 </main>
