@@ -1,7 +1,10 @@
 """Paths and settings, from one place.
 
-Paths are anchored on the package, never on the current directory, so notebooks run by
-papermill (whose working directory is the notebook's folder) and the command line agree.
+The notebooks, the report template and the demo data ship inside the installed package
+(``qa_analysis/notebooks``, ``qa_analysis/templates``, ``qa_analysis/demo_data``, copied there
+when the wheel is built) and are found with :mod:`importlib.resources`; in a source tree
+(a clone, an editable install) they are the top-level ``notebooks/`` and ``data/demo/``.
+Outputs default to ``./outputs`` of the working directory, never into the package.
 Local policy values (visit intervals, windows, code lists) live in :class:`Settings`;
 a YAML file passed with ``--settings`` overrides any of them.
 """
@@ -11,24 +14,56 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout holding the package in a source tree; in an installed wheel, site-packages
+# (nothing is looked up there: see _shipped).
 PROJECT_ROOT = PACKAGE_DIR.parent
-DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+
+
+def _shipped(name: str, source_tree: Path) -> Path:
+    """A folder shipped inside the installed package, else the source tree's own."""
+    packaged = resources.files("qa_analysis").joinpath(name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return source_tree
+
+
+DEMO_DATA_DIR = _shipped("demo_data", PROJECT_ROOT / "data" / "demo")
+NOTEBOOKS_DIR = _shipped("notebooks", PROJECT_ROOT / "notebooks")
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+# Developer tools (benchmarks, screenshots) write under the checkout's outputs/; the
+# commands' default is default_out_dir(), ./outputs of the working directory.
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 
 # Analysts can point the package at another data folder without editing notebooks.
 DATA_DIR_ENV = "QA_ANALYSIS_DATA"
 
 
 def default_data_dir() -> Path:
-    """The data folder used when none is given: ``$QA_ANALYSIS_DATA`` or ``data/demo``."""
+    """The data folder used when none is given: ``$QA_ANALYSIS_DATA`` or the demo data.
+
+    Examples
+    --------
+    >>> default_data_dir().name in ("demo", "demo_data") or DATA_DIR_ENV in os.environ
+    True
+    """
     return Path(os.environ.get(DATA_DIR_ENV, DEMO_DATA_DIR))
+
+
+def default_out_dir() -> Path:
+    """Where reports go when ``--out`` is not given: ``outputs`` in the working directory.
+
+    Examples
+    --------
+    >>> default_out_dir() == Path.cwd() / "outputs"
+    True
+    """
+    return Path.cwd() / "outputs"
 
 
 FOSTER_PLACES = ("U1", "U2", "U3", "U4", "U5", "U6")
@@ -70,6 +105,14 @@ class Rule:
 
 def _whole(default: int, unit: str, low: int, high: int):
     return field(default=default, metadata={"rule": Rule(unit, low, high)})
+
+
+def _texts(value) -> tuple[str, ...]:
+    """A list of words (a single word is a list of one); blanks and non-text refused."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError("a list of words, such as [NULL, N/A]")
+    return tuple(dict.fromkeys(v.strip() for v in values))
 
 
 def _codes(default: tuple[str, ...], codes: str, at_least: int = 1):
@@ -114,6 +157,8 @@ class Settings:
     long_term_carer_years: int = _whole(2, "years", 1, 18)
     # placements.pct_3plus_12m
     placements_threshold: int = _whole(3, "placements", 2, 50)
+    # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
+    blank_values: tuple[str, ...] = field(default=("NULL", "N/A", "#N/A"), metadata={"check": _texts})
     # qa-analysis report: a notebook still running after this long is stopped, listed as failed.
     notebook_timeout_seconds: int = _whole(1200, "seconds", 10, 86400)
 
