@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint bench screenshots clean-outputs venv dist
+.PHONY: report test lint bench docs screenshots clean-outputs venv dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ dist: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check qa_analysis tests
+
+## make docs: regenerate docs/metrics.md from the metric registry (a test fails when it is stale)
+docs: $(STAMP)
+	$(BIN)/python -m qa_analysis.metrics.docs
 
 ## make bench: the benchmarks (not part of make test); results under outputs/bench/
 bench: $(STAMP)
