@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,15 @@ class ParameterError(QAError):
 
 
 def resolve_data_dir(data_dir: str | Path) -> Path:
-    """A data folder; a relative path is taken from the project root, never the current directory."""
+    """A data folder; a relative path is taken from the project root, never the current directory.
+
+    The notebooks' default (blank or ``data/demo``) gives ``$QA_ANALYSIS_DATA`` when it is set,
+    as ``config.default_data_dir`` promises, so an analyst's folder is used without editing them.
+    """
+    from .config import DATA_DIR_ENV, default_data_dir
+
+    if (not data_dir or str(data_dir) == "data/demo") and os.environ.get(DATA_DIR_ENV):
+        return default_data_dir()
     path = Path(data_dir or "data/demo").expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
 
