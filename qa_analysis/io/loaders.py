@@ -25,7 +25,7 @@ from .readers import (
     read_csv_text,
     read_sheet_text,
 )
-from .tables import TABLES, TOPIC_TABLES
+from .tables import TABLES
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
 SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside")
@@ -65,10 +65,6 @@ class DataSet:
         from .display import dataset_html
 
         return dataset_html(self)
-
-    def topic_available(self, topic: str) -> bool:
-        """True when every table the topic needs was loaded (DESIGN section 2)."""
-        return all(t in self.tables for t in TOPIC_TABLES[topic])
 
     def checksums(self) -> dict[str, str]:
         """File name -> SHA-256 of every file used (for report footers)."""

@@ -8,6 +8,7 @@ import pytest
 from qa_analysis.errors import DataFileError
 from qa_analysis.io import DataSet, load_data, validation_report
 from qa_analysis.io.tables import TABLES
+from qa_analysis.metrics import topic_unavailable_reason
 
 
 def write(folder, name, text, encoding="utf-8"):
@@ -356,7 +357,7 @@ def test_annex_a_csv_replaces_a_missing_sheet(tmp_path):
     assert data.files["assessments"].name == "annex_a_list_4.csv"
     assert data.files["contacts"].name == "annex_a.xlsx"
     assert counts(data, "assessments") == (1, 1, 0)
-    assert data.topic_available("referrals")
+    assert topic_unavailable_reason(data, "referrals") is None
 
 
 def test_corrupt_workbook_is_an_error_naming_the_file(tmp_path):
@@ -412,7 +413,7 @@ def test_missing_optional_file_makes_its_table_unavailable_not_an_error(tmp_path
 
     assert data.visits is None
     assert data.unavailable["visits"] == f"visits.csv not found in {tmp_path}"
-    assert not data.topic_available("visits")
+    assert topic_unavailable_reason(data, "visits") is not None
     assert data.families["family_id"].tolist() == ["F1"]
 
 
