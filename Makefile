@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test lint bench docs screenshots clean-outputs venv
+.PHONY: help report test lint bench docs screenshots clean-outputs venv dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ venv: $(STAMP)
 
 ## make help: this list (the default target)
 help:
-	@grep -E '^## make ' $(MAKEFILE_LIST) | sed -e 's/^## //'
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //'
 
 ## make report: every topic report for each quarter of 2020-21 plus the annual report, from data/demo
 report: $(STAMP)
@@ -27,6 +27,14 @@ report: $(STAMP)
 ## make test: the whole test suite (what CI runs)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## make dist: the wheel under dist/ (notebooks, template and demo data inside), for
+## `pip install dist/qa_analysis-*.whl` anywhere: another folder, Windows, conda
+dist: $(STAMP)
+	rm -rf build dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
 
 ## make lint: ruff on the package, the tests and the notebooks
 lint: $(STAMP)
