@@ -359,7 +359,8 @@ def test_the_annual_html_passes_the_report_checks(annual_html, audience):
     assert not re.search(r"""(href|src)\s*=\s*["']?https?:""", page, flags=re.I)
     assert "import " not in _text(page) and "present." not in _text(page) and "In [" not in page
     images = re.findall(r"<img\b[^>]*>", page)
-    assert images
+    # public: on this small fixture most charts are mostly c, so a sentence replaces them (issue 13)
+    assert images or (audience == "public" and 'class="qa-withheld"' in page)
     for image in images:
         alt = re.search(r'alt="([^"]*)"', image)
         assert alt and len(alt.group(1)) > 20 and "No description" not in alt.group(1)

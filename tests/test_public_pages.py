@@ -33,21 +33,21 @@ def _text(page: str) -> str:
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_no_sentence_gives_a_hidden_percentage_as_c(tiny, topic):
-    text = _text((tiny / "2020-21_Q3" / f"{topic}.html").read_text(encoding="utf-8"))
+    text = _text((tiny / "public" / "2020-21_Q3" / f"{topic}.html").read_text(encoding="utf-8"))
 
     assert re.findall(r"\bc%|\bc of (?:overall|audited|visits|contacts|referrals|assessments|children)", text) == []
 
 
 @pytest.mark.parametrize("topic", TOPICS[:4])
 def test_c_is_explained_before_it_is_used_in_a_chart_or_table(tiny, topic):
-    text = _text((tiny / "2020-21_Q3" / f"{topic}.html").read_text(encoding="utf-8"))
+    text = _text((tiny / "public" / "2020-21_Q3" / f"{topic}.html").read_text(encoding="utf-8"))
     body = text[text.find("Headline figures"):]
 
     assert "Figures shown as c are withheld to protect the privacy" in body
 
 
 def test_a_chart_with_most_figures_hidden_is_a_sentence_not_an_empty_chart(tiny):
-    page = (tiny / "2020-21_Q3" / "audits.html").read_text(encoding="utf-8")
+    page = (tiny / "public" / "2020-21_Q3" / "audits.html").read_text(encoding="utf-8")
     alts = re.findall(r'alt="([^"]*)"', page)
 
     assert "The chart of cases audited by overall grade is not shown" in _text(page)
@@ -61,4 +61,4 @@ def test_the_tiny_authoritys_public_folder_passes_check_disclosure(tiny):
 
 
 def test_the_index_says_the_reports_are_for_a_public_audience(tiny):
-    assert "Built for a public audience" in (tiny / "index.html").read_text(encoding="utf-8")
+    assert "for the public audience" in (tiny / "public" / "index.html").read_text(encoding="utf-8")
