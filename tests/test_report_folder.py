@@ -10,7 +10,6 @@ pool is exercised under signals in tests/test_report_cancel.py.
 from __future__ import annotations
 
 import json
-
 import shutil
 import signal
 import subprocess
