@@ -119,7 +119,30 @@ class SettingsError(ValueError):
 
 
 def load_settings(path: str | Path | None = None, **overrides) -> Settings:
-    """Settings from a YAML file (optional) and keyword overrides, over the defaults."""
+    """Settings from a YAML file (optional) and keyword overrides, over the defaults.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A YAML file of ``name: value`` pairs (the names are the fields of :class:`Settings`).
+    **overrides
+        Settings given directly, applied after the file.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    SettingsError
+        For an unreadable file, an unknown setting (the message lists the known ones) or a
+        value of the wrong kind.
+
+    Examples
+    --------
+    >>> load_settings(contact_referral_window_days=14).contact_referral_window_days
+    14
+    """
     values: dict = {}
     if path is not None:
         path = Path(path)
