@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,7 +41,15 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     --------
     >>> resolve_data_dir("data/demo").is_dir()
     True
+
+    The notebooks' default (blank or ``data/demo``) gives ``$QA_ANALYSIS_DATA`` when it is
+    set, as ``config.default_data_dir`` promises, so an analyst's folder is used without
+    editing the notebooks; any other value wins over it.
     """
+    from .config import DATA_DIR_ENV, default_data_dir
+
+    if (not data_dir or str(data_dir).rstrip("/") == "data/demo") and os.environ.get(DATA_DIR_ENV):
+        return default_data_dir()
     path = Path(data_dir or "data/demo").expanduser()
     if path.is_absolute():
         return path
