@@ -121,7 +121,7 @@ def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
     from .metrics import visits as visit_metrics
 
     out: dict = {}
-    if data.visits is not None:
+    if data.visits is not None and visit_metrics.modality_recorded(data.visits):
         by_month = visit_metrics.visits_by_month(data.visits, quarter.start, quarter.end)
         for row in by_month.itertuples(index=False):
             out[f"visits.month.{row.month:%Y-%m}.{row.modality}"] = int(row.visits)
