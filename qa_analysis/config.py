@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from .io.tables import AUDITOR_ROLES
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
@@ -71,6 +73,14 @@ class Settings:
     long_term_carer_years: int = 2
     # placements.pct_3plus_12m
     placements_threshold: int = 3
+    # The annual committee paper (issue 15): who it goes to and the roles an auditor may be
+    # given in audits.csv (a value outside this list is refused: never a person's name).
+    authority_name: str = ""
+    committee_name: str = "Safeguarding Committee"
+    meeting_date: str = ""  # YYYY-MM-DD or dd/mm/YYYY; blank: "to be confirmed"
+    report_of: str = "Director of Children's Services"
+    report_author: str = "Head of Quality Assurance"
+    auditor_roles: tuple[str, ...] = AUDITOR_ROLES
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:
@@ -79,6 +89,9 @@ class Settings:
 
 class SettingsError(ValueError):
     """A settings file that cannot be used."""
+
+
+_WORDS_NOT_CODES = ("auditor_roles",)  # lists of words, kept as written
 
 
 def load_settings(path: str | Path | None = None, **overrides) -> Settings:
@@ -106,7 +119,8 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
         if isinstance(default, tuple):
             if isinstance(value, str):
                 value = [value]
-            typed[name] = tuple(str(v).strip().upper() for v in value)
+            words = name in _WORDS_NOT_CODES
+            typed[name] = tuple(str(v).strip() if words else str(v).strip().upper() for v in value)
         elif isinstance(default, int):
             try:
                 typed[name] = int(value)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from . import schemas
+from . import audit_programme, schemas
 from .readers import (
     RawTable,
     match_sheet,
@@ -160,8 +160,14 @@ def _fill(template: str, column: str, display: dict[str, str], table: str) -> st
     return template.format_map({**display, "col": display.get(column, column), "cols": key})
 
 
-def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Raw text -> (accepted typed frame, problems, summary row)."""
+def _validate_table(
+    table: str, raw: RawTable, auditor_roles=None, loaded: dict | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Raw text -> (accepted typed frame, problems, summary row).
+
+    ``auditor_roles`` and ``loaded`` (the tables loaded before this one) serve the audit
+    programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
+    """
     text, display = _canonical_text(table, raw)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces)
     typed = converted.frame
@@ -195,6 +201,16 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
             part["value"] = joined.to_numpy(dtype=object)
         parts.append(part)
 
+    extra = []
+    if table == "audits":
+        kwargs = {"roles": tuple(auditor_roles)} if auditor_roles is not None else {}
+        typed, extra = audit_programme.programme_rules(typed, **kwargs)
+    if audit_programme.has_free_text(table, typed):
+        known = audit_programme.identifiers_in({**(loaded or {}), table: typed})
+        extra += audit_programme.free_text_rules(table, typed, known)
+    for mask, column, rule in extra:
+        parts.append(_problem_frame(np.flatnonzero(mask), column, rule, text, raw, display, table))
+
     bad = np.zeros(len(typed), dtype=bool)
     for part in parts:
         bad[part["_pos"].to_numpy()] = True
@@ -225,12 +241,13 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
 
 
 # --- the folder -------------------------------------------------------------------------
-def load_data(path: str | Path) -> DataSet:
+def load_data(path: str | Path, settings=None) -> DataSet:
     """Load every table of a data folder (DESIGN section 2), validated.
 
     A missing optional file makes its table unavailable (``DataSet.unavailable``); a file
     that cannot be used at all raises :class:`DataFileError` with a one-line message.
-    Inputs are only read.
+    Inputs are only read. ``settings`` (a ``config.Settings``) gives the auditor roles
+    audits.csv is checked against (default: ``Settings().auditor_roles``).
     """
     folder = Path(path)
     if not folder.exists():
@@ -291,7 +308,9 @@ def load_data(path: str | Path) -> DataSet:
         raw = (raws[table] if kind == "sheet"
                else read_csv_text(where, schemas.repetitive_columns(table)))
         data.files[table] = workbook_path if kind == "sheet" else where
-        accepted, table_problems, summary = _validate_table(table, raw)
+        accepted, table_problems, summary = _validate_table(
+            table, raw, getattr(settings, "auditor_roles", None), data.tables
+        )
         data.tables[table] = accepted
         problems.append(table_problems)
         summaries.append(summary)
