@@ -1194,7 +1194,7 @@ _PROGRAMME = (
         "started": "2020-05-04", "completed": "2020-05-29", "auditor": "QA service manager",
         "method": "case file review; discussion with the allocated worker",
         "selection": "cases on theme", "practice": ("2020-03-23", "2020-05-15"), "cases": 24,
-        "domains": (),
+        "domains": ("overall", "voice_of_child"),
         "prompted_by": "the move to virtual visits when the first national lockdown began on 23 March 2020",
         "findings": "Children continued to be visited through the lockdown. Where a visit was virtual it was "
         "usually by Zoom or WhatsApp video; workers had adapted well and some older children preferred it. "
@@ -1234,7 +1234,7 @@ _PROGRAMME = (
         "started": "2020-11-02", "completed": "2020-11-27", "auditor": "QA practice lead",
         "method": "case file review; discussion with the allocated worker; discussion with manager",
         "selection": "cases on theme", "practice": ("2019-11-01", "2020-10-31"), "cases": 10,
-        "domains": ("overall", "planning", "voice_of_child"),
+        "domains": (),  # a look for common denominators, not a grading exercise
         "prompted_by": "performance data on placement moves and the Independent Reviewing Officer's annual report",
         "findings": "The audit looked for the common denominators of moves from foster care to "
         "semi-independent accommodation and how practitioners and commissioned services responded. Most "
