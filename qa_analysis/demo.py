@@ -1223,7 +1223,7 @@ _PROGRAMME = (
         "practice": ("2020-07-01", "2020-08-05"), "cases": 30, "contacts": 25, "assessments": 5,
         "domains": ("overall",),
         "prompted_by": "a request from the management team for an independent view of the front door",
-        "findings": "Of the 30 cases, 25 were contacts and referrals and 5 were assessments. Many contacts "
+        "findings": "Of the 30 cases, 25 were contacts and referrals and five were assessments. Many contacts "
         "concerned several children of one family. Decisions at the front door were timely and "
         "proportionate, and thresholds were applied consistently.",
         "areas": "Consider a family's children together when a contact concerns several of them; record "
@@ -1247,22 +1247,22 @@ _PROGRAMME = (
 #  None, route, shared with)
 _PROGRAMME_RECS = (
     ("visits", 5, "visits", 0, 58, "completed", 47, "learning_and_development",
-     "social work teams at the practice week"),
+     "social work teams"),
     ("visits", 5, "voice of the child", 5, 211, "completed", 236, "service_development_plan",
      "the management team"),
     ("full", 5, "management oversight", 4, 30, "completed", 23, "case", "team managers"),
     ("full", 5, "planning", 1, 56, "completed", 68, "case", "team managers"),
     ("full", 5, "chronology", 6, 238, "in_progress", None, "service_development_plan",
-     "the management team and the improvement board"),
+     "the management team; the improvement board"),
     ("full", 5, "recording", 5, 117, "completed", 103, "learning_and_development",
      "social work teams"),
     ("stocktake", 5, "assessment", 0, 30, "completed", 23, "case", "the front door team"),
     ("stocktake", 5, "front door", 4, 177, "open", None, "service_development_plan",
-     "the management team and partner agencies"),
+     "the management team; partner agencies"),
     ("stability", 5, "placement stability", 5, 210, "in_progress", None, "service_development_plan",
-     "the Corporate Parenting Board and commissioned services"),
+     "the Corporate Parenting Board; commissioned services"),
     ("stability", 5, "placement stability", 1, 86, "completed", 79, "learning_and_development",
-     "foster carers and the children in care team"),
+     "foster carers; the children in care team"),
     ("stability", 5, "voice of the child", 1, 44, "completed", 42, "case", "the children in care team"),
 )
 AUDITS_FILE = "audits.csv"

@@ -75,12 +75,13 @@ CODE_WORDS = {
     "family_feedback": "feedback from the family",
     "discussion_with_manager": "a discussion with the team manager",
     "performance_data": "a review of performance data",
+    # selections read after "The cases were ..."
     "cross_section_of_open_cases": "a cross-section of open cases",
     "identified_by_managers": "cases identified by the management team",
-    "all_contacts_in_window": "all contacts and referrals in the period",
+    "all_contacts_in_window": "all the contacts and referrals in the period",
     "all_cases_in_window": "every case in the period",
-    "sample_in_window": "a sample of the cases in the period",
-    "cases_on_theme": "the cases the theme concerns",
+    "sample_in_window": "a sample of those in the period",
+    "cases_on_theme": "chosen for the theme",
 }
 
 
