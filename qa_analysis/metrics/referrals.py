@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
-from ..periods import Quarter, working_days
-from ._common import in_quarter, pct
+from ..periods import Quarter, parse_period, working_days
+from ._common import bound, in_quarter, pct, round_half_away
 
 Number = int | float | None
 
@@ -232,13 +232,25 @@ def referrals_pct_from_contact(
     Source: DESIGN section 4 (referrals); domain.md 3.4 (a DERIVED local measure, not a
     DfE one).
     """
+    return pct(*contacts_followed_by_referral_counts(contacts, referrals, quarter, settings))
+
+
+def contacts_followed_by_referral_counts(
+    contacts: pd.DataFrame,
+    referrals: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[int, int]:
+    """(contacts followed by a referral, contacts) in the quarter: the counts behind
+    ``referrals.pct_from_contact``."""
+    quarter = parse_period(quarter)
     window = pd.Timedelta(days=settings.contact_referral_window_days)
     contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
     converted_rows = _rows_with_referral_of_same_child(
         contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
         lambda own, other: (other >= own) & (other <= own + window),
     )
-    return pct(converted_rows, len(contacts_in_quarter))
+    return converted_rows, int(len(contacts_in_quarter))
 
 
 def referrals_pct_re_referral_12m(
@@ -255,13 +267,22 @@ def referrals_pct_re_referral_12m(
     Denominator: referrals dated in the quarter (rows). None when there are none.
     Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
     """
+    return pct(*re_referral_counts(referrals, quarter, settings))
+
+
+def re_referral_counts(
+    referrals: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(re-referrals, referrals) in the quarter: the counts behind
+    ``referrals.pct_re_referral_12m``."""
+    quarter = parse_period(quarter)
     look_back = pd.DateOffset(months=settings.re_referral_months)
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
     re_referral_rows = _rows_with_referral_of_same_child(
         referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
         lambda own, other: (other < own) & (other >= own - look_back),
     )
-    return pct(re_referral_rows, len(referrals_in_quarter))
+    return re_referral_rows, int(len(referrals_in_quarter))
 
 
 def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -272,9 +293,14 @@ def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None
     (blank is not NFA). None when there are none.
     Source: DESIGN section 4; domain.md 3.1 (List 3 "Referral NFA?").
     """
+    return pct(*nfa_counts(referrals, quarter))
+
+
+def nfa_counts(referrals: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(referrals marked NFA, referrals) in the quarter: the counts behind ``referrals.pct_nfa``."""
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
     nfa = referrals_in_quarter["referral_nfa"].fillna(False).astype(bool)
-    return pct(int(nfa.sum()), len(referrals_in_quarter))
+    return int(nfa.sum()), int(len(referrals_in_quarter))
 
 
 # --------------------------------------------------------------------------- assessments
@@ -303,8 +329,16 @@ def assessments_pct_within_target(
     ``assessments.completed``). None when no duration remains.
     Source: DESIGN section 4; domain.md 3.4 (Working Together 45 working days) and 5.
     """
+    return pct(*assessments_within_target_counts(assessments, quarter, settings))
+
+
+def assessments_within_target_counts(
+    assessments: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(assessments within the target, assessments with a duration) completed in the
+    quarter: the counts behind ``assessments.pct_within_45wd``."""
     durations = _assessment_durations(assessments, quarter)
-    return pct(int((durations <= settings.assessment_target_working_days).sum()), len(durations))
+    return int((durations <= settings.assessment_target_working_days).sum()), int(len(durations))
 
 
 def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -319,7 +353,13 @@ def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter)
     durations = _assessment_durations(assessments, quarter)
     if durations.empty:
         return None
-    return round(float(durations.median()), 1)
+    return round_half_away(float(durations.median()), 1)
+
+
+def assessments_median_counts(assessments: pd.DataFrame, quarter: Quarter | str) -> tuple[None, int]:
+    """(None, assessments with a duration) completed in the quarter: the count behind
+    ``assessments.median_working_days`` (a median has no numerator)."""
+    return None, int(len(_assessment_durations(assessments, quarter)))
 
 
 # --------------------------------------------------------------------------- all keys
@@ -339,16 +379,18 @@ def referrals_metrics(
     contacts and referrals and is left out when either is missing. Without ``families``
     every child is its own family.
     """
+    quarter = parse_period(quarter)
     metrics: dict[str, Number] = {}
     if contacts is not None:
-        # The per-family counts behind three keys, worked out once (as in the key functions).
-        per_family = _children_per_family(contacts, quarter, families)
+        # The quarter's contacts, sliced once and given to the key functions (slicing again
+        # is a no-op); the referral look-ups need every referral.
+        contacts = _contacts_in_quarter(contacts, quarter)
         metrics |= {
             "contacts.total": contacts_total(contacts, quarter),
             "contacts.children": contacts_children(contacts, quarter),
-            "contacts.families": int(len(per_family)),
-            "contacts.max_children_per_family": int(per_family.max()) if len(per_family) else 0,
-            "contacts.families_multi_child": int((per_family >= 2).sum()),
+            "contacts.families": contacts_families(contacts, quarter, families),
+            "contacts.max_children_per_family": contacts_max_children_per_family(contacts, quarter, families),
+            "contacts.families_multi_child": contacts_families_multi_child(contacts, quarter, families),
         }
         metrics |= contacts_by_source_counts(contacts, quarter)
     if referrals is not None:
@@ -475,7 +517,7 @@ def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
     empty. A month cut by ``start`` or ``end`` counts only its days inside the range.
     Exclusions: rows with no contact date. Source: DESIGN section 5 (trend charts).
     """
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    start, end = bound(start, "start"), bound(end, "end")
     months = pd.date_range(start.to_period("M").to_timestamp(), end, freq="MS")
     counts = (
         contacts.loc[lambda d: d["contact_date"].between(start, end, inclusive="both")]["contact_date"]
