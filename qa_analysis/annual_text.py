@@ -180,17 +180,23 @@ def year_narrative(
     year: str | int,
     audience: str = "internal",
     missing: list[str] | None = None,
+    words: bool = False,
 ) -> list[str]:
     """A few sentences of plain English for the summary of the year, built from the figures.
 
     ``summary`` is :func:`year_summary` as the audience sees it
     (:func:`year_summary_for_audience`), ``activity`` :func:`audit_activity_by_quarter`.
     One paragraph per topic whose figures are there, then one on anything missing.
+    ``words``: counts under ten in words, as the committee paper writes them.
     """
     label = year_label(year)
 
     def n(key, column="year"):
-        return format_count(figure_value(summary, key, column))
+        value = figure_value(summary, key, column)
+        return number_words(value, audience) if words else format_count(value)
+
+    def _count(v, audience):  # noqa: F811 - the words of the committee paper when asked
+        return number_words(int(v), audience) if words else format_count(apply_audience(int(v), audience))
 
     def p(key, column="year"):
         return format_pct(figure_value(summary, key, column))

@@ -91,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_periods(report, allow_annual=True)
     report.add_argument("--topics", nargs="+", metavar="TOPIC", help="topics to report (default all)")
     report.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
-    report.add_argument("--audience", default="internal", help="internal (default) or public")
+    report.add_argument(
+        "--audience", default=None,
+        help="internal or public (default: internal; public for the annual committee paper)",
+    )
     report.add_argument("--out", default=None, help="output folder (default outputs in the working directory)")
     report.add_argument("--settings", help="YAML file of local policy settings")
     report.add_argument(
@@ -197,7 +200,7 @@ def cmd_demo(args) -> int:
 def cmd_report(args) -> int:
     from .reports import generate_reports
 
-    if args.audience not in AUDIENCES:
+    if args.audience is not None and args.audience not in AUDIENCES:
         raise UsageError(f"--audience is internal or public, not {args.audience!r}.")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more.")
@@ -216,7 +219,8 @@ def cmd_report(args) -> int:
         annual_years=annual,
         topics=args.topics,
         n_jobs=args.jobs,
-        audience=args.audience,
+        audience=args.audience or "internal",
+        annual_audience=args.audience or "public",  # the committee paper is public by default
         out_dir=Path(args.out) if args.out else default_out_dir(),
         settings_file=args.settings,
         extra_parameters=extra,

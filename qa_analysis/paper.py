@@ -154,7 +154,7 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
         f"This report covers 1 April {year} to 31 March {year + 1}. The figures behind it are in the "
         "appendices.",
     ]
-    narrative = annual_text.year_narrative(summary, activity, year, audience, figures["missing"])
+    narrative = annual_text.year_narrative(summary, activity, year, audience, figures["missing"], words=True)
     return [
         Section("summary", [_heading("Summary"), Block("paragraphs", items=summary_text, numbered=True)]),
         Section("recommendation", [

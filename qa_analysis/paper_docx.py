@@ -24,7 +24,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from . import charts
 
@@ -49,6 +49,7 @@ def _setup(document) -> None:
         style = document.styles[name]
         style.font.name, style.font.size = FONT, Pt(size)
         style.font.bold = True
+        style.font.color.rgb = RGBColor(0, 0, 0)
         style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
 
 
@@ -143,11 +144,16 @@ def _chart(document, chart) -> None:
 def _header_table(document, rows) -> None:
     table = document.add_table(rows=0, cols=2)
     table.style = "Table Grid"
+    table.autofit = False
+    widths = (Mm(42), Mm(124))
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for label, value in rows:
         cells = table.add_row().cells
         cells[0].paragraphs[0].add_run(f"{label}:").bold = True
         cells[1].paragraphs[0].add_run(value)
-        cells[0].width, cells[1].width = Mm(45), Mm(121)
+        for cell, width in zip(cells, widths, strict=True):
+            cell.width = width
     document.add_paragraph()
 
 
@@ -232,6 +238,9 @@ def write_docx(report, path, authority: str = "") -> Path:
     os.close(handle)
     try:
         document.save(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as any other output file, not mkstemp's 0600
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -202,6 +202,9 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     job.html_path.unlink(missing_ok=True)  # a stale HTML must not pass for this run's
+    docx = job.parameters.get("docx_path")
+    if docx:
+        Path(docx).unlink(missing_ok=True)  # nor a stale committee paper
     job.ipynb_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_ipynb = job.ipynb_path.with_name(f".{job.name}.running.ipynb")
     try:
@@ -233,6 +236,8 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
     except Exception as exc:  # noqa: BLE001 - the batch keeps going and lists failures
         job.html_path.unlink(missing_ok=True)
+        if docx:
+            Path(docx).unlink(missing_ok=True)
         return JobResult(job, False, time.perf_counter() - started, error=_one_line(exc), timings=timings)
 
 
@@ -366,6 +371,7 @@ def write_json(path: Path, payload) -> None:
 def plan_jobs(
     quarters, annual_years, topics, data_dir: Path, audience: str, out_dir: Path,
     settings_file: str | None = None, extra_parameters: dict | None = None,
+    annual_audience: str | None = None,
 ) -> list[ReportJob]:
     """The notebooks to run, with their parameters; unknown topics or parameters are refused."""
     topics = list(topics or QUARTERLY_REPORTS)
@@ -385,9 +391,13 @@ def plan_jobs(
             ))
     for year in annual_years:
         label = f"{year}-{(year + 1) % 100:02d}"
+        # The committee paper (issue 15): public unless an audience was asked for, and its
+        # Word document beside the HTML.
+        annual = {**common, "audience": annual_audience or audience,
+                  "docx_path": str((Path(out_dir) / label / f"{ANNUAL_REPORT}.docx").resolve())}
         jobs.append(ReportJob(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
-            {"year": label, **common}, Path(out_dir),
+            {"year": label, **annual}, Path(out_dir),
         ))
     for notebook in sorted({job.notebook for job in jobs}):
         if not notebook.exists():
@@ -400,9 +410,12 @@ def plan_jobs(
 def generate_reports(
     data_dir: Path, quarters, annual_years, topics=None, n_jobs: int = 2, audience: str = "internal",
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
-    extra_parameters: dict | None = None, progress: bool = True,
+    extra_parameters: dict | None = None, progress: bool = True, annual_audience: str | None = None,
 ) -> int:
-    """The main job: metrics.json per quarter, every report, the index. Returns the exit code."""
+    """The main job: metrics.json per quarter, every report, the index. Returns the exit code.
+
+    ``annual_audience``: the annual committee paper's audience when it differs from
+    ``audience`` (the command line makes it public unless --audience is given)."""
     from .config import load_settings
     from .disclosure import apply_audience_to_metrics
     from .io import load_data
@@ -414,7 +427,8 @@ def generate_reports(
     out_dir = Path(out_dir)
     data = load_data(Path(data_dir))  # an unusable file stops here, before any notebook runs
     settings = load_settings(settings_file)
-    jobs = plan_jobs(quarters, annual_years, topics, data_dir, audience, out_dir, settings_file, extra_parameters)
+    jobs = plan_jobs(quarters, annual_years, topics, data_dir, audience, out_dir, settings_file, extra_parameters,
+                     annual_audience=annual_audience)
     skipped = []
     for job in list(jobs):
         reason = topic_unavailable_reason(data, job.name) if job.name in TOPICS else None

@@ -154,7 +154,7 @@ def _worth_looking_for(phrase: str) -> bool:
 
 def identifiers_in(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Every identifier and name of the loaded ``tables`` (lower-cased words joined by one
-    space) -> where it comes from (``child_id of visits``), for :func:`free_text_rules`."""
+    space) -> where it comes from (``child_id in visits``), for :func:`free_text_rules`."""
     known: dict[str, str] = {}
     for table, columns in IDENTIFIER_COLUMNS.items():
         frame = tables.get(table)
@@ -166,7 +166,7 @@ def identifiers_in(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
             for value in pd.unique(frame[column].dropna().astype(str)):
                 phrase = _phrase(value)
                 if _worth_looking_for(phrase):
-                    known.setdefault(phrase, f"{column} of {table}")
+                    known.setdefault(phrase, f"{column} in {table}")
     return known
 
 
@@ -194,6 +194,6 @@ def free_text_rules(table: str, typed: pd.DataFrame, known: dict[str, str]):
         for source in dict.fromkeys(h for h in hits if h is not None):
             one = mask & np.array([h == source for h in hits], dtype=bool)
             found.append((one, column, f"{column} names an identifier found in the data folder "
-                          f"(a {source}): free text must never carry a child, family or person "
-                          "into a report"))
+                          f"(it matches a {source}): free text must never carry a child, family or "
+                          "person into a report"))
     return found
