@@ -116,6 +116,8 @@ class Settings:
     report_of: str = "Director of Children's Services"
     report_author: str = "Head of Quality Assurance"
     auditor_roles: tuple[str, ...] = AUDITOR_ROLES
+    # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
+    blank_values: tuple[str, ...] = ("NULL", "N/A", "#N/A")
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:
