@@ -1,5 +1,11 @@
 """The year's figures for the Quality Assurance annual report (issue 7; DESIGN sections 4 and 5).
 
+Figures only: the sentences are in :mod:`qa_analysis.annual_text`, the report's sections in
+:mod:`qa_analysis.paper` (issue 15). With an audit programme (audits.csv) the figures of the
+committee paper are here too: each audit of the year with its cases, families and grades
+(:func:`audit_programme`), the grade profile by domain, the recommendations by route and
+who they were shared with, and the themes that recur across audits.
+
 Every year figure is built from the quarterly definitions of DESIGN section 4, in one of
 four ways, stated beside it in :func:`year_summary` (column ``how``):
 
