@@ -28,7 +28,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from .tables import AUDIT_METHODS, AUDIT_SELECTIONS, AUDITOR_ROLES
+from ..config import AUDITOR_ROLES
+from .tables import AUDIT_METHODS, AUDIT_SELECTIONS
 
 __all__ = [
     "FREE_TEXT",

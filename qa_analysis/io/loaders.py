@@ -30,7 +30,7 @@ from .readers import (
     read_csv_text,
     read_sheet_text,
 )
-from .tables import TABLES, TOPIC_TABLES, needed
+from .tables import TABLES, needed
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
 SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "values_ignored")
@@ -39,7 +39,8 @@ RECOGNISED_COLUMNS = ("file", "table", "layout", "status")
 ANNEX_LISTS = {"contacts": 1, "referrals": 3, "assessments": 4}
 ANNEX_WORKBOOK = "annex_a.xlsx"
 LAYOUT_STANDARD = "standard"
-IGNORED = "value ignored"  # the action of a warning: the row is kept, the value not recorded
+IGNORED = "value ignored"
+OPTIONAL_ADDITIONS = ("visit_methods",)  # files that only add to another table  # the action of a warning: the row is kept, the value not recorded
 
 
 @dataclass
@@ -83,10 +84,6 @@ class DataSet:
         from .display import dataset_html
 
         return dataset_html(self)
-
-    def topic_available(self, topic: str) -> bool:
-        """True when every table the topic needs was loaded (DESIGN section 2)."""
-        return all(t in self.tables for t in TOPIC_TABLES[topic])
 
     def checksums(self) -> dict[str, str]:
         """File name -> SHA-256 of every file used (for report footers)."""
@@ -488,6 +485,8 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
     by_file = {r["file"]: r for r in recognised}
     for table, spec in TABLES.items():
         if table not in chosen:
+            if table in OPTIONAL_ADDITIONS:
+                continue  # not a table a topic needs: nothing to report when absent
             if table in ANNEX_LISTS:
                 name = f"{spec.file_names[0]} (or sheet List {ANNEX_LISTS[table]} of {ANNEX_WORKBOOK})"
             else:

@@ -266,11 +266,7 @@ AUDIT_SELECTIONS = (
     "cross_section_of_open_cases", "identified_by_managers", "all_contacts_in_window",
     "all_cases_in_window", "sample_in_window", "cases_on_theme",
 )
-# The roles an auditor may be given (Settings.auditor_roles overrides): never a person.
-AUDITOR_ROLES = (
-    "independent auditor", "QA service manager", "QA practice lead", "chair of the improvement board",
-    "principal social worker", "head of service", "team manager", "IRO", "peer auditor",
-)
+# The roles an auditor may be given: config.AUDITOR_ROLES (Settings.auditor_roles).
 SOURCE_CODES = (
     "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
     "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",
