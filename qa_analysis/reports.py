@@ -426,11 +426,16 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
                                          error=answer.get("fatal"), skipped=answer.get("skip"),
                                          fatal=answer.get("fatal"))
             timings["kernel"] = time.perf_counter() - started
+            parameters = job.parameters
+            if job.name == ANNUAL_REPORT:  # the committee paper's Word document beside the HTML (issue 15)
+                docx = job.html_path.with_suffix(".docx")
+                docx.unlink(missing_ok=True)
+                parameters = {**parameters, "docx_path": str(docx.resolve())}
             try:
                 papermill.execute_notebook(
                     str(job.notebook),
                     str(tmp_ipynb),
-                    parameters=job.parameters,
+                    parameters=parameters,
                     kernel_name=KERNEL_NAME,
                     progress_bar=False,
                     request_save_on_cell_execute=False,
@@ -455,6 +460,7 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
     except Exception as exc:  # noqa: BLE001 - the batch keeps going and lists failures
         job.html_path.unlink(missing_ok=True)
+        job.html_path.with_suffix(".docx").unlink(missing_ok=True)  # no paper without its report
         tmp_ipynb.unlink(missing_ok=True)
         error = _one_line(exc)
         if timeout.fired:
