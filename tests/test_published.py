@@ -69,9 +69,11 @@ def test_no_published_count_is_from_1_to_5(published):
 
 
 def test_a_percentage_with_a_small_complement_is_hidden(published):
-    # 2020-21 Q3: 9 recommendations completed, 8 on time (88.9%): 1 late.
-    assert published.values[cell(QUARTERS[2], "recommendations.completed")] == 9
-    assert published.value(QUARTERS[2], "recommendations.pct_completed_on_time") == SUPPRESSED
+    # 2020-21 Q1 (the example): 85.7% of 28 assessments within 45 working days is 24,
+    # so 4 were late: the complement is 1 to 5 and the percentage is c.
+    assert published.values[cell(QUARTERS[0], "assessments.timed")] == 28
+    assert published.values[cell(QUARTERS[0], "assessments.within_45wd")] == 24
+    assert published.value(QUARTERS[0], "assessments.pct_within_45wd") == SUPPRESSED
 
 
 def test_the_internal_annual_metrics_are_the_year_figures_unchanged(data):
