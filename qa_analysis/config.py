@@ -71,6 +71,9 @@ class Settings:
     long_term_carer_years: int = 2
     # placements.pct_3plus_12m
     placements_threshold: int = 3
+    # Local targets and tolerances per metric (none by default); see qa_analysis.targets.
+    # Not part of the comparison: targets change no figure, so cached figures stay valid.
+    targets: dict = field(default_factory=dict, compare=False)
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:
@@ -114,6 +117,13 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
                 raise SettingsError(f"Setting {name} must be a whole number, not {value!r}.") from None
         else:
             typed[name] = value
+    if "targets" in typed:
+        from .targets import TargetError, parse_targets
+
+        try:
+            parse_targets(typed["targets"])
+        except TargetError as exc:
+            raise SettingsError(str(exc)) from None
     return Settings(**typed)
 
 

@@ -40,6 +40,15 @@ REPORT_TITLES = {
     "summary": "Quarterly summary",
     "annual": "Quality Assurance annual report: evidence base",
 }
+INDEX_NAME = "index.html"
+
+
+def report_relpath(slug: str, name: str) -> str:
+    """Where a report lives under the output folder (``2020-21_Q1/visits.html``): the one
+    definition of the layout, used for the files, the index and the links between pages."""
+    return f"{slug}/{name}.html"
+
+
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "qa_report"
 
@@ -61,7 +70,7 @@ class ReportJob:
 
     @property
     def html_path(self) -> Path:
-        return self.out_dir / self.slug / f"{self.name}.html"
+        return self.out_dir / report_relpath(self.slug, self.name)
 
     @property
     def ipynb_path(self) -> Path:
@@ -83,6 +92,17 @@ def notebook_parameters(notebook: Path) -> dict:
     import papermill
 
     return papermill.inspect_notebook(str(notebook))
+
+
+_DECLARED: dict = {}
+
+
+def _declared(notebook: Path) -> dict:
+    """The notebook's declared parameters, read once per notebook version."""
+    key = (str(notebook), notebook.stat().st_mtime_ns)
+    if key not in _DECLARED:
+        _DECLARED[key] = notebook_parameters(notebook)
+    return _DECLARED[key]
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
@@ -328,9 +348,10 @@ def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
             page = period / f"{name}.html"
             if page.exists():
                 label = REPORT_TITLES[name]
-                links.append(f'<li><a href="{html.escape(period.name)}/{name}.html">{html.escape(label)}</a></li>')
+                href = report_relpath(period.name, name)
+                links.append(f'<li><a href="{html.escape(href)}">{html.escape(label)}</a></li>')
         heading = period.name.replace("_", " ")
-        rows.append(f"<section><h2>{html.escape(heading)}</h2><ul>{''.join(links)}</ul></section>")
+        rows.append(f"<section><h2>{html.escape(heading)}</h2>{_period_facts(period)}<ul>{''.join(links)}</ul></section>")
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     body = "\n".join(rows) or "<p>No reports have been generated yet.</p>"
     page = f"""<!DOCTYPE html>
@@ -354,9 +375,31 @@ single file that opens offline; none holds child-level data.</p>
 </body>
 </html>
 """
-    path = out_dir / "index.html"
+    path = out_dir / INDEX_NAME
     _write_atomically(path, page)
     return path
+
+
+def _period_facts(period: Path) -> str:
+    """The period's dates, audience and when its reports were produced (from metrics.json
+    and the files), for the index."""
+    facts = []
+    metrics = period / "metrics.json"
+    if metrics.is_file():
+        try:
+            payload = json.loads(metrics.read_text(encoding="utf-8"))
+            start, end = (datetime.fromisoformat(payload[k]) for k in ("start", "end"))
+            facts.append(f"{start:%d %B %Y} to {end:%d %B %Y}")
+            audience = payload.get("audience")
+            if audience:
+                facts.append(f"audience: {audience}" + (" (counts of 1 to 5 shown as c)" if audience == "public" else ""))
+        except (ValueError, KeyError, TypeError):
+            pass
+    pages = list(period.glob("*.html"))
+    if pages:
+        produced = datetime.fromtimestamp(max(p.stat().st_mtime for p in pages))
+        facts.append(f"produced {produced:%d %B %Y at %H:%M}")
+    return f'<p class="period-facts">{html.escape("; ".join(facts)).capitalize()}.</p>' if facts else ""
 
 
 def write_json(path: Path, payload) -> None:
@@ -389,6 +432,11 @@ def plan_jobs(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
             {"year": label, **common}, Path(out_dir),
         ))
+    linked = ",".join(q.label for q in quarters)
+    for job in jobs:
+        # Pages link to the same topic's other quarters only where this batch writes them.
+        if job.name != ANNUAL_REPORT and job.notebook.exists() and "linked_quarters" in _declared(job.notebook):
+            job.parameters.setdefault("linked_quarters", linked)
     for notebook in sorted({job.notebook for job in jobs}):
         if not notebook.exists():
             raise QAError(f"The notebook {notebook.name} is missing from {notebook.parent}.")

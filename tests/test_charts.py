@@ -138,14 +138,14 @@ def test_bar_chart_hue_that_only_colours_draws_one_centred_bar_per_category():
     assert chart.alt == "Bar chart of visits by method and modality: Home: Face to face 120; Zoom: Virtual 80."
 
 
-def test_bar_chart_alt_lists_fifteen_values_then_summarises_the_rest():
-    # Twenty categories valued 1..20: the first fifteen listed, the other five (16 to 20) summarised.
+def test_bar_chart_alt_lists_every_value_however_many():
+    # Twenty categories valued 1..20: all twenty read out, none left as "and 5 more".
     frame = pd.DataFrame({"team": [f"T{i}" for i in range(1, 21)], "audits": list(range(1, 21))})
 
-    chart = bar_chart(frame, "team", "audits", "Audits by team", "Team", "Audits")
+    chart = bar_chart(frame, "team", "audits", "Audits by team", "Team", "Audits", period="2020-21 Q3")
 
-    listed = ", ".join(f"T{i} {i}" for i in range(1, 16))
-    assert chart.alt == f"Bar chart of audits by team: {listed}; and 5 more ranging from 16 to 20."
+    listed = ", ".join(f"T{i} {i}" for i in range(1, 21))
+    assert chart.alt == f"Bar chart of audits by team, 2020-21 Q3: {listed}."
 
 
 def test_bar_chart_of_an_empty_frame_says_there_is_no_data():
@@ -248,7 +248,14 @@ def test_line_chart_with_series_lists_each_series():
 
     chart = line_chart(frame, "quarter", "visits", "Zoom visits rose", "Quarter", "Visits", hue="method")
 
-    assert chart.alt == "Line chart of visits by quarter, Q1 to Q2, by method: zoom: Q1 4, Q2 6; phone: Q1 10, Q2 8."
+    # Each series summarised (first, last, highest, lowest); the full figures go in a table.
+    assert chart.alt == (
+        "Line chart of visits by quarter, Q1 to Q2, by method, 2 series: "
+        "zoom: 4 in Q1 to 6 in Q2, highest 6 (Q2), lowest 4 (Q1); "
+        "phone: 10 in Q1 to 8 in Q2, highest 10 (Q1), lowest 8 (Q2). "
+        "The full figures are in the table below the chart."
+    )
+    assert chart.table.to_dict("list") == {"Quarter": ["Q1", "Q2"], "zoom": ["4", "6"], "phone": ["10", "8"]}
 
 
 def test_line_chart_of_an_empty_frame_says_there_is_no_data():

@@ -232,13 +232,25 @@ def referrals_pct_from_contact(
     Source: DESIGN section 4 (referrals); domain.md 3.4 (a DERIVED local measure, not a
     DfE one).
     """
+    converted_rows = contacts_followed_by_referral(contacts, referrals, quarter, settings)
+    return pct(converted_rows, len(_contacts_in_quarter(contacts, quarter)))
+
+
+def contacts_followed_by_referral(
+    contacts: pd.DataFrame,
+    referrals: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> int:
+    """The numerator of ``referrals.pct_from_contact``: contacts dated in the quarter with
+    a referral of the same child on the contact date or up to
+    ``settings.contact_referral_window_days`` days after it (see
+    :func:`referrals_pct_from_contact`)."""
     window = pd.Timedelta(days=settings.contact_referral_window_days)
-    contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
-    converted_rows = _rows_with_referral_of_same_child(
-        contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
+    return _rows_with_referral_of_same_child(
+        _contacts_in_quarter(contacts, quarter), "contact_date", referrals, quarter.start, quarter.end + window,
         lambda own, other: (other >= own) & (other <= own + window),
     )
-    return pct(converted_rows, len(contacts_in_quarter))
 
 
 def referrals_pct_re_referral_12m(
@@ -487,5 +499,50 @@ def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
         {
             "month": pd.Series(months, dtype="datetime64[us]"),
             "contacts": pd.Series([int(counts.get(m, 0)) for m in months], dtype="int64"),
+        }
+    )
+
+
+def referral_funnel(
+    contacts: pd.DataFrame | None,
+    referrals: pd.DataFrame | None,
+    assessments: pd.DataFrame | None,
+    quarter: Quarter,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """From contact to referral to assessment in the quarter, like with like: columns
+    ``stage``, ``count``, ``share`` (a % or None) and ``share_of`` (the stage it is a % of).
+
+    Stages: ``Contacts`` (contacts.total); ``Contacts followed by a referral within N days``
+    (the numerator of referrals.pct_from_contact, so its share is that very figure);
+    ``Referrals`` (referrals.total); ``Assessments started`` (assessment_start_date in the
+    quarter, whether or not completed yet). Completed assessments are left out: they
+    include assessments started in earlier quarters, so they are not a stage of this
+    quarter's referrals. Only the contact-to-referral share is given: referrals and
+    assessments of the quarter are different children's records, not a cohort followed
+    through. A frame given as None leaves out its stage(s).
+    Source: DESIGN section 4 (referrals).
+    """
+    rows: list[tuple[str, int, float | None, str | None]] = []
+    if contacts is not None:
+        total = contacts_total(contacts, quarter)
+        rows.append(("Contacts", total, None, None))
+        if referrals is not None:
+            converted = contacts_followed_by_referral(contacts, referrals, quarter, settings)
+            rows.append((
+                f"Contacts followed by a referral within {settings.contact_referral_window_days} days",
+                converted, pct(converted, total), "contacts",
+            ))
+    if referrals is not None:
+        rows.append(("Referrals", referrals_total(referrals, quarter), None, None))
+    if assessments is not None:
+        rows.append(("Assessments started", int(in_quarter(assessments["assessment_start_date"], quarter).sum()),
+                     None, None))
+    return pd.DataFrame(
+        {
+            "stage": pd.Series([r[0] for r in rows], dtype="str"),
+            "count": pd.Series([r[1] for r in rows], dtype="int64"),
+            "share": pd.Series([r[2] for r in rows], dtype="object"),
+            "share_of": pd.Series([r[3] for r in rows], dtype="object"),
         }
     )
