@@ -409,13 +409,13 @@ def definitions_markdown(keys, comparisons: ReportContext | None = None) -> str:
     With a report context, each figure with a national comparator also says which England
     figure (source and year) it is compared with, or that none is held for the year.
     """
-    from .metrics.plain import plain_definition
+    from .metrics.catalogue import definition_of
     from .reference import metrics_with_england_figures
 
     national = set(metrics_with_england_figures())
     lines = []
     for key in keys:
-        text = plain_definition(key) or "No definition is held for this figure."
+        text = definition_of(key)
         if comparisons is not None and key in national:
             text += f" Compared with: {comparisons.comparison_text(key)}"
         lines.append(f"- **{label_of(key)}**: {text}")

@@ -1,23 +1,60 @@
-"""Small helpers shared by the metric modules."""
+"""Small helpers shared by the metric modules: exact rounding, quarter slices, code counts."""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
+from typing import NamedTuple
 
 import pandas as pd
 
-from ..periods import Quarter
+from ..periods import Period, parse_period
+
+
+class Rate(NamedTuple):
+    """A percentage (or median) with the counts it rests on (the median's numerator is None)."""
+
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+
+
+def round_half_away(value, places: int = 1) -> float | None:
+    """``value`` rounded half away from zero to ``places`` decimals, exactly (46.25 -> 46.3).
+
+    Python's ``round`` rounds the binary float, so ``round(46.25, 1)`` gives 46.2 and
+    ``round(0.15, 1)`` 0.1; Excel's ROUND and DfE tables give 46.3 and 0.2. The value is
+    taken as an exact fraction (an int, a Fraction, or a float as written in decimal) and
+    rounded by integer arithmetic. None and NaN give None.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    exact = value if isinstance(value, Fraction) else Fraction(repr(float(value)) if isinstance(value, float) else value)
+    scale = 10**places
+    magnitude = abs(exact) * scale
+    rounded = math.floor(magnitude + Fraction(1, 2))
+    return math.copysign(rounded / scale, exact) if rounded else 0.0
 
 
 def pct(numerator, denominator) -> float | None:
-    """numerator / denominator x 100 rounded to 1 decimal place; None when denominator is 0."""
-    if denominator is None or denominator == 0 or (isinstance(denominator, float) and math.isnan(denominator)):
+    """numerator / denominator x 100, rounded half away from zero to 1 decimal place from
+    the exact ratio (DESIGN section 4); None when the denominator is 0 or missing."""
+    if denominator is None or (isinstance(denominator, float) and math.isnan(denominator)):
         return None
-    return round(100.0 * float(numerator) / float(denominator), 1)
+    if denominator == 0:
+        return None
+    return round_half_away(Fraction(100) * _exact(numerator) / _exact(denominator), 1)
 
 
-def in_quarter(dates: pd.Series, quarter: Quarter) -> pd.Series:
-    """True where the date lies in the quarter (start <= date <= end); NaT is False."""
+def _exact(number) -> Fraction:
+    if isinstance(number, float):
+        return Fraction(repr(number))
+    return Fraction(int(number))
+
+
+def in_quarter(dates: pd.Series, quarter: Period | str) -> pd.Series:
+    """True where the date lies in the period (start <= date <= end); NaT is False."""
+    quarter = parse_period(quarter)
     return dates.between(quarter.start, quarter.end, inclusive="both").fillna(False).astype(bool)
 
 

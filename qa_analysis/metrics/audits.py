@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import GRADE_KEYS, GRADES
-from ..periods import Quarter, parse_quarter
+from ..periods import Quarter, parse_period
 from ._common import in_quarter, pct
 
 __all__ = [
@@ -27,7 +27,9 @@ __all__ = [
     "audit_count",
     "audits_metrics",
     "children_audited",
+    "completed_on_time_counts",
     "families_audited",
+    "good_or_better_counts",
     "grades_by_domain",
     "overall_grade_counts",
     "pct_completed_on_time",
@@ -69,7 +71,7 @@ def _quarter_of(date: pd.Timestamp) -> Quarter:
 
 
 def _audit_rows_in_quarter(case_audits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    return case_audits.loc[in_quarter(case_audits["audit_date"], parse_quarter(quarter))]
+    return case_audits.loc[in_quarter(case_audits["audit_date"], parse_period(quarter))]
 
 
 def _is_overall(domain: pd.Series) -> pd.Series:
@@ -172,19 +174,25 @@ def pct_good_or_better(case_audits: pd.DataFrame, quarter: Quarter | str) -> flo
     Outstanding or Good / overall-domain grades given in the quarter, x 100. Blank grades
     are in neither. None when no overall grade was given (DESIGN 4; domain.md 7).
     """
+    return pct(*good_or_better_counts(case_audits, quarter))
+
+
+def good_or_better_counts(case_audits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(overall grades Outstanding or Good, overall grades given) in the quarter: the counts
+    behind ``audits.pct_good_or_better``."""
     grades = _overall_grades(_audit_rows_in_quarter(case_audits, quarter))
-    return pct(int(grades.isin(GOOD_OR_BETTER).sum()), len(grades))
+    return int(grades.isin(GOOD_OR_BETTER).sum()), int(len(grades))
 
 
 def recommendations_raised(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
     """``recommendations.raised``: recommendations with raised_date in the quarter (DESIGN 4)."""
-    return int(in_quarter(recommendations["raised_date"], parse_quarter(quarter)).sum())
+    return int(in_quarter(recommendations["raised_date"], parse_period(quarter)).sum())
 
 
 def recommendations_completed(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
     """``recommendations.completed``: recommendations with completed_date in the quarter
     (DESIGN 4), whatever their status column says."""
-    return int(in_quarter(recommendations["completed_date"], parse_quarter(quarter)).sum())
+    return int(in_quarter(recommendations["completed_date"], parse_period(quarter)).sum())
 
 
 def pct_completed_on_time(recommendations: pd.DataFrame, quarter: Quarter | str) -> float | None:
@@ -192,8 +200,14 @@ def pct_completed_on_time(recommendations: pd.DataFrame, quarter: Quarter | str)
     quarter, % with completed_date <= due_date (completed on the due date is on time).
     None when none was completed in the quarter (DESIGN 4).
     """
-    completed = recommendations.loc[in_quarter(recommendations["completed_date"], parse_quarter(quarter))]
-    return pct(int(_on_time(completed).sum()), len(completed))
+    return pct(*completed_on_time_counts(recommendations, quarter))
+
+
+def completed_on_time_counts(recommendations: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(completed on time, completed) in the quarter: the counts behind
+    ``recommendations.pct_completed_on_time``."""
+    completed = recommendations.loc[in_quarter(recommendations["completed_date"], quarter)]
+    return int(_on_time(completed).sum()), int(len(completed))
 
 
 def recommendations_open_at_quarter_end(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
@@ -201,7 +215,7 @@ def recommendations_open_at_quarter_end(recommendations: pd.DataFrame, quarter: 
     completed by it (completed_date blank or after the end). One completed after the
     quarter end counts as open at it, whatever its status now (DESIGN 4).
     """
-    return int(_open_at(recommendations, parse_quarter(quarter).end).sum())
+    return int(_open_at(recommendations, parse_period(quarter).end).sum())
 
 
 def recommendations_overdue_at_quarter_end(
@@ -211,7 +225,7 @@ def recommendations_overdue_at_quarter_end(
     :func:`recommendations_open_at_quarter_end`) with due_date strictly before the quarter
     end (DESIGN 4). One due on the last day of the quarter is not yet overdue.
     """
-    return int(_overdue_at(recommendations, parse_quarter(quarter).end).sum())
+    return int(_overdue_at(recommendations, parse_period(quarter).end).sum())
 
 
 def recommendations_to_service_development_plan(
@@ -220,7 +234,7 @@ def recommendations_to_service_development_plan(
     """``recommendations.service_development_plan``: open at the quarter end and with route
     ``service_development_plan`` (DESIGN 4)."""
     sdp = recommendations["route"].astype(str).str.strip().str.lower().eq(SERVICE_DEVELOPMENT_PLAN)
-    return int((_open_at(recommendations, parse_quarter(quarter).end) & sdp).sum())
+    return int((_open_at(recommendations, parse_period(quarter).end) & sdp).sum())
 
 
 def audits_metrics(
@@ -337,7 +351,7 @@ def recommendations_by_status(recommendations: pd.DataFrame, quarter: Quarter | 
     ``recommendations.open_at_quarter_end``. Recommendations completed before the quarter
     are not shown.
     """
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     completed = in_quarter(recommendations["completed_date"], q)
     on_time = _on_time(recommendations)
     open_at_end = _open_at(recommendations, q.end)

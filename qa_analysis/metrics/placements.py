@@ -57,7 +57,7 @@ from ..config import (
     SEMI_INDEPENDENT_PLACES,
     Settings,
 )
-from ..periods import Quarter, parse_quarter
+from ..periods import Quarter, parse_period
 from ._common import pct
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "count_foster_to_semi_independent",
     "foster_to_semi_independent_moves",
     "foster_to_semi_independent_profile",
+    "long_term_stable_counts",
     "move_reasons",
     "moves_by_reason",
     "pct_long_term_stable",
@@ -78,6 +79,7 @@ __all__ = [
     "placement_history",
     "placement_metrics",
     "placement_moves",
+    "three_plus_counts",
     "transitions_matrix",
 ]
 
@@ -301,7 +303,7 @@ def children_looked_after_during_quarter(
 
     Source: DESIGN section 4; exclusion domain.md 1.4.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
     return int(eps.loc[overlaps, "CHILD"].nunique())
@@ -316,7 +318,7 @@ def children_looked_after_at_quarter_end(
 
     Source: DESIGN section 4; domain.md 2.1 step 2.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
 
@@ -335,7 +337,7 @@ def placement_moves(
 
     Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
 
 
@@ -347,7 +349,7 @@ def children_moved(
 
     Source: DESIGN section 4.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
 
 
@@ -355,6 +357,13 @@ def _three_plus(
     annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings
 ) -> tuple[int, int]:
     """(children with threshold+ placements in the 12 months, children looked after at the end)."""
+    cohort = _three_plus_cohort(annotated, history, quarter)
+    return int((cohort["placements"] >= settings.placements_threshold).sum()), len(cohort)
+
+
+def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Children looked after at the quarter end (``CHILD``) and their ``placements`` in the
+    12 months to the end (the rows behind ``placements.pct_3plus_12m``, also for cases.py)."""
     end = quarter.end
     opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
     first_day = opens + pd.Timedelta(days=1)
@@ -368,7 +377,7 @@ def _three_plus(
     placements = cohort.isin(in_progress).astype("int64") + (
         started.value_counts().reindex(cohort, fill_value=0).to_numpy()
     )
-    return int((placements >= settings.placements_threshold).sum()), len(cohort)
+    return pd.DataFrame({"CHILD": cohort.to_numpy(), "placements": placements})
 
 
 def pct_three_plus_placements_12m(
@@ -384,9 +393,17 @@ def pct_three_plus_placements_12m(
     Source: DESIGN section 4; ex NI 062, domain.md 2.1. None when no child is looked
     after at the quarter end.
     """
-    quarter = parse_quarter(quarter)
+    return pct(*three_plus_counts(episodes, quarter, settings))
+
+
+def three_plus_counts(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(children with 3+ placements in the 12 months, children looked after at the quarter
+    end): the counts behind ``placements.pct_3plus_12m``."""
+    quarter = parse_period(quarter)
     annotated = _annotated_episodes(episodes, settings)
-    return pct(*_three_plus(annotated, _history_from(annotated, settings), quarter, settings))
+    return _three_plus(annotated, _history_from(annotated, settings), quarter, settings)
 
 
 def _long_term_stable(
@@ -397,6 +414,21 @@ def _long_term_stable(
     settings: Settings,
 ) -> tuple[int, int]:
     """(stable children, children in the long-term cohort)."""
+    cohort = _long_term_cohort(annotated, history, header, quarter, settings)
+    return int(cohort["stable"].sum()), len(cohort)
+
+
+def _long_term_cohort(
+    annotated: pd.DataFrame,
+    history: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings,
+) -> pd.DataFrame:
+    """The long-term cohort at the quarter end, one row per child, with ``DOB``,
+    ``period_start``, the current placement's ``start`` and ``place``, the placement
+    before it (``previous_start``) and ``stable`` (the rows behind
+    ``placements.pct_long_term_stable``, also for cases.py)."""
     end = quarter.end
     dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
     placements = history[["CHILD", "placement_number", "start", "place", "previous_start"]]
@@ -412,7 +444,7 @@ def _long_term_stable(
     stable = (cohort["start"] <= carer_since) | (
         _flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
     )
-    return int(stable.sum()), len(cohort)
+    return cohort.assign(stable=stable.to_numpy(dtype=bool))
 
 
 def pct_long_term_stable(
@@ -430,10 +462,21 @@ def pct_long_term_stable(
 
     Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies.
     """
-    quarter = parse_quarter(quarter)
+    return pct(*long_term_stable_counts(episodes, header, quarter, settings))
+
+
+def long_term_stable_counts(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[int, int]:
+    """(stable children, children in the long-term cohort): the counts behind
+    ``placements.pct_long_term_stable``."""
+    quarter = parse_period(quarter)
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
-    return pct(*_long_term_stable(annotated, history, header, quarter, settings))
+    return _long_term_stable(annotated, history, header, quarter, settings)
 
 
 def count_foster_to_semi_independent(
@@ -445,7 +488,7 @@ def count_foster_to_semi_independent(
 
     Source: DESIGN section 4; codes domain.md 1.5.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
 
@@ -470,7 +513,7 @@ def move_reasons(
 
     Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
 
@@ -483,7 +526,7 @@ def placement_metrics(
 ) -> dict[str, int | float | None]:
     """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
     percentages rounded to 1 dp or None); the history is built once."""
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
     moves = _moves_in_quarter(history, quarter)
@@ -510,7 +553,7 @@ def placement_bases(
     """The denominator of each placement percentage, for disclosure control: children
     looked after at the quarter end (``placements.pct_3plus_12m``) and the long-term
     cohort (``placements.pct_long_term_stable``)."""
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
     return {

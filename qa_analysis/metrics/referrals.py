@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
-from ..periods import Quarter, working_days
-from ._common import in_quarter, pct
+from ..periods import Quarter, parse_period, working_days
+from ._common import in_quarter, pct, round_half_away
 
 Number = int | float | None
 
@@ -232,25 +232,25 @@ def referrals_pct_from_contact(
     Source: DESIGN section 4 (referrals); domain.md 3.4 (a DERIVED local measure, not a
     DfE one).
     """
-    converted_rows = contacts_followed_by_referral(contacts, referrals, quarter, settings)
-    return pct(converted_rows, len(_contacts_in_quarter(contacts, quarter)))
+    return pct(*contacts_followed_by_referral_counts(contacts, referrals, quarter, settings))
 
 
-def contacts_followed_by_referral(
+def contacts_followed_by_referral_counts(
     contacts: pd.DataFrame,
     referrals: pd.DataFrame,
-    quarter: Quarter,
+    quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
-) -> int:
-    """The numerator of ``referrals.pct_from_contact``: contacts dated in the quarter with
-    a referral of the same child on the contact date or up to
-    ``settings.contact_referral_window_days`` days after it (see
-    :func:`referrals_pct_from_contact`)."""
+) -> tuple[int, int]:
+    """(contacts followed by a referral, contacts) in the quarter: the counts behind
+    ``referrals.pct_from_contact``."""
+    quarter = parse_period(quarter)
     window = pd.Timedelta(days=settings.contact_referral_window_days)
-    return _rows_with_referral_of_same_child(
-        _contacts_in_quarter(contacts, quarter), "contact_date", referrals, quarter.start, quarter.end + window,
+    contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
+    converted_rows = _rows_with_referral_of_same_child(
+        contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
         lambda own, other: (other >= own) & (other <= own + window),
     )
+    return converted_rows, int(len(contacts_in_quarter))
 
 
 def referrals_pct_re_referral_12m(
@@ -267,13 +267,22 @@ def referrals_pct_re_referral_12m(
     Denominator: referrals dated in the quarter (rows). None when there are none.
     Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
     """
+    return pct(*re_referral_counts(referrals, quarter, settings))
+
+
+def re_referral_counts(
+    referrals: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(re-referrals, referrals) in the quarter: the counts behind
+    ``referrals.pct_re_referral_12m``."""
+    quarter = parse_period(quarter)
     look_back = pd.DateOffset(months=settings.re_referral_months)
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
     re_referral_rows = _rows_with_referral_of_same_child(
         referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
         lambda own, other: (other < own) & (other >= own - look_back),
     )
-    return pct(re_referral_rows, len(referrals_in_quarter))
+    return re_referral_rows, int(len(referrals_in_quarter))
 
 
 def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -284,9 +293,14 @@ def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None
     (blank is not NFA). None when there are none.
     Source: DESIGN section 4; domain.md 3.1 (List 3 "Referral NFA?").
     """
+    return pct(*nfa_counts(referrals, quarter))
+
+
+def nfa_counts(referrals: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(referrals marked NFA, referrals) in the quarter: the counts behind ``referrals.pct_nfa``."""
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
     nfa = referrals_in_quarter["referral_nfa"].fillna(False).astype(bool)
-    return pct(int(nfa.sum()), len(referrals_in_quarter))
+    return int(nfa.sum()), int(len(referrals_in_quarter))
 
 
 # --------------------------------------------------------------------------- assessments
@@ -315,8 +329,16 @@ def assessments_pct_within_target(
     ``assessments.completed``). None when no duration remains.
     Source: DESIGN section 4; domain.md 3.4 (Working Together 45 working days) and 5.
     """
+    return pct(*assessments_within_target_counts(assessments, quarter, settings))
+
+
+def assessments_within_target_counts(
+    assessments: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(assessments within the target, assessments with a duration) completed in the
+    quarter: the counts behind ``assessments.pct_within_45wd``."""
     durations = _assessment_durations(assessments, quarter)
-    return pct(int((durations <= settings.assessment_target_working_days).sum()), len(durations))
+    return int((durations <= settings.assessment_target_working_days).sum()), int(len(durations))
 
 
 def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -331,7 +353,13 @@ def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter)
     durations = _assessment_durations(assessments, quarter)
     if durations.empty:
         return None
-    return round(float(durations.median()), 1)
+    return round_half_away(float(durations.median()), 1)
+
+
+def assessments_median_counts(assessments: pd.DataFrame, quarter: Quarter | str) -> tuple[None, int]:
+    """(None, assessments with a duration) completed in the quarter: the count behind
+    ``assessments.median_working_days`` (a median has no numerator)."""
+    return None, int(len(_assessment_durations(assessments, quarter)))
 
 
 # --------------------------------------------------------------------------- all keys
@@ -528,7 +556,7 @@ def referral_funnel(
         total = contacts_total(contacts, quarter)
         rows.append(("Contacts", total, None, None))
         if referrals is not None:
-            converted = contacts_followed_by_referral(contacts, referrals, quarter, settings)
+            converted, _ = contacts_followed_by_referral_counts(contacts, referrals, quarter, settings)
             rows.append((
                 f"Contacts followed by a referral within {settings.contact_referral_window_days} days",
                 converted, pct(converted, total), "contacts",
