@@ -267,7 +267,7 @@ def _bar_height(categories: int, per_category: int = 1) -> float:
 def _reads_better_across(categories, hue) -> bool:
     """Many or long category labels read better on horizontal bars than rotated."""
     names = [str(c) for c in categories]
-    return hue is None and (len(names) > 8 or max(map(len, names), default=0) > 16)
+    return len(names) > 8 or (hue is None and max(map(len, names), default=0) > 16)
 
 
 def _new_figure(height: float = FIGSIZE[1]):
@@ -353,13 +353,30 @@ HORIZONTAL_WRAP = 30
 INCHES_PER_BAR = 0.42
 
 
+_MONTH = re.compile(r"([A-Z][a-z]{2}) (\d{4})")
+
+
+def _month_labels(categories) -> list[str] | None:
+    """Month labels ("Jan 2020" ...) as the month, with the year under the first month and
+    under each January only, so a year and more of months fit side by side."""
+    matches = [_MONTH.fullmatch(str(c)) for c in categories]
+    if len(matches) < 7 or not all(matches):
+        return None
+    return [f"{m[1]}\n{m[2]}" if i == 0 or m[1] == "Jan" else m[1] for i, m in enumerate(matches)]
+
+
 def _category_ticks(ax, positions, categories, horizontal: bool = False) -> None:
     if horizontal:
         ax.set_yticks(positions, [_wrap(c, HORIZONTAL_WRAP) for c in categories])
         return
-    labels = [_wrap(c) for c in categories]
+    # Each label wraps to the width its category has ("Jan 2020" over 15 months becomes
+    # "Jan" over "2020"), so labels sit side by side unrotated; only a single word too long
+    # for its slot turns the labels.
+    width = max(4, min(16, 72 // max(1, len(categories))))
+    labels = _month_labels(categories) or [_wrap(c, width) for c in categories]
     ax.set_xticks(positions, labels)
-    if len(categories) * max(len(str(c)) for c in categories) > 90:
+    longest_word = max((len(w) for c in categories for w in str(c).split()), default=0)
+    if longest_word > width + 2:
         ax.tick_params(axis="x", labelrotation=45)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
@@ -875,8 +892,11 @@ def text_overlaps(chart: Chart, include_title: bool = False) -> list[tuple[str, 
         if chart.title_artist is not None:
             chart.title_artist.set_visible(include_title)
         try:
-            figure.canvas.draw()
-            renderer = figure.canvas.get_renderer()
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            canvas = FigureCanvasAgg(figure)  # the renderer the PNG is drawn with
+            canvas.draw()
+            renderer = canvas.get_renderer()
             texts = [
                 t for t in figure.findobj(Text)
                 if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0

@@ -476,7 +476,7 @@ def recommendations_by_owner(recommendations: pd.DataFrame, quarter: Quarter | s
     ``31 to 90 days``, ``Over 90 days`` (they add up to ``overdue_at_end``). Owners with
     nothing to count are left out; the columns add up to the quarter's keys.
     """
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     overdue = _overdue_at(recommendations, q.end)
     bands = overdue_band(_overdue_days(recommendations, q.end)).where(overdue)
     frame = pd.DataFrame(
@@ -500,7 +500,7 @@ def overdue_by_age(recommendations: pd.DataFrame, quarter: Quarter | str) -> pd.
     """Recommendations overdue at the quarter end by how long overdue: columns ``band``
     (``0 to 30 days``, ``31 to 90 days``, ``Over 90 days``, all three always present) and
     ``recommendations``; they add up to ``recommendations.overdue_at_quarter_end``."""
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     overdue = _overdue_at(recommendations, q.end)
     bands = overdue_band(_overdue_days(recommendations.loc[overdue], q.end))
     counts = bands.value_counts()
@@ -517,7 +517,7 @@ def open_service_development_plan_items(recommendations: pd.DataFrame, quarter: 
     the month), ``due`` (due date), ``standing`` ("Overdue by N days" or "Due in N days",
     "No due date"). Service-level actions: no audit, child or recommendation identifiers.
     """
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     rows = recommendations.loc[
         _open_at(recommendations, q.end) & recommendations["route"].astype("string").eq(SERVICE_DEVELOPMENT_PLAN).fillna(False)
     ].sort_values(["raised_date", "due_date"], kind="mergesort")
@@ -546,7 +546,7 @@ def grades_by_domain_with_change(case_audits: pd.DataFrame, quarter: Quarter | s
     and ``change_points`` (this quarter's % minus the previous one, 1 decimal place; None
     where either is missing).
     """
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     now = pct_good_or_better_by_domain(case_audits, q)
     before = pct_good_or_better_by_domain(case_audits, q.previous(1)).rename(
         columns={"graded": "previous_graded", "pct_good_or_better": "previous_pct"}
