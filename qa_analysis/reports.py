@@ -399,7 +399,8 @@ def _period_facts(period: Path) -> str:
     if pages:
         produced = datetime.fromtimestamp(max(p.stat().st_mtime for p in pages))
         facts.append(f"produced {produced:%d %B %Y at %H:%M}")
-    return f'<p class="period-facts">{html.escape("; ".join(facts)).capitalize()}.</p>' if facts else ""
+    text = "; ".join(facts)
+    return f'<p class="period-facts">{html.escape(text[:1].upper() + text[1:])}.</p>' if facts else ""
 
 
 def write_json(path: Path, payload) -> None:

@@ -311,15 +311,15 @@ def test_q1_recommendations_completed_is_small_enough_to_suppress(public_reports
 
 def test_the_public_html_shows_c_and_the_suppression_note(public_reports_dir):
     text = (public_reports_dir / "2020-21_Q1" / "audits.html").read_text(encoding="utf-8")
-    assert "<strong>c</strong> completed" in text
+    assert '<strong data-metric="recommendations.completed">c</strong> completed' in text
     assert "counts of 1 to 5 shown as c" in _Page(text).text("footer")
 
 
 def test_the_internal_html_shows_the_raw_counts(reports_dir):
     completed = _recommendations_completed_in_q1()
     text = (reports_dir / "2020-21_Q1" / "audits.html").read_text(encoding="utf-8")
-    assert f"<strong>{completed}</strong> completed" in text
-    assert "shown as c" not in text and "<strong>c</strong>" not in text
+    assert f'<strong data-metric="recommendations.completed">{completed}</strong> completed' in text
+    assert "shown as c" not in text and not re.search(r"<strong[^>]*>c</strong>", text)
 
 
 def test_the_public_run_holds_every_topic_for_its_quarter(public_reports_dir):
