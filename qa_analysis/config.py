@@ -109,6 +109,8 @@ class Settings:
     # Local targets and tolerances per metric (none by default); see qa_analysis.targets.
     # Not part of the comparison: targets change no figure, so cached figures stay valid.
     targets: dict = field(default_factory=dict, compare=False)
+    # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
+    blank_values: tuple[str, ...] = ("NULL", "N/A", "#N/A")
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import weakref
+from collections import OrderedDict
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -62,3 +64,48 @@ def count_by(values: pd.Series, prefix: str) -> dict[str, int]:
     """One ``prefix.<code>`` key per code present, counting rows; blanks are left out."""
     counts = values.dropna().astype(str).value_counts().sort_index()
     return {f"{prefix}.{code}": int(n) for code, n in counts.items()}
+
+
+def flag(values: pd.Series) -> pd.Series:
+    """A yes/no column as plain bool: only True is True (NA counts as not recorded)."""
+    return values.astype("boolean").fillna(False).astype(bool)
+
+
+def bound(value, which: str) -> pd.Timestamp:
+    """A range bound given as a date, a period or a period label: the period's ``start``
+    or ``end`` (``which``), or the date itself at midnight."""
+    if isinstance(value, Period):
+        return getattr(value, which)
+    if isinstance(value, str):
+        try:
+            return getattr(parse_period(value), which)
+        except ValueError:
+            pass
+    return pd.Timestamp(value).normalize()
+
+
+# Derived tables worth computing once per input frame (the placement history, the timed
+# visits of a quarter): keyed by the frame's identity, checked through a weak reference so a
+# new frame at a recycled address is never served another's result. Inputs are never
+# changed in place (house rule), so a frame's derived tables cannot go stale.
+_DERIVED: OrderedDict = OrderedDict()
+_DERIVED_MAX = 64
+
+
+def derived(frame: pd.DataFrame, key: tuple, compute):
+    """``compute()`` once per (``frame``, ``key``); later calls reuse the result."""
+    ident = (id(frame), key)
+    hit = _DERIVED.get(ident)
+    if hit is not None and hit[0]() is frame:
+        _DERIVED.move_to_end(ident)
+        return hit[1]
+    value = compute()
+
+    def forget(reference, ident=ident):
+        if _DERIVED.get(ident, (None,))[0] is reference:
+            del _DERIVED[ident]
+
+    _DERIVED[ident] = (weakref.ref(frame, forget), value)
+    while len(_DERIVED) > _DERIVED_MAX:
+        _DERIVED.popitem(last=False)
+    return value

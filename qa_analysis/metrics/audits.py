@@ -20,7 +20,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import GRADE_KEYS, GRADES
 from ..periods import Quarter, parse_period
-from ._common import in_quarter, pct
+from ._common import bound, in_quarter, pct
 
 __all__ = [
     "audit_activity",
@@ -56,13 +56,6 @@ NO_THEME = "Not recorded"
 
 def _in_range(dates: pd.Series, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
     return dates.between(first, last, inclusive="both").fillna(False).astype(bool)
-
-
-def _bound(value, which: str) -> pd.Timestamp:
-    """A range bound given as a date or a quarter (its start or its end)."""
-    if isinstance(value, Quarter):
-        return getattr(value, which)
-    return pd.Timestamp(value).normalize()
 
 
 def _quarter_of(date: pd.Timestamp) -> Quarter:
@@ -375,7 +368,7 @@ def recommendations_by_theme(recommendations: pd.DataFrame, start, end) -> pd.Da
     ``open_at_end`` and ``overdue_at_end`` (as the quarter-end keys, at ``end``). Themes
     with nothing to count are left out.
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     frame = pd.DataFrame(
         {
             "theme": recommendations["theme"].astype("string").fillna(NO_THEME).astype(str),
@@ -406,7 +399,7 @@ def audit_activity(
     :func:`families_audited`), and ``outstanding``, ``good``, ``requires_improvement``,
     ``inadequate`` (overall-domain grades). Ordered by date (then audit_id, not shown).
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     rows = case_audits.loc[_in_range(case_audits["audit_date"], first, last)].dropna(subset=["audit_id"])
     rows = _with_family(rows, families).assign(
         _overall_grade=lambda d: d["grade"].where(_is_overall(d["domain"])).astype("string")

@@ -58,7 +58,7 @@ from ..config import (
     Settings,
 )
 from ..periods import Quarter, parse_period
-from ._common import pct
+from ._common import bound, derived, flag, pct
 
 __all__ = [
     "PLACE_GROUPS",
@@ -118,13 +118,8 @@ PROFILE_CHARACTERISTICS = (
 # ----------------------------------------------------------------------------- helpers
 
 
-def _flag(values: pd.Series) -> pd.Series:
-    """A nullable boolean as plain bool, NA -> False."""
-    return values.astype("boolean").fillna(False).astype(bool)
-
-
 def _without_short_breaks(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    return episodes.loc[~_flag(episodes["LS"].isin(settings.short_break_legal_status))]
+    return episodes.loc[~flag(episodes["LS"].isin(settings.short_break_legal_status))]
 
 
 def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
@@ -168,8 +163,8 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
     )
     new_child = ~eps["CHILD"].duplicated()  # rows are sorted, so a child's rows are contiguous
     child = new_child.astype("int64").cumsum()
-    is_temp = _flag(eps["PLACE"].isin(settings.temporary_places))
-    period_begins = (_flag(eps["RNE"].eq("S")) | new_child).astype("int64")
+    is_temp = flag(eps["PLACE"].isin(settings.temporary_places))
+    period_begins = (flag(eps["RNE"].eq("S")) | new_child).astype("int64")
     keys = period_begins.cumsum()
     period = period_begins.groupby(child, sort=False).cumsum()
 
@@ -185,7 +180,7 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
 
     settled = ~is_temp
     first_settled = settled & (settled.astype("int64").groupby(keys).cumsum() == 1)
-    new_carer = _flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
+    new_carer = flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
     is_start = settled & (first_settled | new_carer)
     in_period = is_start.astype("int64").groupby(keys).cumsum()
     number = is_start.astype("int64").groupby(child, sort=False).cumsum()
@@ -247,16 +242,31 @@ def _history_from(annotated: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
 
 
+def _annotated_and_history(episodes: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The annotated episodes and the placement history, built once per episodes frame and
+    settings (every quarter's placement figures and charts share them)."""
+
+    def build():
+        annotated = _annotated_episodes(episodes, settings)
+        return annotated, _history_from(annotated, settings)
+
+    return derived(episodes, ("placement_history", settings), build)
+
+
+def _history(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    return _annotated_and_history(episodes, settings)[1]
+
+
 def _moves_between(history: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Moves with their start (DECOM) from ``start`` to ``end``, both included."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    """Moves with their start (DECOM) from ``start`` to ``end`` (dates or periods), both included."""
+    start, end = bound(start, "start"), bound(end, "end")
     return history.loc[history["is_move"] & history["start"].between(start, end, inclusive="both")]
 
 
 def _foster_to_semi(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return moves.loc[
-        _flag(moves["previous_place"].isin(settings.foster_places))
-        & _flag(moves["place"].isin(settings.semi_independent_places))
+        flag(moves["previous_place"].isin(settings.foster_places))
+        & flag(moves["place"].isin(settings.semi_independent_places))
     ]
 
 
@@ -288,7 +298,7 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
     non-temporary episode); ``episodes`` and ``temporary_episodes`` merged into the row.
     Short breaks (LS V3/V4) are dropped first.
     """
-    return _history_from(_annotated_episodes(episodes, settings), settings)[HISTORY_COLUMNS]
+    return _history(episodes, settings)[HISTORY_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -338,7 +348,7 @@ def placement_moves(
     Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
     """
     quarter = parse_period(quarter)
-    return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
+    return len(_moves_in_quarter(_history(episodes, settings), quarter))
 
 
 def children_moved(
@@ -350,7 +360,7 @@ def children_moved(
     Source: DESIGN section 4.
     """
     quarter = parse_period(quarter)
-    return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
+    return int(_moves_in_quarter(_history(episodes, settings), quarter)["CHILD"].nunique())
 
 
 def _three_plus(
@@ -402,8 +412,8 @@ def three_plus_counts(
     """(children with 3+ placements in the 12 months, children looked after at the quarter
     end): the counts behind ``placements.pct_3plus_12m``."""
     quarter = parse_period(quarter)
-    annotated = _annotated_episodes(episodes, settings)
-    return _three_plus(annotated, _history_from(annotated, settings), quarter, settings)
+    annotated, history = _annotated_and_history(episodes, settings)
+    return _three_plus(annotated, history, quarter, settings)
 
 
 def _long_term_stable(
@@ -442,7 +452,7 @@ def _long_term_cohort(
     )
     carer_since = end - pd.DateOffset(years=settings.long_term_carer_years)
     stable = (cohort["start"] <= carer_since) | (
-        _flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
+        flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
     )
     return cohort.assign(stable=stable.to_numpy(dtype=bool))
 
@@ -474,8 +484,7 @@ def long_term_stable_counts(
     """(stable children, children in the long-term cohort): the counts behind
     ``placements.pct_long_term_stable``."""
     quarter = parse_period(quarter)
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
+    annotated, history = _annotated_and_history(episodes, settings)
     return _long_term_stable(annotated, history, header, quarter, settings)
 
 
@@ -489,7 +498,7 @@ def count_foster_to_semi_independent(
     Source: DESIGN section 4; codes domain.md 1.5.
     """
     quarter = parse_period(quarter)
-    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
 
 
@@ -514,7 +523,7 @@ def move_reasons(
     Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
     """
     quarter = parse_period(quarter)
-    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
 
 
@@ -525,22 +534,18 @@ def placement_metrics(
     settings: Settings = DEFAULT_SETTINGS,
 ) -> dict[str, int | float | None]:
     """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
-    percentages rounded to 1 dp or None); the history is built once."""
+    percentages rounded to 1 dp or None), each from its own function; the placement
+    history is built once per episodes frame and shared by them."""
     quarter = parse_period(quarter)
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
-    moves = _moves_in_quarter(history, quarter)
     return {
         "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings),
         "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
-        "placements.moves": len(moves),
-        "placements.children_moved": int(moves["CHILD"].nunique()),
-        "placements.pct_3plus_12m": pct(*_three_plus(annotated, history, quarter, settings)),
-        "placements.pct_long_term_stable": pct(
-            *_long_term_stable(annotated, history, header, quarter, settings)
-        ),
-        "placements.foster_to_semi_independent": len(_foster_to_semi(moves, settings)),
-        **{f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()},
+        "placements.moves": placement_moves(episodes, quarter, settings),
+        "placements.children_moved": children_moved(episodes, quarter, settings),
+        "placements.pct_3plus_12m": pct_three_plus_placements_12m(episodes, quarter, settings),
+        "placements.pct_long_term_stable": pct_long_term_stable(episodes, header, quarter, settings),
+        "placements.foster_to_semi_independent": count_foster_to_semi_independent(episodes, quarter, settings),
+        **move_reasons(episodes, quarter, settings),
     }
 
 
@@ -553,14 +558,9 @@ def placement_bases(
     """The denominator of each placement percentage, for disclosure control: children
     looked after at the quarter end (``placements.pct_3plus_12m``) and the long-term
     cohort (``placements.pct_long_term_stable``)."""
-    quarter = parse_period(quarter)
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
     return {
-        "placements.pct_3plus_12m": _three_plus(annotated, history, quarter, settings)[1],
-        "placements.pct_long_term_stable": _long_term_stable(
-            annotated, history, header, quarter, settings
-        )[1],
+        "placements.pct_3plus_12m": three_plus_counts(episodes, quarter, settings)[1],
+        "placements.pct_long_term_stable": long_term_stable_counts(episodes, header, quarter, settings)[1],
     }
 
 
@@ -576,7 +576,7 @@ def transitions_matrix(
     Only pairs with at least one move, in :data:`PLACE_GROUPS` order; pivot with
     ``fill_value=0`` for a full grid. No child identifiers.
     """
-    moves = _moves_between(placement_history(episodes, settings), start, end)
+    moves = _moves_between(_history(episodes, settings), start, end)
     rank = {group: i for i, group in enumerate(PLACE_GROUPS)}
     return (
         moves.groupby(["previous_group", "place_group"])
@@ -596,7 +596,7 @@ def moves_by_reason(
     """Moves with DECOM from ``start`` to ``end`` (both included) by ``reason``
     (REASON_PLACE_CHANGE of the ended episode, blank -> ``not_recorded``), most moves
     first. No child identifiers."""
-    moves = _moves_between(placement_history(episodes, settings), start, end)
+    moves = _moves_between(_history(episodes, settings), start, end)
     return (
         _reason_counts(moves)
         .rename_axis("reason")
@@ -625,7 +625,7 @@ def foster_to_semi_independent_moves(
     period of care before the move), ``reason`` (REASON_PLACE_CHANGE of the ended foster
     episode), ``from_place``, ``to_place``.
     """
-    history = _history_from(_annotated_episodes(episodes, settings), settings)
+    history = _history(episodes, settings)
     moves = _foster_to_semi(_moves_between(history, start, end), settings)
     extra = ["UASC"] if "UASC" in header.columns else []
     people = header.loc[header["CHILD"].notna(), ["CHILD", "SEX", "DOB", *extra]].drop_duplicates(

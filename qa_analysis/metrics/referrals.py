@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
 from ..periods import Quarter, parse_period, working_days
-from ._common import in_quarter, pct, round_half_away
+from ._common import bound, in_quarter, pct, round_half_away
 
 Number = int | float | None
 
@@ -379,16 +379,18 @@ def referrals_metrics(
     contacts and referrals and is left out when either is missing. Without ``families``
     every child is its own family.
     """
+    quarter = parse_period(quarter)
     metrics: dict[str, Number] = {}
     if contacts is not None:
-        # The per-family counts behind three keys, worked out once (as in the key functions).
-        per_family = _children_per_family(contacts, quarter, families)
+        # The quarter's contacts, sliced once and given to the key functions (slicing again
+        # is a no-op); the referral look-ups need every referral.
+        contacts = _contacts_in_quarter(contacts, quarter)
         metrics |= {
             "contacts.total": contacts_total(contacts, quarter),
             "contacts.children": contacts_children(contacts, quarter),
-            "contacts.families": int(len(per_family)),
-            "contacts.max_children_per_family": int(per_family.max()) if len(per_family) else 0,
-            "contacts.families_multi_child": int((per_family >= 2).sum()),
+            "contacts.families": contacts_families(contacts, quarter, families),
+            "contacts.max_children_per_family": contacts_max_children_per_family(contacts, quarter, families),
+            "contacts.families_multi_child": contacts_families_multi_child(contacts, quarter, families),
         }
         metrics |= contacts_by_source_counts(contacts, quarter)
     if referrals is not None:
@@ -515,7 +517,7 @@ def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
     empty. A month cut by ``start`` or ``end`` counts only its days inside the range.
     Exclusions: rows with no contact date. Source: DESIGN section 5 (trend charts).
     """
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    start, end = bound(start, "start"), bound(end, "end")
     months = pd.date_range(start.to_period("M").to_timestamp(), end, freq="MS")
     counts = (
         contacts.loc[lambda d: d["contact_date"].between(start, end, inclusive="both")]["contact_date"]

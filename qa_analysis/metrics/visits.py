@@ -22,7 +22,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
 from ..periods import Quarter, parse_period, working_days
-from ._common import count_by, in_quarter, pct
+from ._common import bound, count_by, derived, flag, in_quarter, pct
 
 __all__ = [
     "children_visited",
@@ -57,11 +57,6 @@ def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
 
 
 
-def _flag(values: pd.Series) -> pd.Series:
-    """A 'boolean' column as plain bool: only True is True (NA counts as not recorded)."""
-    return values.astype("boolean").fillna(False).astype(bool)
-
-
 def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
     """Cohort -> (day kind, longest allowed gap), from the settings (domain.md 4.1-4.3)."""
     return {
@@ -72,6 +67,13 @@ def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
 
 
 def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
+    """:func:`_timed_visits` once per extract, period and settings (the figure, its base
+    and the by-cohort chart share it)."""
+    quarter = parse_period(quarter)
+    return derived(visits, ("timed_visits", quarter, settings), lambda: _timed_visits(visits, quarter, settings))
+
+
+def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     """The quarter's visits (keyed and dated) whose child has a previous visit in the same
     cohort and whose cohort has an interval setting, with a ``timely`` flag.
 
@@ -143,13 +145,6 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     return timed.loc[ordered["_in_quarter"].to_numpy(dtype=bool) & has_previous.to_numpy(dtype=bool)]
 
 
-def _bound(value, which: str) -> pd.Timestamp:
-    """A range bound given as a date or a quarter (its start or its end)."""
-    if isinstance(value, Quarter):
-        return getattr(value, which)
-    return pd.Timestamp(value).normalize()
-
-
 # --------------------------------------------------------------------- one key, one function
 
 
@@ -211,8 +206,8 @@ def seen_alone_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int
     """(visits seen alone, visits where the child was seen) in the quarter: the counts
     behind ``visits.pct_seen_alone`` (a seen_alone = Y without child_seen = Y is not counted)."""
     visits_in_quarter = _visits_in_quarter(visits, quarter)
-    seen = _flag(visits_in_quarter["child_seen"])
-    return int((seen & _flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum())
+    seen = flag(visits_in_quarter["child_seen"])
+    return int((seen & flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum())
 
 
 def pct_timely(
@@ -249,20 +244,20 @@ def visits_metrics(
 ) -> dict[str, int | float | None]:
     """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int).
 
-    Same definitions as the one-key functions; the quarter is sliced once (the extract can
-    hold millions of visits).
+    Each value comes from its key's own function; the quarter is sliced once and that
+    slice given to the functions that only look inside the quarter (slicing it again is a
+    no-op), as the extract can hold millions of visits. Timeliness needs the whole extract.
     """
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    total = len(visits_in_quarter)
-    face_to_face = _count_modality(visits_in_quarter, "face_to_face")
+    quarter = parse_period(quarter)
+    in_q = _visits_in_quarter(visits, quarter)
     return {
-        "visits.total": total,
-        "visits.face_to_face": face_to_face,
-        "visits.virtual": _count_modality(visits_in_quarter, "virtual"),
-        "visits.pct_face_to_face": pct(face_to_face, total),
-        **count_by(visits_in_quarter["method"], "visits.method"),
-        "visits.children_visited": int(visits_in_quarter["child_id"].nunique(dropna=True)),
-        "visits.pct_seen_alone": pct_seen_alone(visits_in_quarter, quarter),
+        "visits.total": total_visits(in_q, quarter),
+        "visits.face_to_face": face_to_face_visits(in_q, quarter),
+        "visits.virtual": virtual_visits(in_q, quarter),
+        "visits.pct_face_to_face": pct_face_to_face(in_q, quarter),
+        **visits_per_method(in_q, quarter),
+        "visits.children_visited": children_visited(in_q, quarter),
+        "visits.pct_seen_alone": pct_seen_alone(in_q, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
 
@@ -283,7 +278,7 @@ def visits_by_month(visits: pd.DataFrame, start, end) -> pd.DataFrame:
     ``month`` (first of the month), ``modality``, ``visits``. Every month touching the
     range appears with both modalities (and any other modality present), zeros included.
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     in_range = visits.loc[visits["visit_date"].between(first, last).fillna(False).astype(bool)]
     counts = (
         in_range.assign(
@@ -369,8 +364,8 @@ def seen_alone_by_cohort(visits: pd.DataFrame, quarter: Quarter | str) -> pd.Dat
     flags = pd.DataFrame(
         {
             "cohort": in_q["cohort"].astype(str),
-            "seen": _flag(in_q["child_seen"]),
-            "seen_alone": _flag(in_q["child_seen"]) & _flag(in_q["seen_alone"]),
+            "seen": flag(in_q["child_seen"]),
+            "seen_alone": flag(in_q["child_seen"]) & flag(in_q["seen_alone"]),
         }
     )
     sums = flags.groupby("cohort")[["seen", "seen_alone"]].sum().reindex(VISIT_COHORTS, fill_value=0)
