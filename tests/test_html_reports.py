@@ -522,10 +522,10 @@ def test_a_first_quarter_of_the_batch_links_no_earlier_quarter(reports_dir):
 
 
 def test_the_index_shows_period_audience_and_run_time(reports_dir, public_reports_dir):
-    index = (reports_dir / "index.html").read_text(encoding="utf-8")
-    assert "01 January 2021 to 31 March 2021; audience: internal; produced" in index
-    public = (public_reports_dir / "index.html").read_text(encoding="utf-8")
-    assert "audience: public (counts of 1 to 5 shown as c)" in public
+    for root, audience in ((reports_dir, "internal"), (public_reports_dir, "public")):
+        index = (root / "index.html").read_text(encoding="utf-8")
+        assert f'<p class="audience">Audience: {audience}:' in index
+        assert re.search(r"<h2>2020-21 Q1</h2><p>Run [^<]+ on \d{2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}\.</p>", index)
 
 
 def test_the_stylesheet_never_breaks_a_word_and_prints_on_a4():
@@ -535,3 +535,24 @@ def test_the_stylesheet_never_breaks_a_word_and_prints_on_a4():
     assert "anywhere" not in css
     assert "th, td { overflow-wrap: normal; word-break: normal;" in css
     assert "@page { size: A4" in css and "@media print" in css
+
+
+# --- the audience and the settings in force (issue 14) -----------------------------------
+
+
+def test_every_page_and_index_states_its_audience(pages):
+    unstated = [
+        str(path) for path, text in pages.items() if f'<p class="audience">Audience: {_audience_of(path)}:' not in text
+    ]
+    assert unstated == []
+
+
+def _audience_of(path):
+    return "public" if "public" in path.parts else "internal"
+
+
+@pytest.mark.parametrize("topic", list(TOPICS))
+def test_the_footer_lists_the_settings_in_force(reports_dir, topic):
+    footer = _Page((reports_dir / "2020-21_Q1" / f"{topic}.html").read_text(encoding="utf-8")).text("footer")
+    assert "Settings in force:" in footer
+    assert "visit_interval_cla_calendar_days: 42" in footer and "placement_start_rne: S, P, B" in footer
