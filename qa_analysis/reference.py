@@ -59,7 +59,7 @@ ENGLAND_FIGURES: tuple[Comparator, ...] = (
                "referrals in the year ending 31 March 2024 were within 12 months of a previous referral "
                "(published as 22%; 22.4% is the same two counts to one decimal place)"),
     Comparator("assessments.pct_within_45wd", 2024, ENGLAND, 85.7,
-               "DfE, Children in need, reporting year 2025, table C2 (completed assessments by duration): "
+               "DfE, Children in need, reporting year 2025, completed assessments by duration of assessment: "
                "555,820 of 648,830 assessments completed in the year ending 31 March 2025 took 45 days or "
                "fewer (the sum of the published duration bands up to 41 to 45 days)"),
 )
