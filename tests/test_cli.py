@@ -230,11 +230,13 @@ def test_a_topic_whose_file_is_absent_is_left_out_with_a_note(tmp_path, capsys):
 # --- demo-data ------------------------------------------------------------------------------
 
 
-def test_demo_data_writes_the_nine_files(tmp_path, capsys):
+def test_demo_data_writes_the_ten_files(tmp_path, capsys):
     out_dir = tmp_path / "demo"
     code, _, _ = _run(capsys, "demo-data", "--out", str(out_dir), "--children", "40")
     assert code == 0
-    assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".csv") == sorted(DATA_FILES)
+    # the nine data files plus the optional audit programme, audits.csv (issue 15)
+    expected = sorted([*DATA_FILES, "audits.csv"])
+    assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".csv") == expected
     header_rows = (out_dir / "ssda903_header.csv").read_text().strip().splitlines()
     assert len(header_rows) == 1 + 40  # the header line plus one row per child
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from . import schemas, ssd
+from . import audit_programme, schemas, ssd
 from .readers import (
     DELIMITERS,
     RawTable,
@@ -256,9 +256,14 @@ class _Validated:
 
 
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
-                    source: _Source | None = None) -> _Validated:
+                    source: _Source | None = None, auditor_roles=None,
+                    loaded: dict | None = None) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
-    ignored), notes (fallback forms) and the summary row."""
+    ignored), notes (fallback forms) and the summary row.
+
+    ``auditor_roles`` and ``loaded`` (the tables loaded before this one) serve the audit
+    programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
+    """
     text, display, absent = _canonical_text(table, raw, source)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces, blanks=blanks)
     typed = converted.frame
@@ -303,6 +308,16 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                 joined = joined + " / " + other
             part["value"] = joined.to_numpy(dtype=object)
         parts.append(part)
+
+    extra = []
+    if table == "audits":
+        kwargs = {"roles": tuple(auditor_roles)} if auditor_roles is not None else {}
+        typed, extra = audit_programme.programme_rules(typed, **kwargs)
+    if audit_programme.has_free_text(table, typed):
+        known = audit_programme.identifiers_in({**(loaded or {}), table: typed})
+        extra += audit_programme.free_text_rules(table, typed, known)
+    for mask, column, rule in extra:
+        parts.append(_problem_frame(np.flatnonzero(mask), column, rule, text, raw, display, table))
 
     bad = np.zeros(len(typed), dtype=bool)
     for part in parts:
@@ -426,6 +441,31 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
     :class:`DataFileError` with a one-line message. Inputs are only read.
     ``blank_values`` (or ``settings.blank_values``): the values read as blank
     (default ``NULL``, ``N/A``, ``#N/A``, whatever their case).
+
+    Parameters
+    ----------
+    path : str or Path
+        The data folder (Windows paths work too, e.g. ``"C:/QA data/2021-06"``).
+    settings : Settings, optional
+        Local settings (its ``blank_values`` are used when ``blank_values`` is not given;
+        its ``auditor_roles`` are the roles audits.csv's auditor is checked against, issue 15).
+    blank_values : iterable of str, optional
+        Values read as blank.
+
+    Returns
+    -------
+    DataSet
+        The accepted rows of each table (``data.visits``, ``data.episodes``...), the rows set
+        aside with their reasons (``data.problems``) and the counts (``data.summary``).
+        Shown in a notebook, it is a summary of tables, rows, dates covered and rows set
+        aside, never the rows themselves.
+
+    Examples
+    --------
+    >>> import qa_analysis as qa
+    >>> data = qa.load_data(qa.config.DEMO_DATA_DIR)
+    >>> int(data.summary["rows_set_aside"].sum())
+    0
     """
     folder = Path(path)
     if not folder.exists():
@@ -481,7 +521,8 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
         for source in chosen[table]:
             raw = (raws[table] if source.sheet
                    else read_csv_text(source.path, schemas.repetitive_columns(table)))
-            result = _validate_table(table, raw, blanks, source)
+            result = _validate_table(table, raw, blanks, source,
+                                     getattr(settings, "auditor_roles", None), data.tables)
             summaries.append(result.summary)
             problems.append(result.problems)
             warnings.append(result.warnings)

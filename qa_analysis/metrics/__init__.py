@@ -107,6 +107,8 @@ def quarter_metrics(data, quarter, settings: Settings = DEFAULT_SETTINGS, topics
             result.notes.append(reason)
             continue
         result.metrics.update(registry.compute_topic(topic, data, period, settings))
+        if topic == "visits" and not visits.modality_recorded(data.visits):
+            result.notes.append(visits.NOT_RECORDED_NOTE)
     return result
 
 
