@@ -122,6 +122,12 @@ def header_rows(ctx) -> list[tuple[str, str]]:
     ]
 
 
+def _counted(count: str, noun: str) -> str:
+    """'four audits'; a suppressed count is left out of the sentence ('audits') rather than
+    printed as 'the c audits'."""
+    return noun if count == "c" else f"{count} {noun}"
+
+
 def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
     data, year, audience = ctx.data, ctx.year, ctx.audience
     programme = annual.audit_programme(data, year)
@@ -138,9 +144,9 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
     rec_text = annual_text.recommendations_paragraphs(routes, annual.shared_with(data, year), year, audience)
     summary_text = [
         f"This report tells Members about the Quality Assurance activity of {authority}'s children's "
-        f"social care in {label}: the {n(audits_total)} {'audit' if audits_total == 1 else 'audits'} of the "
-        f"year, covering {n(cases)} cases, what they found, and how their recommendations were shared and "
-        "taken forward, case by case or through the Service Development Plan.",
+        f"social care in {label}: the {_counted(n(audits_total), 'audit' if audits_total == 1 else 'audits')} "
+        f"of the year, covering {n(cases)} cases, what they found, and how their recommendations were shared "
+        "and taken forward, case by case or through the Service Development Plan.",
         *conclusion[:1],
     ]
     background = [
