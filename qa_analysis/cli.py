@@ -64,10 +64,14 @@ def _settings(args) -> Settings:
     return DEFAULT_SETTINGS
 
 
-def _load(data_dir):
+def _load(data_dir, la=None):
     from .io import load_data
 
-    return load_data(Path(data_dir))
+    return load_data(Path(data_dir), la=la)
+
+
+def _add_la(parser):
+    parser.add_argument("--la", metavar="NAME", help="the authority to use when the SSDA903 data holds several (an LA column)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,16 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="an extra notebook parameter; refused if the notebook does not declare it",
     )
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_la(report)
 
     metrics = sub.add_parser("metrics", help="print the metric catalogue for a quarter (or a range)")
     metrics.add_argument("--data", default=None, help="data folder (default data/demo)")
     _add_periods(metrics)
     metrics.add_argument("--format", choices=("json", "csv"), default=None)
     metrics.add_argument("--settings", help="YAML file of local policy settings")
+    _add_la(metrics)
 
     validate = sub.add_parser("validate", help="data-quality report of a data folder")
     validate.add_argument("--data", default=None, help="data folder (default data/demo)")
     validate.add_argument("--max-problems", type=int, default=50, help="problems listed (default 50)")
+    _add_la(validate)
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
     demo.add_argument("--out", default=None, help="output folder (default data/demo)")
@@ -114,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_validate(args) -> int:
     from .io import validation_report
 
-    data = _load(args.data or default_data_dir())
+    data = _load(args.data or default_data_dir(), args.la)
     print(validation_report(data, max_problems=args.max_problems))
     return 0
 
@@ -126,7 +133,7 @@ def cmd_metrics(args) -> int:
     quarters = _quarters(args, default_year=None)
     if not quarters:
         raise QAError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
-    data = _load(args.data or default_data_dir())
+    data = _load(args.data or default_data_dir(), args.la)
     if len(quarters) == 1:
         result = quarter_metrics(data, quarters[0], settings)
         for note in result.notes:
@@ -193,6 +200,7 @@ def cmd_report(args) -> int:
         settings_file=args.settings,
         extra_parameters=extra,
         progress=not args.quiet,
+        **({"la": args.la} if args.la else {}),
     )
 
 

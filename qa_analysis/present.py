@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,22 +39,32 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
 
 
 def _folder_signature(folder: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+    # one level of subfolders too: SSDA903 returns may come a subfolder per year
+    files = [p for p in folder.iterdir() if p.is_file()]
+    files += [f for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") for f in d.iterdir() if f.is_file()]
+    return tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+# The authority of a regional SSDA903 stack (``report --la``), for notebooks' kernels.
+LA_ENV = "QA_ANALYSIS_LA"
 
 
 @lru_cache(maxsize=4)
-def _load_cached(folder: str, signature: tuple):
+def _load_cached(folder: str, signature: tuple, la: str | None = None):
     from .io import load_data
 
-    return load_data(Path(folder))
+    return load_data(Path(folder), la=la)
 
 
 def load_data_cached(folder: Path):
-    """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks."""
+    """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks.
+
+    The authority of a regional SSDA903 stack is taken from ``QA_ANALYSIS_LA`` when set
+    (``qa-analysis report --la NAME`` sets it for the notebooks it runs)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"data_dir {str(folder)!r} is not a folder.")
-    return _load_cached(str(folder.resolve()), _folder_signature(folder))
+    return _load_cached(str(folder.resolve()), _folder_signature(folder), os.environ.get(LA_ENV) or None)
 
 
 _COVERAGE_COLUMNS = {

@@ -13,6 +13,7 @@ HTML is written to a temporary name and moved into place only after a clean run.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import multiprocessing
@@ -397,12 +398,33 @@ def plan_jobs(
     return jobs
 
 
+@contextlib.contextmanager
+def _authority_for_kernels(la: str | None):
+    """Workers (spawned) and their kernels inherit the environment: pass ``--la`` that way."""
+    from .present import LA_ENV
+
+    before = os.environ.get(LA_ENV)
+    if la:
+        os.environ[LA_ENV] = la
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LA_ENV, None)
+        else:
+            os.environ[LA_ENV] = before
+
+
 def generate_reports(
     data_dir: Path, quarters, annual_years, topics=None, n_jobs: int = 2, audience: str = "internal",
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
-    extra_parameters: dict | None = None, progress: bool = True,
+    extra_parameters: dict | None = None, progress: bool = True, la: str | None = None,
 ) -> int:
-    """The main job: metrics.json per quarter, every report, the index. Returns the exit code."""
+    """The main job: metrics.json per quarter, every report, the index. Returns the exit code.
+
+    ``la`` picks one authority of a regional SSDA903 stack; the notebooks' kernels get it
+    through the ``QA_ANALYSIS_LA`` environment variable (:func:`present.load_data_cached`).
+    """
     from .config import load_settings
     from .disclosure import apply_audience_to_metrics
     from .io import load_data
@@ -412,7 +434,7 @@ def generate_reports(
 
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    data = load_data(Path(data_dir))  # an unusable file stops here, before any notebook runs
+    data = load_data(Path(data_dir), la=la)  # an unusable file stops here, before any notebook runs
     settings = load_settings(settings_file)
     jobs = plan_jobs(quarters, annual_years, topics, data_dir, audience, out_dir, settings_file, extra_parameters)
     skipped = []
@@ -435,10 +457,11 @@ def generate_reports(
             payload["notes"] = result.notes
             write_json(out_dir / quarter.slug / "metrics.json", payload)
 
-    results = run_jobs(
-        jobs, n_jobs=n_jobs, progress=progress, while_running=write_metrics,
-        data_dir=str(Path(data_dir).resolve()),
-    )
+    with _authority_for_kernels(data.authority if la else None):
+        results = run_jobs(
+            jobs, n_jobs=n_jobs, progress=progress, while_running=write_metrics,
+            data_dir=str(Path(data_dir).resolve()),
+        )
     for line in dict.fromkeys(skipped):
         print(f"skipped {line}", file=sys.stderr)
     index = write_index(out_dir)

@@ -28,7 +28,8 @@ from .readers import (
 from .tables import TABLES, TOPIC_TABLES
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
-SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside")
+SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "rows_consolidated")
+SSDA903_TABLES = ("header", "episodes")
 ANNEX_LISTS = {"contacts": 1, "referrals": 3, "assessments": 4}
 ANNEX_WORKBOOK = "annex_a.xlsx"
 
@@ -40,7 +41,14 @@ class DataSet:
     ``tables``: table -> accepted rows, typed per :data:`TABLES` (``data.visits`` works too,
     None when the table is unavailable). ``unavailable``: table -> plain reason.
     ``problems``: rows set aside (file, table, row, column, value, rule; ``row`` as the user
-    sees it in Excel or a text editor). ``summary``: rows read, accepted, set aside.
+    sees it in Excel or a text editor). ``summary``: rows read, accepted, set aside and
+    consolidated (SSDA903 rows merged into another return's copy; read = accepted +
+    consolidated + set aside). ``consolidation``: each change the consolidation of several
+    SSDA903 returns made (file, table, row, change, rule; :mod:`qa_analysis.io.consolidate`).
+    ``coverage``: table -> :class:`~qa_analysis.io.coverage.Coverage`, what the data speaks
+    for. ``returns``: the SSDA903 files read with their return year. ``authority``: the
+    authority chosen (``la=``) or named by the files. ``notes``: what a reader should know
+    about the inputs (years inferred, names that disagree, files that lost to another).
     """
 
     folder: Path
@@ -49,6 +57,12 @@ class DataSet:
     files: dict[str, Path] = field(default_factory=dict)
     problems: pd.DataFrame = field(default_factory=lambda: _empty_problems())
     summary: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))
+    consolidation: pd.DataFrame = field(default_factory=lambda: _empty_changes())
+    coverage: dict = field(default_factory=dict)
+    returns: pd.DataFrame | None = None
+    authority: str | None = None
+    notes: list[str] = field(default_factory=list)
+    source_files: list[Path] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         # Only reached for names that are not attributes: table names give their frame.
@@ -63,13 +77,19 @@ class DataSet:
     def checksums(self) -> dict[str, str]:
         """File name -> SHA-256 of every file used (for report footers)."""
         out = {}
-        for path in dict.fromkeys(self.files.values()):
+        for path in dict.fromkeys([*self.files.values(), *self.source_files]):
             digest = hashlib.sha256()
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
             out[path.name] = digest.hexdigest()
         return out
+
+
+def _empty_changes() -> pd.DataFrame:
+    from .consolidate import empty_changes
+
+    return empty_changes()
 
 
 def _empty_problems() -> pd.DataFrame:
@@ -160,8 +180,13 @@ def _fill(template: str, column: str, display: dict[str, str], table: str) -> st
     return template.format_map({**display, "col": display.get(column, column), "cols": key})
 
 
-def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Raw text -> (accepted typed frame, problems, summary row)."""
+def _validate_table(table: str, raw: RawTable, within_return: bool = True
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Raw text -> (accepted typed frame, problems, summary row).
+
+    ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
+    in one) skips the duplicate and overlap rules, which consolidation settles instead.
+    """
     text, display = _canonical_text(table, raw)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces)
     typed = converted.frame
@@ -183,6 +208,8 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
                                         text, raw, display, table))
 
     for mask, column, template in schemas.cross_field_rules(table, typed):
+        if not within_return and template == schemas.DUPLICATE_RULE:
+            continue
         part = _problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
                               text, raw, display, table)
         if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
@@ -199,7 +226,7 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
     for part in parts:
         bad[part["_pos"].to_numpy()] = True
 
-    if table == "episodes" and len(typed):
+    if table == "episodes" and len(typed) and within_return:
         overlap = schemas.overlapping_episodes(typed, ~bad)
         if overlap.any():
             rule = (f"{display['DECOM']} is before the end of the same child's previous episode "
@@ -220,18 +247,24 @@ def _validate_table(table: str, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFra
         "rows_read": len(typed),
         "rows_accepted": int((~bad).sum()),
         "rows_set_aside": int(bad.sum()),
+        "rows_consolidated": 0,
     }
     return accepted, problems, summary
 
 
 # --- the folder -------------------------------------------------------------------------
-def load_data(path: str | Path) -> DataSet:
+def load_data(path: str | Path, la: str | None = None) -> DataSet:
     """Load every table of a data folder (DESIGN section 2), validated.
 
-    A missing optional file makes its table unavailable (``DataSet.unavailable``); a file
-    that cannot be used at all raises :class:`DataFileError` with a one-line message.
-    Inputs are only read.
+    SSDA903 files are found in every way they arrive and several yearly returns are
+    consolidated (:mod:`qa_analysis.io.ssda903`); ``la`` picks one authority of a regional
+    stack (needed when it holds several). A missing optional file makes its table
+    unavailable (``DataSet.unavailable``); a file that cannot be used at all raises
+    :class:`DataFileError` with a one-line message. Inputs are only read.
     """
+    from .coverage import table_coverage
+    from .ssda903 import load_903
+
     folder = Path(path)
     if not folder.exists():
         raise DataFileError(folder, "folder not found")
@@ -241,7 +274,10 @@ def load_data(path: str | Path) -> DataSet:
     data = DataSet(folder=folder)
     sources: dict[str, tuple[str, object]] = {}  # table -> ("csv", path) | ("sheet", name)
 
+    loaded903 = load_903(folder, la=la, validate=_validate_table)
     for table, spec in TABLES.items():
+        if table in SSDA903_TABLES:
+            continue
         csv_names = [n for n in spec.file_names if n.endswith(".csv")]
         path_found = next((listing[n.lower()] for n in csv_names if n.lower() in listing), None)
         if path_found is not None:
@@ -272,7 +308,7 @@ def load_data(path: str | Path) -> DataSet:
     else:
         raws = {}
 
-    if not sources:
+    if not sources and not (loaded903 and loaded903.tables):
         expected = ", ".join(
             dict.fromkeys([s.file_names[0] for s in TABLES.values()] + [ANNEX_WORKBOOK])
         )
@@ -280,6 +316,13 @@ def load_data(path: str | Path) -> DataSet:
 
     problems, summaries = [], []
     for table, spec in TABLES.items():
+        if table in SSDA903_TABLES:
+            if loaded903 is not None and table in loaded903.tables:
+                data.tables[table] = loaded903.tables[table]
+                data.files[table] = loaded903.main_file[table]
+            else:
+                data.unavailable[table] = f"{spec.file_names[0]} not found in {folder}"
+            continue
         if table not in sources:
             if table in ANNEX_LISTS:
                 name = f"{spec.file_names[0]} (or sheet List {ANNEX_LISTS[table]} of {ANNEX_WORKBOOK})"
@@ -295,6 +338,21 @@ def load_data(path: str | Path) -> DataSet:
         data.tables[table] = accepted
         problems.append(table_problems)
         summaries.append(summary)
+        covered = table_coverage(table, accepted)
+        if covered is not None:
+            data.coverage[table] = covered
+    if loaded903 is not None:
+        problems = loaded903.problems + problems
+        summaries = loaded903.summaries + summaries
+        data.consolidation = loaded903.changes
+        data.returns = loaded903.returns
+        data.authority = loaded903.authority
+        data.notes = loaded903.notes
+        data.source_files = loaded903.files
+        if loaded903.coverage is not None:
+            for table in SSDA903_TABLES:
+                if table in data.tables:
+                    data.coverage[table] = loaded903.coverage
 
     non_empty = [p for p in problems if len(p)]
     data.problems = (
@@ -323,15 +381,19 @@ def validation_report(data: DataSet, max_problems: int = 50) -> str:
     """The text ``qa-analysis validate`` prints: counts per table, unavailable tables, problems."""
     lines = [f"Data folder: {data.folder}", ""]
     if len(data.summary):
-        rows = [["table", "file", "read", "accepted", "set aside"]]
+        merged = "rows_consolidated" in data.summary and data.summary["rows_consolidated"].sum() > 0
+        rows = [["table", "file", "read", "accepted", "set aside"] + (["consolidated"] if merged else [])]
         rows += [
             [str(r.table), str(r.file), f"{r.rows_read:,}", f"{r.rows_accepted:,}",
-             f"{r.rows_set_aside:,}"]
+             f"{r.rows_set_aside:,}"] + ([f"{r.rows_consolidated:,}"] if merged else [])
             for r in data.summary.itertuples(index=False)
         ]
-        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4})]
+        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4, 5})]
     else:
         lines.append("No table was loaded.")
+    from .ssda903 import returns_report
+
+    lines += returns_report(data, max_problems)
     if data.unavailable:
         lines += ["", "Not available (the topics that need them are skipped):"]
         lines += [f"  {table}: {reason}" for table, reason in data.unavailable.items()]

@@ -48,9 +48,11 @@ def _topic_metrics(data, topic: str, quarter: Quarter, settings: Settings) -> di
         return referrals.referrals_metrics(
             data.contacts, data.referrals, data.assessments, quarter,
             families=data.families, settings=settings,
+            referrals_coverage=getattr(data, "coverage", {}).get("referrals"),
         )
     if topic == "placement_stability":
-        return placements.placement_metrics(data.episodes, data.header, quarter, settings)
+        return placements.placement_metrics(data.episodes, data.header, quarter, settings,
+                                            coverage=getattr(data, "coverage", {}).get("episodes"))
     if topic == "audits":
         return audits.audits_metrics(
             data.case_audits, data.recommendations, quarter,
@@ -69,6 +71,11 @@ def quarter_metrics(data, quarter, settings: Settings = DEFAULT_SETTINGS, topics
             result.notes.append(reason)
             continue
         result.metrics.update(_topic_metrics(data, topic, quarter, settings))
+    # Quarters and look-back windows the data does not cover: null with a note, never 0.
+    from .coverage import apply_coverage
+
+    result.metrics, notes = apply_coverage(data, quarter, result.metrics, settings)
+    result.notes.extend(notes)
     return result
 
 

@@ -24,6 +24,12 @@ taken per child in DECOM order and grouped:
 - A *move* is a placement start that is not the first placement of its period (so never
   RNE S: entering or re-entering care is a new placement, not a move).
 
+**Coverage.** Every function takes an optional ``coverage`` (the loaded data's
+``DataSet.coverage["episodes"]``, the SSDA903 returns' years): a quarter outside it gives
+None, never 0, and so does a measure whose look-back window reaches before it
+(:func:`three_plus_window` and :func:`long_term_window`). Without ``coverage`` (frames
+passed by hand) every quarter is taken as covered.
+
 **Interpretations** (DESIGN leaves these open; chosen here):
 
 - ``cla.during_quarter`` counts an episode that ended on the quarter's first day (the
@@ -57,6 +63,7 @@ from ..config import (
     SEMI_INDEPENDENT_PLACES,
     Settings,
 )
+from ..io.coverage import Coverage, window_covered
 from ..periods import Quarter, parse_quarter
 from ._common import pct
 
@@ -69,6 +76,8 @@ __all__ = [
     "count_foster_to_semi_independent",
     "foster_to_semi_independent_moves",
     "foster_to_semi_independent_profile",
+    "long_term_window",
+    "three_plus_window",
     "move_reasons",
     "moves_by_reason",
     "pct_long_term_stable",
@@ -114,6 +123,21 @@ PROFILE_CHARACTERISTICS = (
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def three_plus_window(quarter: Quarter, settings: Settings = DEFAULT_SETTINGS) -> tuple:
+    """First and last day ``placements.pct_3plus_12m`` needs: the 12 months to the quarter end."""
+    return quarter.end - pd.DateOffset(years=1) + pd.Timedelta(days=1), quarter.end
+
+
+def long_term_window(quarter: Quarter, settings: Settings = DEFAULT_SETTINGS) -> tuple:
+    """First and last day ``placements.pct_long_term_stable`` needs: the 2.5 years (setting)
+    of care to the quarter end."""
+    return quarter.end - pd.DateOffset(months=settings.long_term_care_months), quarter.end
+
+
+def _quarter_covered(coverage: Coverage | None, quarter: Quarter) -> bool:
+    return coverage is None or coverage.covers_quarter(quarter)
 
 
 def _flag(values: pd.Series) -> pd.Series:
@@ -293,8 +317,9 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
 
 
 def children_looked_after_during_quarter(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> int | None:
     """``cla.during_quarter``: distinct children with an episode overlapping the quarter
     (DECOM on or before the quarter end and DEC blank or on or after the quarter start),
     short-break (V3/V4) episodes excluded.
@@ -302,14 +327,17 @@ def children_looked_after_during_quarter(
     Source: DESIGN section 4; exclusion domain.md 1.4.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return None
     eps = _without_short_breaks(episodes, settings)
     overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
     return int(eps.loc[overlaps, "CHILD"].nunique())
 
 
 def children_looked_after_at_quarter_end(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> int | None:
     """``cla.at_quarter_end``: distinct children looked after on the quarter end: an
     episode with DECOM on or before the end and DEC blank or after the end (a child whose
     episode ceased on the end is not counted), short-break (V3/V4) episodes excluded.
@@ -317,6 +345,8 @@ def children_looked_after_at_quarter_end(
     Source: DESIGN section 4; domain.md 2.1 step 2.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return None
     eps = _without_short_breaks(episodes, settings)
     return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
 
@@ -326,8 +356,9 @@ def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
 
 
 def placement_moves(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> int | None:
     """``placements.moves``: moves with DECOM in the quarter. A move is a placement start
     (an episode with RNE P or B, or T and U where the settings say so, that is neither a
     temporary T0-T4 episode nor the return from one) other than the first placement of a
@@ -336,18 +367,23 @@ def placement_moves(
     Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return None
     return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
 
 
 def children_moved(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> int | None:
     """``placements.children_moved``: distinct children with a move (as in
     ``placements.moves``) with DECOM in the quarter.
 
     Source: DESIGN section 4.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return None
     return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
 
 
@@ -372,8 +408,9 @@ def _three_plus(
 
 
 def pct_three_plus_placements_12m(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> float | None:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> float | None | None:
     """``placements.pct_3plus_12m``: of children looked after at the quarter end, the %
     with 3 or more placements (setting) in the 12 months to the quarter end, the window
     (end - 1 year, end]: 1 if an episode began before the window's first day and had not
@@ -382,9 +419,11 @@ def pct_three_plus_placements_12m(
     them are not placements; short breaks excluded. At Q4 this is the DfE annual measure.
 
     Source: DESIGN section 4; ex NI 062, domain.md 2.1. None when no child is looked
-    after at the quarter end.
+    after at the quarter end, or when ``coverage`` does not hold the 12 months.
     """
     quarter = parse_quarter(quarter)
+    if not window_covered(coverage, *three_plus_window(quarter, settings)):
+        return None
     annotated = _annotated_episodes(episodes, settings)
     return pct(*_three_plus(annotated, _history_from(annotated, settings), quarter, settings))
 
@@ -420,6 +459,7 @@ def pct_long_term_stable(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
 ) -> float | None:
     """``placements.pct_long_term_stable``: of children looked after at the quarter end,
     under 16 then (a 16th birthday on the quarter end excludes; no DOB excludes) and in
@@ -428,17 +468,21 @@ def pct_long_term_stable(
     placement is an adoptive one (A3-A6) that, with the placement before it, has lasted
     at least 2 years; short breaks excluded.
 
-    Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies.
+    Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies, or
+    when ``coverage`` does not hold the 2.5 years.
     """
     quarter = parse_quarter(quarter)
+    if not window_covered(coverage, *long_term_window(quarter, settings)):
+        return None
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
     return pct(*_long_term_stable(annotated, history, header, quarter, settings))
 
 
 def count_foster_to_semi_independent(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
+) -> int | None:
     """``placements.foster_to_semi_independent``: moves with DECOM in the quarter from a
     foster placement (the previous placement's last PLACE in U1-U6) to semi-independent
     or independent living (PLACE H5, K3 or P2, one group).
@@ -446,6 +490,8 @@ def count_foster_to_semi_independent(
     Source: DESIGN section 4; codes domain.md 1.5.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return None
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
 
@@ -461,7 +507,8 @@ def _reason_counts(moves: pd.DataFrame) -> pd.Series:
 
 
 def move_reasons(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
 ) -> dict[str, int]:
     """``placements.reason.<code>``: moves with DECOM in the quarter by the
     REASON_PLACE_CHANGE of the episode that ended (the previous placement's last
@@ -471,6 +518,8 @@ def move_reasons(
     Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
     """
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return {}
     moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
 
@@ -480,10 +529,19 @@ def placement_metrics(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
+    coverage: Coverage | None = None,
 ) -> dict[str, int | float | None]:
     """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
-    percentages rounded to 1 dp or None); the history is built once."""
+    percentages rounded to 1 dp or None); the history is built once. A quarter outside
+    ``coverage`` gives None for every key (no reason keys); a look-back window reaching
+    before it gives None for its percentage."""
     quarter = parse_quarter(quarter)
+    if not _quarter_covered(coverage, quarter):
+        return {key: None for key in (
+            "cla.during_quarter", "cla.at_quarter_end", "placements.moves", "placements.children_moved",
+            "placements.pct_3plus_12m", "placements.pct_long_term_stable",
+            "placements.foster_to_semi_independent",
+        )}
     annotated = _annotated_episodes(episodes, settings)
     history = _history_from(annotated, settings)
     moves = _moves_in_quarter(history, quarter)
@@ -492,9 +550,13 @@ def placement_metrics(
         "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
         "placements.moves": len(moves),
         "placements.children_moved": int(moves["CHILD"].nunique()),
-        "placements.pct_3plus_12m": pct(*_three_plus(annotated, history, quarter, settings)),
-        "placements.pct_long_term_stable": pct(
-            *_long_term_stable(annotated, history, header, quarter, settings)
+        "placements.pct_3plus_12m": (
+            pct(*_three_plus(annotated, history, quarter, settings))
+            if window_covered(coverage, *three_plus_window(quarter, settings)) else None
+        ),
+        "placements.pct_long_term_stable": (
+            pct(*_long_term_stable(annotated, history, header, quarter, settings))
+            if window_covered(coverage, *long_term_window(quarter, settings)) else None
         ),
         "placements.foster_to_semi_independent": len(_foster_to_semi(moves, settings)),
         **{f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()},
