@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint bench screenshots clean-outputs venv
+.PHONY: report test lint bench docs screenshots clean-outputs venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check qa_analysis tests
+
+## make docs: regenerate docs/metrics.md from the metric registry (a test fails when it is stale)
+docs: $(STAMP)
+	$(BIN)/python -m qa_analysis.metrics.docs
 
 ## make bench: the benchmarks (not part of make test); results under outputs/bench/
 bench: $(STAMP)

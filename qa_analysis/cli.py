@@ -1,6 +1,9 @@
-"""The ``qa-analysis`` command line (DESIGN section 6).
+"""The ``qa-analysis`` command line (DESIGN section 6); ``python -m qa_analysis`` is the same.
 
-Errors are one or two plain sentences on stderr and a non-zero exit, never a traceback.
+Errors are one or two plain sentences on stderr and a non-zero exit, never a traceback:
+exit code 2 for a usage error (an unknown or missing option, a malformed quarter, an
+unknown metric key), 1 for any other failure. ``--debug`` (anywhere on the line, or
+``QA_ANALYSIS_DEBUG=1``) adds the traceback of an unexpected error.
 """
 
 from __future__ import annotations
@@ -9,20 +12,22 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from .config import (
     DEFAULT_SETTINGS,
-    OUTPUTS_DIR,
     Settings,
     SettingsError,
     default_data_dir,
+    default_out_dir,
     load_settings,
 )
 from .disclosure import AUDIENCES
-from .errors import QAError
+from .errors import QAError, QuarterError, UsageError
 from .periods import parse_quarter, parse_year, quarter_range, year_quarters
 
 DEFAULT_YEAR = "2020-21"
@@ -30,7 +35,7 @@ DEFAULT_YEAR = "2020-21"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse prints usage and exits 2; keep it to two sentences
-        raise QAError(f"{message[0].upper()}{message[1:]}. Run '{self.prog} --help' for the options.")
+        raise UsageError(f"{message[0].upper()}{message[1:]}. Run '{self.prog} --help' for the options.")
 
 
 def _add_periods(parser, allow_annual=False):
@@ -46,9 +51,9 @@ def _add_periods(parser, allow_annual=False):
 def _quarters(args, default_year: str | None = DEFAULT_YEAR):
     chosen = [name for name in ("quarter", "first", "year") if getattr(args, name)]
     if args.last and not args.first:
-        raise QAError("--to needs --from.")
+        raise UsageError("--to needs --from.")
     if len(chosen) > 1:
-        raise QAError("Give one of --quarter, --from/--to or --year, not several.")
+        raise UsageError("Give one of --quarter, --from/--to or --year, not several.")
     if args.quarter:
         return [parse_quarter(args.quarter)]
     if args.first:
@@ -82,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"qa-analysis {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     report = sub.add_parser("report", help="run the topic notebooks and export the managers' HTML")
@@ -90,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--topics", nargs="+", metavar="TOPIC", help="topics to report (default all)")
     report.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     report.add_argument("--audience", default="internal", help="internal (default) or public")
-    report.add_argument("--out", default=None, help="output folder (default outputs)")
+    report.add_argument("--out", default=None, help="output folder (default outputs in the working directory)")
     report.add_argument("--settings", help="YAML file of local policy settings")
     report.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
@@ -102,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     metrics = sub.add_parser("metrics", help="print the metric catalogue for a quarter (or a range)")
     metrics.add_argument("--data", default=None, help="data folder (default data/demo)")
     _add_periods(metrics)
-    metrics.add_argument("--format", choices=("json", "csv"), default=None)
+    metrics.add_argument(
+        "--format", choices=("json", "csv"), default=None,
+        help="json (default for one quarter) or csv (default for a range: quarter,key,value)",
+    )
     metrics.add_argument("--settings", help="YAML file of local policy settings")
     _add_la(metrics)
 
@@ -112,10 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_la(validate)
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
-    demo.add_argument("--out", default=None, help="output folder (default data/demo)")
-    demo.add_argument("--seed", type=int, default=2020)
+    demo.add_argument("--out", default=None, help="output folder (default data/demo in the working directory)")
+    demo.add_argument("--seed", type=int, default=2020, help="random seed (default 2020, the committed set)")
     demo.add_argument("--children", type=int, default=None, help="scale up for benchmarks")
+
+    from .analyst_cli import add_analyst_commands
+
+    add_analyst_commands(sub)
+    _describe(sub)
     return parser
+
+
+DEBUG_HELP = "on an unexpected error, show the full traceback (also after the command)"
+
+
+def _describe(sub) -> None:
+    """Every subcommand gets a description (its help sentence, if none was written) and a
+    --debug option, so ``qa-analysis COMMAND --help`` says what it does and how to debug."""
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        if not command.description and helps.get(name):
+            text = helps[name]
+            command.description = f"{text[0].upper()}{text[1:]}."
+        if not any("--debug" in action.option_strings for action in command._actions):
+            command.add_argument("--debug", action="store_true", help=DEBUG_HELP)
 
 
 def cmd_validate(args) -> int:
@@ -132,7 +161,7 @@ def cmd_metrics(args) -> int:
     settings = _settings(args)
     quarters = _quarters(args, default_year=None)
     if not quarters:
-        raise QAError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
+        raise UsageError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
     data = _load(args.data or default_data_dir(), args.la)
     if len(quarters) == 1:
         result = quarter_metrics(data, quarters[0], settings)
@@ -160,10 +189,9 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .config import DEMO_DATA_DIR
     from .demo import write_demo_data
 
-    out = Path(args.out) if args.out else DEMO_DATA_DIR
+    out = Path(args.out) if args.out else Path("data") / "demo"
     started = time.perf_counter()
     counts = write_demo_data(out, seed=args.seed, children=args.children)
     total = sum(counts.values())
@@ -177,9 +205,9 @@ def cmd_report(args) -> int:
     from .reports import generate_reports
 
     if args.audience not in AUDIENCES:
-        raise QAError(f"--audience is internal or public, not {args.audience!r}.")
+        raise UsageError(f"--audience is internal or public, not {args.audience!r}.")
     if args.jobs < 1:
-        raise QAError("--jobs must be 1 or more.")
+        raise UsageError("--jobs must be 1 or more.")
     periods_given = any([args.quarter, args.first, args.year])
     quarters = _quarters(args) if (periods_given or not args.annual) else []
     annual = [parse_year(args.annual)] if args.annual else []
@@ -187,7 +215,7 @@ def cmd_report(args) -> int:
     for item in args.param:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise QAError(f"--param takes NAME=VALUE, not {item!r}.")
+            raise UsageError(f"--param takes NAME=VALUE, not {item!r}.")
         extra[name.strip()] = value
     return generate_reports(
         data_dir=Path(args.data) if args.data else default_data_dir(),
@@ -196,7 +224,7 @@ def cmd_report(args) -> int:
         topics=args.topics,
         n_jobs=args.jobs,
         audience=args.audience,
-        out_dir=Path(args.out) if args.out else OUTPUTS_DIR,
+        out_dir=Path(args.out) if args.out else default_out_dir(),
         settings_file=args.settings,
         extra_parameters=extra,
         progress=not args.quiet,
@@ -207,27 +235,65 @@ def cmd_report(args) -> int:
 COMMANDS = {"report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo}
 
 
+def _command(name):
+    if name in COMMANDS:
+        return COMMANDS[name]
+    from .analyst_cli import ANALYST_COMMANDS
+
+    return ANALYST_COMMANDS[name]
+
+
 def main(argv=None) -> int:
+    """Run one ``qa-analysis`` command and return its exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for a usage error, 1 for any other failure, 130 when interrupted.
+
+    Examples
+    --------
+    >>> main(["definitions", "visits.total"])  # doctest: +SKIP
+    visits.total: visits (rows) with visit_date in the quarter (DESIGN 4, visits).
+    0
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("QA_ANALYSIS_DEBUG", "") not in ("", "0")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if not args.command:
             parser.print_help()
             return 2
-        return COMMANDS[args.command](args)
+        return _command(args.command)(args)
     except (QAError, SettingsError) as exc:
-        print(f"qa-analysis: {exc}", file=sys.stderr)
-        return 1
+        _say(exc, debug)
+        # A usage error: a malformed option or quarter, or an unknown key (a KeyError).
+        return 2 if isinstance(exc, (UsageError, QuarterError, KeyError)) else 1
     except KeyboardInterrupt:
         print("qa-analysis: interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback
+    except Exception as exc:  # noqa: BLE001 - a user never sees a traceback unless asking
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " Run again with --debug for the details."
         print(
             f"qa-analysis: unexpected {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
-            "Please report this with the command you ran.",
+            f"Please report this with the command you ran.{hint}",
             file=sys.stderr,
         )
         return 1
+
+
+def _say(exc: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    print(f"qa-analysis: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Paths and settings, from one place.
 
-Paths are anchored on the package, never on the current directory, so notebooks run by
-papermill (whose working directory is the notebook's folder) and the command line agree.
+The notebooks, the report template and the demo data ship inside the installed package
+(``qa_analysis/notebooks``, ``qa_analysis/templates``, ``qa_analysis/demo_data``, copied there
+when the wheel is built) and are found with :mod:`importlib.resources`; in a source tree
+(a clone, an editable install) they are the top-level ``notebooks/`` and ``data/demo/``.
+Outputs default to ``./outputs`` of the working directory, never into the package.
 Local policy values (visit intervals, windows, code lists) live in :class:`Settings`;
 a YAML file passed with ``--settings`` overrides any of them.
 """
@@ -11,24 +14,56 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout holding the package in a source tree; in an installed wheel, site-packages
+# (nothing is looked up there: see _shipped).
 PROJECT_ROOT = PACKAGE_DIR.parent
-DEMO_DATA_DIR = PROJECT_ROOT / "data" / "demo"
-NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-OUTPUTS_DIR = PROJECT_ROOT / "outputs"
+
+
+def _shipped(name: str, source_tree: Path) -> Path:
+    """A folder shipped inside the installed package, else the source tree's own."""
+    packaged = resources.files("qa_analysis").joinpath(name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return source_tree
+
+
+DEMO_DATA_DIR = _shipped("demo_data", PROJECT_ROOT / "data" / "demo")
+NOTEBOOKS_DIR = _shipped("notebooks", PROJECT_ROOT / "notebooks")
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
+# Developer tools (benchmarks, screenshots) write under the checkout's outputs/; the
+# commands' default is default_out_dir(), ./outputs of the working directory.
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"
 
 # Analysts can point the package at another data folder without editing notebooks.
 DATA_DIR_ENV = "QA_ANALYSIS_DATA"
 
 
 def default_data_dir() -> Path:
-    """The data folder used when none is given: ``$QA_ANALYSIS_DATA`` or ``data/demo``."""
+    """The data folder used when none is given: ``$QA_ANALYSIS_DATA`` or the demo data.
+
+    Examples
+    --------
+    >>> default_data_dir().name in ("demo", "demo_data") or DATA_DIR_ENV in os.environ
+    True
+    """
     return Path(os.environ.get(DATA_DIR_ENV, DEMO_DATA_DIR))
+
+
+def default_out_dir() -> Path:
+    """Where reports go when ``--out`` is not given: ``outputs`` in the working directory.
+
+    Examples
+    --------
+    >>> default_out_dir() == Path.cwd() / "outputs"
+    True
+    """
+    return Path.cwd() / "outputs"
 
 
 FOSTER_PLACES = ("U1", "U2", "U3", "U4", "U5", "U6")

@@ -44,8 +44,40 @@ def _start_year(match: re.Match, text: str, error) -> int:
     return y1
 
 
+class Period:
+    """A reporting period: a financial :class:`Quarter` or a :class:`FinancialYear`.
+
+    Every metric function takes a period and uses only its ``start`` and ``end`` ("in the
+    period" is start <= date <= end). Strings and ``pandas.Period`` values become a Period
+    once, at the edges (command line, notebook parameters, public functions), through
+    :func:`parse_period`.
+    """
+
+    __slots__ = ()
+
+    @property
+    def start(self) -> pd.Timestamp:  # pragma: no cover - defined by the subclasses
+        raise NotImplementedError
+
+    @property
+    def end(self) -> pd.Timestamp:  # pragma: no cover - defined by the subclasses
+        raise NotImplementedError
+
+    @property
+    def financial_year(self) -> str:
+        """The label of the financial year holding the period: ``2020-21``."""
+        return f"{self.year}-{(self.year + 1) % 100:02d}"
+
+    def contains(self, dates: pd.Series) -> pd.Series:
+        """True where a date lies in the period, both ends inclusive."""
+        return dates.between(self.start, self.end, inclusive="both")
+
+    def __str__(self) -> str:
+        return self.label
+
+
 @dataclass(frozen=True, order=True)
-class Quarter:
+class Quarter(Period):
     """One financial quarter: ``Quarter(2020, 1)`` is ``2020-21 Q1``."""
 
     year: int  # the calendar year in which the financial year starts
@@ -54,10 +86,6 @@ class Quarter:
     def __post_init__(self):
         if self.q not in (1, 2, 3, 4):
             raise QuarterError(f"A quarter number is 1 to 4, not {self.q}.")
-
-    @property
-    def financial_year(self) -> str:
-        return f"{self.year}-{(self.year + 1) % 100:02d}"
 
     @property
     def label(self) -> str:
@@ -81,9 +109,14 @@ class Quarter:
     def end(self) -> pd.Timestamp:
         return (self.start + pd.offsets.QuarterEnd(startingMonth=3)).normalize()
 
-    def contains(self, dates: pd.Series) -> pd.Series:
-        """True where a date lies in the quarter, both ends inclusive."""
-        return dates.between(self.start, self.end, inclusive="both")
+    @property
+    def whole_year(self) -> FinancialYear:
+        """The financial year this quarter belongs to."""
+        return FinancialYear(self.year)
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        return [self]
 
     def previous(self, n: int = 1) -> Quarter:
         index = self.year * 4 + (self.q - 1) - n
@@ -92,14 +125,100 @@ class Quarter:
     def next(self, n: int = 1) -> Quarter:
         return self.previous(-n)
 
+    def to_pandas(self) -> pd.Period:
+        """The same quarter as ``pandas.Period`` with ``freq="Q-MAR"`` (labelled by the year's end)."""
+        return pd.Period(self.start, freq="Q-MAR")
+
     def __str__(self) -> str:
         return self.label
 
 
-def parse_quarter(text: str | Quarter) -> Quarter:
+@dataclass(frozen=True, order=True)
+class FinancialYear(Period):
+    """One financial year, 1 April to 31 March: ``FinancialYear(2020)`` is ``2020-21``."""
+
+    year: int  # the calendar year in which it starts
+
+    @property
+    def label(self) -> str:
+        return self.financial_year
+
+    @property
+    def slug(self) -> str:
+        return self.financial_year
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return pd.Timestamp(year=self.year, month=4, day=1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return pd.Timestamp(year=self.year + 1, month=3, day=31)
+
+    @property
+    def whole_year(self) -> FinancialYear:
+        return self
+
+    @property
+    def quarters(self) -> list[Quarter]:
+        """Its four quarters, Q1 to Q4."""
+        return [Quarter(self.year, q) for q in (1, 2, 3, 4)]
+
+    def to_pandas(self) -> pd.Period:
+        return pd.Period(self.start, freq="Y-MAR")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _from_pandas(value: pd.Period) -> Period:
+    freq = value.freqstr.upper()
+    if freq == "Q-MAR":
+        return Quarter(value.qyear - 1, value.quarter)
+    if freq in ("Y-MAR", "A-MAR"):
+        return FinancialYear(value.year - 1)
+    raise QuarterError(
+        f"{value!r} is not a financial period: use pandas.Period(..., freq='Q-MAR') for a quarter "
+        "or freq='Y-MAR' for a financial year."
+    )
+
+
+def parse_period(value: str | Period | pd.Period) -> Period:
+    """A quarter or a financial year from a label, a Period or a ``pandas.Period``.
+
+    Labels: any accepted quarter form (``2020-21 Q1`` ...) gives a :class:`Quarter`;
+    ``2020-21`` or ``2020/21`` a :class:`FinancialYear`. ``pandas.Period`` with
+    ``freq="Q-MAR"`` gives its quarter (``2021Q1`` is ``2020-21 Q1``), ``freq="Y-MAR"`` its
+    year. Anything else is refused with a message listing the forms.
+    """
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, pd.Period):
+        return _from_pandas(value)
+    cleaned = " ".join(str(value).split())
+    if _YEAR_PATTERN.match(cleaned):
+        return FinancialYear(parse_year(cleaned))
+    try:
+        return parse_quarter(cleaned)
+    except QuarterError:
+        raise QuarterError(
+            f"{value!r} is not a financial quarter or year. Use one of these forms: "
+            + ", ".join(ACCEPTED_FORMS)
+            + " (Q1 is April to June), or a year as 2020-21."
+        ) from None
+
+
+def parse_quarter(text: str | Quarter | pd.Period) -> Quarter:
     """Parse any accepted quarter label; refuse anything else, listing the forms."""
     if isinstance(text, Quarter):
         return text
+    if isinstance(text, pd.Period):
+        period = _from_pandas(text)
+        if isinstance(period, Quarter):
+            return period
+        raise _refusal(text)
+    if isinstance(text, FinancialYear):
+        raise QuarterError(f"{text.label} is a financial year, not a quarter: give one of its quarters.")
     cleaned = " ".join(str(text).split())
     for pattern in _QUARTER_PATTERNS:
         match = pattern.match(cleaned)
@@ -108,22 +227,32 @@ def parse_quarter(text: str | Quarter) -> Quarter:
     raise _refusal(text)
 
 
-def parse_year(text: str) -> int:
-    """Parse a financial year label (``2020-21`` or ``2020/21``) to its starting year."""
+def parse_year(text: str | int | FinancialYear | pd.Period) -> int:
+    """Parse a financial year (``2020-21``, ``2020/21``, a FinancialYear, its Y-MAR
+    ``pandas.Period`` or the starting year as an int) to its starting year."""
+    if isinstance(text, FinancialYear):
+        return text.year
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if isinstance(text, pd.Period):
+        period = _from_pandas(text)
+        if isinstance(period, FinancialYear):
+            return period.year
 
     def refusal(t):
         return QuarterError(f"{t!r} is not a financial year. Write it as 2020-21 or 2020/21.")
 
+    if isinstance(text, pd.Period | Quarter):
+        raise refusal(text)
     match = _YEAR_PATTERN.match(str(text).strip())
     if not match:
         raise refusal(text)
     return _start_year(match, text, refusal)
 
 
-def year_quarters(year: str | int) -> list[Quarter]:
-    """The four quarters of a financial year (``"2020-21"`` or 2020)."""
-    start = year if isinstance(year, int) else parse_year(year)
-    return [Quarter(start, q) for q in (1, 2, 3, 4)]
+def year_quarters(year: str | int | FinancialYear) -> list[Quarter]:
+    """The four quarters of a financial year (``"2020-21"``, 2020 or a FinancialYear)."""
+    return FinancialYear(parse_year(year)).quarters
 
 
 def quarter_range(first: str | Quarter, last: str | Quarter) -> list[Quarter]:
@@ -183,14 +312,3 @@ def working_days(start, end):
         return int(counts[0])
     index = end.index if isinstance(end, pd.Series) else start.index if isinstance(start, pd.Series) else None
     return pd.Series(counts, index=index)
-
-
-def add_working_days(start, n: int):
-    """The date ``n`` working days after ``start`` (vectorised like :func:`working_days`)."""
-    a = _as_days([start] if np.ndim(start) == 0 else start)
-    # busday_offset rolls a non-working start forward first, which would add a day; count
-    # strictly after start instead: the nth working day d with d > start.
-    out = np.busday_offset(a + np.timedelta64(1, "D"), n - 1, roll="forward", busdaycal=_calendar())
-    if np.ndim(start) == 0:
-        return pd.Timestamp(out[0])
-    return pd.Series(pd.to_datetime(out))

@@ -70,6 +70,16 @@ class DataSet:
             return self.__dict__["tables"].get(name)
         raise AttributeError(name)
 
+    def __repr__(self) -> str:  # a summary, never rows: the frames hold identifiers
+        from .display import dataset_text
+
+        return dataset_text(self)
+
+    def _repr_html_(self) -> str:  # what JupyterLab shows for ``data`` in a cell
+        from .display import dataset_html
+
+        return dataset_html(self)
+
     def topic_available(self, topic: str) -> bool:
         """True when every table the topic needs was loaded (DESIGN section 2)."""
         return all(t in self.tables for t in TOPIC_TABLES[topic])

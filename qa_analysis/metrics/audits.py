@@ -19,15 +19,17 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import GRADE_KEYS, GRADES
-from ..periods import Quarter, parse_quarter
-from ._common import in_quarter, pct
+from ..periods import Quarter, parse_period
+from ._common import bound, in_quarter, pct
 
 __all__ = [
     "audit_activity",
     "audit_count",
     "audits_metrics",
     "children_audited",
+    "completed_on_time_counts",
     "families_audited",
+    "good_or_better_counts",
     "grades_by_domain",
     "overall_grade_counts",
     "pct_completed_on_time",
@@ -56,20 +58,13 @@ def _in_range(dates: pd.Series, first: pd.Timestamp, last: pd.Timestamp) -> pd.S
     return dates.between(first, last, inclusive="both").fillna(False).astype(bool)
 
 
-def _bound(value, which: str) -> pd.Timestamp:
-    """A range bound given as a date or a quarter (its start or its end)."""
-    if isinstance(value, Quarter):
-        return getattr(value, which)
-    return pd.Timestamp(value).normalize()
-
-
 def _quarter_of(date: pd.Timestamp) -> Quarter:
     """The financial quarter holding ``date`` (April starts Q1)."""
     return Quarter(date.year if date.month >= 4 else date.year - 1, (date.month - 4) % 12 // 3 + 1)
 
 
 def _audit_rows_in_quarter(case_audits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    return case_audits.loc[in_quarter(case_audits["audit_date"], parse_quarter(quarter))]
+    return case_audits.loc[in_quarter(case_audits["audit_date"], parse_period(quarter))]
 
 
 def _is_overall(domain: pd.Series) -> pd.Series:
@@ -172,19 +167,25 @@ def pct_good_or_better(case_audits: pd.DataFrame, quarter: Quarter | str) -> flo
     Outstanding or Good / overall-domain grades given in the quarter, x 100. Blank grades
     are in neither. None when no overall grade was given (DESIGN 4; domain.md 7).
     """
+    return pct(*good_or_better_counts(case_audits, quarter))
+
+
+def good_or_better_counts(case_audits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(overall grades Outstanding or Good, overall grades given) in the quarter: the counts
+    behind ``audits.pct_good_or_better``."""
     grades = _overall_grades(_audit_rows_in_quarter(case_audits, quarter))
-    return pct(int(grades.isin(GOOD_OR_BETTER).sum()), len(grades))
+    return int(grades.isin(GOOD_OR_BETTER).sum()), int(len(grades))
 
 
 def recommendations_raised(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
     """``recommendations.raised``: recommendations with raised_date in the quarter (DESIGN 4)."""
-    return int(in_quarter(recommendations["raised_date"], parse_quarter(quarter)).sum())
+    return int(in_quarter(recommendations["raised_date"], parse_period(quarter)).sum())
 
 
 def recommendations_completed(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
     """``recommendations.completed``: recommendations with completed_date in the quarter
     (DESIGN 4), whatever their status column says."""
-    return int(in_quarter(recommendations["completed_date"], parse_quarter(quarter)).sum())
+    return int(in_quarter(recommendations["completed_date"], parse_period(quarter)).sum())
 
 
 def pct_completed_on_time(recommendations: pd.DataFrame, quarter: Quarter | str) -> float | None:
@@ -192,8 +193,14 @@ def pct_completed_on_time(recommendations: pd.DataFrame, quarter: Quarter | str)
     quarter, % with completed_date <= due_date (completed on the due date is on time).
     None when none was completed in the quarter (DESIGN 4).
     """
-    completed = recommendations.loc[in_quarter(recommendations["completed_date"], parse_quarter(quarter))]
-    return pct(int(_on_time(completed).sum()), len(completed))
+    return pct(*completed_on_time_counts(recommendations, quarter))
+
+
+def completed_on_time_counts(recommendations: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(completed on time, completed) in the quarter: the counts behind
+    ``recommendations.pct_completed_on_time``."""
+    completed = recommendations.loc[in_quarter(recommendations["completed_date"], quarter)]
+    return int(_on_time(completed).sum()), int(len(completed))
 
 
 def recommendations_open_at_quarter_end(recommendations: pd.DataFrame, quarter: Quarter | str) -> int:
@@ -201,7 +208,7 @@ def recommendations_open_at_quarter_end(recommendations: pd.DataFrame, quarter: 
     completed by it (completed_date blank or after the end). One completed after the
     quarter end counts as open at it, whatever its status now (DESIGN 4).
     """
-    return int(_open_at(recommendations, parse_quarter(quarter).end).sum())
+    return int(_open_at(recommendations, parse_period(quarter).end).sum())
 
 
 def recommendations_overdue_at_quarter_end(
@@ -211,7 +218,7 @@ def recommendations_overdue_at_quarter_end(
     :func:`recommendations_open_at_quarter_end`) with due_date strictly before the quarter
     end (DESIGN 4). One due on the last day of the quarter is not yet overdue.
     """
-    return int(_overdue_at(recommendations, parse_quarter(quarter).end).sum())
+    return int(_overdue_at(recommendations, parse_period(quarter).end).sum())
 
 
 def recommendations_to_service_development_plan(
@@ -220,7 +227,7 @@ def recommendations_to_service_development_plan(
     """``recommendations.service_development_plan``: open at the quarter end and with route
     ``service_development_plan`` (DESIGN 4)."""
     sdp = recommendations["route"].astype(str).str.strip().str.lower().eq(SERVICE_DEVELOPMENT_PLAN)
-    return int((_open_at(recommendations, parse_quarter(quarter).end) & sdp).sum())
+    return int((_open_at(recommendations, parse_period(quarter).end) & sdp).sum())
 
 
 def audits_metrics(
@@ -337,7 +344,7 @@ def recommendations_by_status(recommendations: pd.DataFrame, quarter: Quarter | 
     ``recommendations.open_at_quarter_end``. Recommendations completed before the quarter
     are not shown.
     """
-    q = parse_quarter(quarter)
+    q = parse_period(quarter)
     completed = in_quarter(recommendations["completed_date"], q)
     on_time = _on_time(recommendations)
     open_at_end = _open_at(recommendations, q.end)
@@ -361,7 +368,7 @@ def recommendations_by_theme(recommendations: pd.DataFrame, start, end) -> pd.Da
     ``open_at_end`` and ``overdue_at_end`` (as the quarter-end keys, at ``end``). Themes
     with nothing to count are left out.
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     frame = pd.DataFrame(
         {
             "theme": recommendations["theme"].astype("string").fillna(NO_THEME).astype(str),
@@ -392,7 +399,7 @@ def audit_activity(
     :func:`families_audited`), and ``outstanding``, ``good``, ``requires_improvement``,
     ``inadequate`` (overall-domain grades). Ordered by date (then audit_id, not shown).
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     rows = case_audits.loc[_in_range(case_audits["audit_date"], first, last)].dropna(subset=["audit_id"])
     rows = _with_family(rows, families).assign(
         _overall_grade=lambda d: d["grade"].where(_is_overall(d["domain"])).astype("string")

@@ -24,11 +24,11 @@ taken per child in DECOM order and grouped:
 - A *move* is a placement start that is not the first placement of its period (so never
   RNE S: entering or re-entering care is a new placement, not a move).
 
-**Coverage.** Every function takes an optional ``coverage`` (the loaded data's
-``DataSet.coverage["episodes"]``, the SSDA903 returns' years): a quarter outside it gives
-None, never 0, and so does a measure whose look-back window reaches before it
-(:func:`three_plus_window` and :func:`long_term_window`). Without ``coverage`` (frames
-passed by hand) every quarter is taken as covered.
+**Coverage.** Every key function takes an optional ``episodes_coverage`` (the loaded
+data's ``DataSet.coverage["episodes"]``, the SSDA903 returns' years; the registry passes
+it): a quarter outside it gives None, never 0, and so does a measure whose look-back
+window reaches before it (:func:`three_plus_window` and :func:`long_term_window`).
+Without it (frames passed by hand) every quarter is taken as covered.
 
 **Interpretations** (DESIGN leaves these open; chosen here):
 
@@ -64,10 +64,12 @@ from ..config import (
     Settings,
 )
 from ..io.coverage import Coverage, window_covered
-from ..periods import Quarter, parse_quarter
-from ._common import pct
+from ..periods import Quarter, parse_period
+from ._common import bound, derived, flag, pct
 
 __all__ = [
+    "long_term_window",
+    "three_plus_window",
     "PLACE_GROUPS",
     "PLACE_GROUP_CODES",
     "children_looked_after_at_quarter_end",
@@ -76,8 +78,7 @@ __all__ = [
     "count_foster_to_semi_independent",
     "foster_to_semi_independent_moves",
     "foster_to_semi_independent_profile",
-    "long_term_window",
-    "three_plus_window",
+    "long_term_stable_counts",
     "move_reasons",
     "moves_by_reason",
     "pct_long_term_stable",
@@ -87,6 +88,7 @@ __all__ = [
     "placement_history",
     "placement_metrics",
     "placement_moves",
+    "three_plus_counts",
     "transitions_matrix",
 ]
 
@@ -140,13 +142,8 @@ def _quarter_covered(coverage: Coverage | None, quarter: Quarter) -> bool:
     return coverage is None or coverage.covers_quarter(quarter)
 
 
-def _flag(values: pd.Series) -> pd.Series:
-    """A nullable boolean as plain bool, NA -> False."""
-    return values.astype("boolean").fillna(False).astype(bool)
-
-
 def _without_short_breaks(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    return episodes.loc[~_flag(episodes["LS"].isin(settings.short_break_legal_status))]
+    return episodes.loc[~flag(episodes["LS"].isin(settings.short_break_legal_status))]
 
 
 def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
@@ -190,8 +187,8 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
     )
     new_child = ~eps["CHILD"].duplicated()  # rows are sorted, so a child's rows are contiguous
     child = new_child.astype("int64").cumsum()
-    is_temp = _flag(eps["PLACE"].isin(settings.temporary_places))
-    period_begins = (_flag(eps["RNE"].eq("S")) | new_child).astype("int64")
+    is_temp = flag(eps["PLACE"].isin(settings.temporary_places))
+    period_begins = (flag(eps["RNE"].eq("S")) | new_child).astype("int64")
     keys = period_begins.cumsum()
     period = period_begins.groupby(child, sort=False).cumsum()
 
@@ -207,7 +204,7 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
 
     settled = ~is_temp
     first_settled = settled & (settled.astype("int64").groupby(keys).cumsum() == 1)
-    new_carer = _flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
+    new_carer = flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
     is_start = settled & (first_settled | new_carer)
     in_period = is_start.astype("int64").groupby(keys).cumsum()
     number = is_start.astype("int64").groupby(child, sort=False).cumsum()
@@ -269,16 +266,31 @@ def _history_from(annotated: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
 
 
+def _annotated_and_history(episodes: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The annotated episodes and the placement history, built once per episodes frame and
+    settings (every quarter's placement figures and charts share them)."""
+
+    def build():
+        annotated = _annotated_episodes(episodes, settings)
+        return annotated, _history_from(annotated, settings)
+
+    return derived(episodes, ("placement_history", settings), build)
+
+
+def _history(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    return _annotated_and_history(episodes, settings)[1]
+
+
 def _moves_between(history: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Moves with their start (DECOM) from ``start`` to ``end``, both included."""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    """Moves with their start (DECOM) from ``start`` to ``end`` (dates or periods), both included."""
+    start, end = bound(start, "start"), bound(end, "end")
     return history.loc[history["is_move"] & history["start"].between(start, end, inclusive="both")]
 
 
 def _foster_to_semi(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return moves.loc[
-        _flag(moves["previous_place"].isin(settings.foster_places))
-        & _flag(moves["place"].isin(settings.semi_independent_places))
+        flag(moves["previous_place"].isin(settings.foster_places))
+        & flag(moves["place"].isin(settings.semi_independent_places))
     ]
 
 
@@ -310,7 +322,7 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
     non-temporary episode); ``episodes`` and ``temporary_episodes`` merged into the row.
     Short breaks (LS V3/V4) are dropped first.
     """
-    return _history_from(_annotated_episodes(episodes, settings), settings)[HISTORY_COLUMNS]
+    return _history(episodes, settings)[HISTORY_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -318,7 +330,7 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
 
 def children_looked_after_during_quarter(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> int | None:
     """``cla.during_quarter``: distinct children with an episode overlapping the quarter
     (DECOM on or before the quarter end and DEC blank or on or after the quarter start),
@@ -326,9 +338,9 @@ def children_looked_after_during_quarter(
 
     Source: DESIGN section 4; exclusion domain.md 1.4.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
+    quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
     return int(eps.loc[overlaps, "CHILD"].nunique())
@@ -336,7 +348,7 @@ def children_looked_after_during_quarter(
 
 def children_looked_after_at_quarter_end(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> int | None:
     """``cla.at_quarter_end``: distinct children looked after on the quarter end: an
     episode with DECOM on or before the end and DEC blank or after the end (a child whose
@@ -344,9 +356,9 @@ def children_looked_after_at_quarter_end(
 
     Source: DESIGN section 4; domain.md 2.1 step 2.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
+    quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
 
@@ -357,7 +369,7 @@ def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
 
 def placement_moves(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> int | None:
     """``placements.moves``: moves with DECOM in the quarter. A move is a placement start
     (an episode with RNE P or B, or T and U where the settings say so, that is neither a
@@ -366,31 +378,38 @@ def placement_moves(
 
     Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
-    return len(_moves_in_quarter(placement_history(episodes, settings), quarter))
+    quarter = parse_period(quarter)
+    return len(_moves_in_quarter(_history(episodes, settings), quarter))
 
 
 def children_moved(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> int | None:
     """``placements.children_moved``: distinct children with a move (as in
     ``placements.moves``) with DECOM in the quarter.
 
     Source: DESIGN section 4.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
-    return int(_moves_in_quarter(placement_history(episodes, settings), quarter)["CHILD"].nunique())
+    quarter = parse_period(quarter)
+    return int(_moves_in_quarter(_history(episodes, settings), quarter)["CHILD"].nunique())
 
 
 def _three_plus(
     annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter, settings: Settings
 ) -> tuple[int, int]:
     """(children with threshold+ placements in the 12 months, children looked after at the end)."""
+    cohort = _three_plus_cohort(annotated, history, quarter)
+    return int((cohort["placements"] >= settings.placements_threshold).sum()), len(cohort)
+
+
+def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """Children looked after at the quarter end (``CHILD``) and their ``placements`` in the
+    12 months to the end (the rows behind ``placements.pct_3plus_12m``, also for cases.py)."""
     end = quarter.end
     opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
     first_day = opens + pd.Timedelta(days=1)
@@ -404,13 +423,13 @@ def _three_plus(
     placements = cohort.isin(in_progress).astype("int64") + (
         started.value_counts().reindex(cohort, fill_value=0).to_numpy()
     )
-    return int((placements >= settings.placements_threshold).sum()), len(cohort)
+    return pd.DataFrame({"CHILD": cohort.to_numpy(), "placements": placements})
 
 
 def pct_three_plus_placements_12m(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
-) -> float | None | None:
+    episodes_coverage: Coverage | None = None,
+) -> float | None:
     """``placements.pct_3plus_12m``: of children looked after at the quarter end, the %
     with 3 or more placements (setting) in the 12 months to the quarter end, the window
     (end - 1 year, end]: 1 if an episode began before the window's first day and had not
@@ -419,13 +438,21 @@ def pct_three_plus_placements_12m(
     them are not placements; short breaks excluded. At Q4 this is the DfE annual measure.
 
     Source: DESIGN section 4; ex NI 062, domain.md 2.1. None when no child is looked
-    after at the quarter end, or when ``coverage`` does not hold the 12 months.
+    after at the quarter end, or when ``episodes_coverage`` does not hold the 12 months.
     """
-    quarter = parse_quarter(quarter)
-    if not window_covered(coverage, *three_plus_window(quarter, settings)):
+    if not window_covered(episodes_coverage, *three_plus_window(parse_period(quarter), settings)):
         return None
-    annotated = _annotated_episodes(episodes, settings)
-    return pct(*_three_plus(annotated, _history_from(annotated, settings), quarter, settings))
+    return pct(*three_plus_counts(episodes, quarter, settings))
+
+
+def three_plus_counts(
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(children with 3+ placements in the 12 months, children looked after at the quarter
+    end): the counts behind ``placements.pct_3plus_12m``."""
+    quarter = parse_period(quarter)
+    annotated, history = _annotated_and_history(episodes, settings)
+    return _three_plus(annotated, history, quarter, settings)
 
 
 def _long_term_stable(
@@ -436,6 +463,21 @@ def _long_term_stable(
     settings: Settings,
 ) -> tuple[int, int]:
     """(stable children, children in the long-term cohort)."""
+    cohort = _long_term_cohort(annotated, history, header, quarter, settings)
+    return int(cohort["stable"].sum()), len(cohort)
+
+
+def _long_term_cohort(
+    annotated: pd.DataFrame,
+    history: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter,
+    settings: Settings,
+) -> pd.DataFrame:
+    """The long-term cohort at the quarter end, one row per child, with ``DOB``,
+    ``period_start``, the current placement's ``start`` and ``place``, the placement
+    before it (``previous_start``) and ``stable`` (the rows behind
+    ``placements.pct_long_term_stable``, also for cases.py)."""
     end = quarter.end
     dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
     placements = history[["CHILD", "placement_number", "start", "place", "previous_start"]]
@@ -449,9 +491,9 @@ def _long_term_stable(
     )
     carer_since = end - pd.DateOffset(years=settings.long_term_carer_years)
     stable = (cohort["start"] <= carer_since) | (
-        _flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
+        flag(cohort["place"].isin(settings.adoption_places)) & (cohort["previous_start"] <= carer_since)
     )
-    return int(stable.sum()), len(cohort)
+    return cohort.assign(stable=stable.to_numpy(dtype=bool))
 
 
 def pct_long_term_stable(
@@ -459,7 +501,7 @@ def pct_long_term_stable(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> float | None:
     """``placements.pct_long_term_stable``: of children looked after at the quarter end,
     under 16 then (a 16th birthday on the quarter end excludes; no DOB excludes) and in
@@ -469,19 +511,29 @@ def pct_long_term_stable(
     at least 2 years; short breaks excluded.
 
     Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies, or
-    when ``coverage`` does not hold the 2.5 years.
+    when ``episodes_coverage`` does not hold the 2.5 years.
     """
-    quarter = parse_quarter(quarter)
-    if not window_covered(coverage, *long_term_window(quarter, settings)):
+    if not window_covered(episodes_coverage, *long_term_window(parse_period(quarter), settings)):
         return None
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
-    return pct(*_long_term_stable(annotated, history, header, quarter, settings))
+    return pct(*long_term_stable_counts(episodes, header, quarter, settings))
+
+
+def long_term_stable_counts(
+    episodes: pd.DataFrame,
+    header: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[int, int]:
+    """(stable children, children in the long-term cohort): the counts behind
+    ``placements.pct_long_term_stable``."""
+    quarter = parse_period(quarter)
+    annotated, history = _annotated_and_history(episodes, settings)
+    return _long_term_stable(annotated, history, header, quarter, settings)
 
 
 def count_foster_to_semi_independent(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> int | None:
     """``placements.foster_to_semi_independent``: moves with DECOM in the quarter from a
     foster placement (the previous placement's last PLACE in U1-U6) to semi-independent
@@ -489,10 +541,10 @@ def count_foster_to_semi_independent(
 
     Source: DESIGN section 4; codes domain.md 1.5.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
-    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    quarter = parse_period(quarter)
+    moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
 
 
@@ -508,7 +560,7 @@ def _reason_counts(moves: pd.DataFrame) -> pd.Series:
 
 def move_reasons(
     episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> dict[str, int]:
     """``placements.reason.<code>``: moves with DECOM in the quarter by the
     REASON_PLACE_CHANGE of the episode that ended (the previous placement's last
@@ -517,10 +569,10 @@ def move_reasons(
 
     Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
     """
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return {}
-    moves = _moves_in_quarter(placement_history(episodes, settings), quarter)
+    quarter = parse_period(quarter)
+    moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
 
 
@@ -529,37 +581,24 @@ def placement_metrics(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
-    coverage: Coverage | None = None,
+    episodes_coverage: Coverage | None = None,
 ) -> dict[str, int | float | None]:
     """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
-    percentages rounded to 1 dp or None); the history is built once. A quarter outside
-    ``coverage`` gives None for every key (no reason keys); a look-back window reaching
-    before it gives None for its percentage."""
-    quarter = parse_quarter(quarter)
-    if not _quarter_covered(coverage, quarter):
-        return {key: None for key in (
-            "cla.during_quarter", "cla.at_quarter_end", "placements.moves", "placements.children_moved",
-            "placements.pct_3plus_12m", "placements.pct_long_term_stable",
-            "placements.foster_to_semi_independent",
-        )}
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
-    moves = _moves_in_quarter(history, quarter)
+    percentages rounded to 1 dp or None), each from its own function; the placement
+    history is built once per episodes frame and shared by them. Outside
+    ``episodes_coverage`` every key is None (no reason keys)."""
+    quarter = parse_period(quarter)
+    cover = episodes_coverage
     return {
-        "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings),
-        "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
-        "placements.moves": len(moves),
-        "placements.children_moved": int(moves["CHILD"].nunique()),
-        "placements.pct_3plus_12m": (
-            pct(*_three_plus(annotated, history, quarter, settings))
-            if window_covered(coverage, *three_plus_window(quarter, settings)) else None
-        ),
-        "placements.pct_long_term_stable": (
-            pct(*_long_term_stable(annotated, history, header, quarter, settings))
-            if window_covered(coverage, *long_term_window(quarter, settings)) else None
-        ),
-        "placements.foster_to_semi_independent": len(_foster_to_semi(moves, settings)),
-        **{f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()},
+        "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings, cover),
+        "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings, cover),
+        "placements.moves": placement_moves(episodes, quarter, settings, cover),
+        "placements.children_moved": children_moved(episodes, quarter, settings, cover),
+        "placements.pct_3plus_12m": pct_three_plus_placements_12m(episodes, quarter, settings, cover),
+        "placements.pct_long_term_stable": pct_long_term_stable(episodes, header, quarter, settings, cover),
+        "placements.foster_to_semi_independent": count_foster_to_semi_independent(
+            episodes, quarter, settings, cover),
+        **move_reasons(episodes, quarter, settings, cover),
     }
 
 
@@ -572,14 +611,9 @@ def placement_bases(
     """The denominator of each placement percentage, for disclosure control: children
     looked after at the quarter end (``placements.pct_3plus_12m``) and the long-term
     cohort (``placements.pct_long_term_stable``)."""
-    quarter = parse_quarter(quarter)
-    annotated = _annotated_episodes(episodes, settings)
-    history = _history_from(annotated, settings)
     return {
-        "placements.pct_3plus_12m": _three_plus(annotated, history, quarter, settings)[1],
-        "placements.pct_long_term_stable": _long_term_stable(
-            annotated, history, header, quarter, settings
-        )[1],
+        "placements.pct_3plus_12m": three_plus_counts(episodes, quarter, settings)[1],
+        "placements.pct_long_term_stable": long_term_stable_counts(episodes, header, quarter, settings)[1],
     }
 
 
@@ -595,7 +629,7 @@ def transitions_matrix(
     Only pairs with at least one move, in :data:`PLACE_GROUPS` order; pivot with
     ``fill_value=0`` for a full grid. No child identifiers.
     """
-    moves = _moves_between(placement_history(episodes, settings), start, end)
+    moves = _moves_between(_history(episodes, settings), start, end)
     rank = {group: i for i, group in enumerate(PLACE_GROUPS)}
     return (
         moves.groupby(["previous_group", "place_group"])
@@ -615,7 +649,7 @@ def moves_by_reason(
     """Moves with DECOM from ``start`` to ``end`` (both included) by ``reason``
     (REASON_PLACE_CHANGE of the ended episode, blank -> ``not_recorded``), most moves
     first. No child identifiers."""
-    moves = _moves_between(placement_history(episodes, settings), start, end)
+    moves = _moves_between(_history(episodes, settings), start, end)
     return (
         _reason_counts(moves)
         .rename_axis("reason")
@@ -644,7 +678,7 @@ def foster_to_semi_independent_moves(
     period of care before the move), ``reason`` (REASON_PLACE_CHANGE of the ended foster
     episode), ``from_place``, ``to_place``.
     """
-    history = _history_from(_annotated_episodes(episodes, settings), settings)
+    history = _history(episodes, settings)
     moves = _foster_to_semi(_moves_between(history, start, end), settings)
     extra = ["UASC"] if "UASC" in header.columns else []
     people = header.loc[header["CHILD"].notna(), ["CHILD", "SEX", "DOB", *extra]].drop_duplicates(

@@ -17,8 +17,8 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
-from ..periods import Quarter, working_days
-from ._common import in_quarter, pct
+from ..periods import Quarter, parse_period, working_days
+from ._common import bound, in_quarter, pct, round_half_away
 
 Number = int | float | None
 
@@ -232,18 +232,30 @@ def referrals_pct_from_contact(
     Source: DESIGN section 4 (referrals); domain.md 3.4 (a DERIVED local measure, not a
     DfE one).
     """
+    return pct(*contacts_followed_by_referral_counts(contacts, referrals, quarter, settings))
+
+
+def contacts_followed_by_referral_counts(
+    contacts: pd.DataFrame,
+    referrals: pd.DataFrame,
+    quarter: Quarter | str,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> tuple[int, int]:
+    """(contacts followed by a referral, contacts) in the quarter: the counts behind
+    ``referrals.pct_from_contact``."""
+    quarter = parse_period(quarter)
     window = pd.Timedelta(days=settings.contact_referral_window_days)
     contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
     converted_rows = _rows_with_referral_of_same_child(
         contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
         lambda own, other: (other >= own) & (other <= own + window),
     )
-    return pct(converted_rows, len(contacts_in_quarter))
+    return converted_rows, int(len(contacts_in_quarter))
 
 
 def referrals_pct_re_referral_12m(
     referrals: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS,
-    coverage=None,
+    referrals_coverage=None,
 ) -> float | None:
     """``referrals.pct_re_referral_12m``: % of referrals that are re-referrals.
 
@@ -254,7 +266,7 @@ def referrals_pct_re_referral_12m(
     referral of the same child on the same day is not "earlier", so a same-day duplicate
     is not a re-referral (of itself or of its twin).
     Denominator: referrals dated in the quarter (rows). None when there are none.
-    Short history: when ``coverage`` (the referrals table's first and last date) begins
+    Short history: when ``referrals_coverage`` (the referrals table's first and last date) begins
     after the 12 months before the quarter's first day, the earlier referrals are not all
     in the data; then List 3's own "Number of Referrals in Last 12 Months" stands in where
     it is filled for every referral in the quarter: a referral is a re-referral when the
@@ -262,25 +274,34 @@ def referrals_pct_re_referral_12m(
     (:func:`re_referral_source` says which was used).
     Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
     """
+    if re_referral_source(referrals, quarter, settings, referrals_coverage) is None:
+        return None
+    return pct(*re_referral_counts(referrals, quarter, settings, referrals_coverage))
+
+
+def re_referral_counts(
+    referrals: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    referrals_coverage=None,
+) -> tuple[int, int]:
+    """(re-referrals, referrals) in the quarter: the counts behind
+    ``referrals.pct_re_referral_12m`` (with List 3's count standing in for a short history,
+    as that function says)."""
+    quarter = parse_period(quarter)
     look_back = pd.DateOffset(months=settings.re_referral_months)
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
-    source = re_referral_source(referrals, quarter, settings, coverage)
-    if source is None:
-        return None
-    counted = referrals_in_quarter["referrals_last_12m"].ge(1).fillna(False).to_numpy(dtype=bool)
-    if source == "list_3_count":
+    if re_referral_source(referrals, quarter, settings, referrals_coverage) == "list_3_count":
         # counted by List 3, plus those the data itself shows an earlier referral for
-        others = referrals_in_quarter.loc[~counted]
+        counted = referrals_in_quarter["referrals_last_12m"].ge(1).fillna(False).to_numpy(dtype=bool)
         shown = _rows_with_referral_of_same_child(
-            others, "referral_date", referrals, quarter.start - look_back, quarter.end,
-            lambda own, other: (other < own) & (other >= own - look_back),
+            referrals_in_quarter.loc[~counted], "referral_date", referrals, quarter.start - look_back,
+            quarter.end, lambda own, other: (other < own) & (other >= own - look_back),
         )
-        return pct(int(counted.sum()) + shown, len(referrals_in_quarter))
+        return int(counted.sum()) + shown, int(len(referrals_in_quarter))
     re_referral_rows = _rows_with_referral_of_same_child(
         referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
         lambda own, other: (other < own) & (other >= own - look_back),
     )
-    return pct(re_referral_rows, len(referrals_in_quarter))
+    return re_referral_rows, int(len(referrals_in_quarter))
 
 
 def re_referral_source(
@@ -290,6 +311,7 @@ def re_referral_source(
     (the referrals in the data, which reach back 12 months), ``"list_3_count"`` (the
     history is shorter, List 3's "Number of Referrals in Last 12 Months" is filled for
     every referral in the quarter), or None (neither: the figure is not shown)."""
+    quarter = parse_period(quarter)
     look_back = pd.DateOffset(months=settings.re_referral_months)
     if coverage is None or coverage.covers_span(quarter.start - look_back, quarter.end):
         return "history"
@@ -305,9 +327,14 @@ def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None
     (blank is not NFA). None when there are none.
     Source: DESIGN section 4; domain.md 3.1 (List 3 "Referral NFA?").
     """
+    return pct(*nfa_counts(referrals, quarter))
+
+
+def nfa_counts(referrals: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(referrals marked NFA, referrals) in the quarter: the counts behind ``referrals.pct_nfa``."""
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
     nfa = referrals_in_quarter["referral_nfa"].fillna(False).astype(bool)
-    return pct(int(nfa.sum()), len(referrals_in_quarter))
+    return int(nfa.sum()), int(len(referrals_in_quarter))
 
 
 # --------------------------------------------------------------------------- assessments
@@ -336,8 +363,16 @@ def assessments_pct_within_target(
     ``assessments.completed``). None when no duration remains.
     Source: DESIGN section 4; domain.md 3.4 (Working Together 45 working days) and 5.
     """
+    return pct(*assessments_within_target_counts(assessments, quarter, settings))
+
+
+def assessments_within_target_counts(
+    assessments: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(assessments within the target, assessments with a duration) completed in the
+    quarter: the counts behind ``assessments.pct_within_45wd``."""
     durations = _assessment_durations(assessments, quarter)
-    return pct(int((durations <= settings.assessment_target_working_days).sum()), len(durations))
+    return int((durations <= settings.assessment_target_working_days).sum()), int(len(durations))
 
 
 def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -352,7 +387,13 @@ def assessments_median_working_days(assessments: pd.DataFrame, quarter: Quarter)
     durations = _assessment_durations(assessments, quarter)
     if durations.empty:
         return None
-    return round(float(durations.median()), 1)
+    return round_half_away(float(durations.median()), 1)
+
+
+def assessments_median_counts(assessments: pd.DataFrame, quarter: Quarter | str) -> tuple[None, int]:
+    """(None, assessments with a duration) completed in the quarter: the count behind
+    ``assessments.median_working_days`` (a median has no numerator)."""
+    return None, int(len(_assessment_durations(assessments, quarter)))
 
 
 # --------------------------------------------------------------------------- all keys
@@ -373,16 +414,18 @@ def referrals_metrics(
     contacts and referrals and is left out when either is missing. Without ``families``
     every child is its own family.
     """
+    quarter = parse_period(quarter)
     metrics: dict[str, Number] = {}
     if contacts is not None:
-        # The per-family counts behind three keys, worked out once (as in the key functions).
-        per_family = _children_per_family(contacts, quarter, families)
+        # The quarter's contacts, sliced once and given to the key functions (slicing again
+        # is a no-op); the referral look-ups need every referral.
+        contacts = _contacts_in_quarter(contacts, quarter)
         metrics |= {
             "contacts.total": contacts_total(contacts, quarter),
             "contacts.children": contacts_children(contacts, quarter),
-            "contacts.families": int(len(per_family)),
-            "contacts.max_children_per_family": int(per_family.max()) if len(per_family) else 0,
-            "contacts.families_multi_child": int((per_family >= 2).sum()),
+            "contacts.families": contacts_families(contacts, quarter, families),
+            "contacts.max_children_per_family": contacts_max_children_per_family(contacts, quarter, families),
+            "contacts.families_multi_child": contacts_families_multi_child(contacts, quarter, families),
         }
         metrics |= contacts_by_source_counts(contacts, quarter)
     if referrals is not None:
@@ -509,7 +552,7 @@ def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
     empty. A month cut by ``start`` or ``end`` counts only its days inside the range.
     Exclusions: rows with no contact date. Source: DESIGN section 5 (trend charts).
     """
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    start, end = bound(start, "start"), bound(end, "end")
     months = pd.date_range(start.to_period("M").to_timestamp(), end, freq="MS")
     counts = (
         contacts.loc[lambda d: d["contact_date"].between(start, end, inclusive="both")]["contact_date"]

@@ -7,9 +7,11 @@ both included (DESIGN section 3). Percentages come from :func:`._common.pct`: ro
 
 Timeliness (``visits.pct_timely``) looks at the whole extract, not just the quarter: a
 visit's previous visit is the latest earlier visit to the same child in the same cohort,
-wherever it falls. Two visits to the same child and cohort on the same date are taken in
-``visit_id`` order: the second one's previous visit is the first, a gap of 0 days, so it
-counts as timely (and the first one is measured against whatever came before that date).
+wherever it falls, on an earlier date. A visit on the same date is not an earlier visit:
+every visit of a child and cohort on one date is timed from the latest visit on an earlier
+date (DESIGN 4), and a visit whose only earlier visits are on its own date has no previous
+visit (it leaves the denominator), so a second visit the same day never flatters
+timeliness with a gap of 0.
 """
 
 from __future__ import annotations
@@ -19,17 +21,20 @@ import pandas as pd
 
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
-from ..periods import Quarter, parse_quarter, working_days
-from ._common import count_by, in_quarter, pct
+from ..periods import Quarter, parse_period, working_days
+from ._common import bound, count_by, derived, flag, in_quarter, pct
 
 __all__ = [
     "children_visited",
+    "face_to_face_counts",
     "face_to_face_visits",
     "pct_face_to_face",
     "pct_seen_alone",
     "pct_timely",
     "seen_alone_by_cohort",
+    "seen_alone_counts",
     "timeliness_by_cohort",
+    "timely_counts",
     "total_visits",
     "virtual_visits",
     "visits_by_method",
@@ -43,21 +48,13 @@ __all__ = [
 
 
 def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    return visits.loc[in_quarter(visits["visit_date"], parse_quarter(quarter))]
+    return visits.loc[in_quarter(visits["visit_date"], parse_period(quarter))]
 
 
 def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
     return int(visits_in_quarter["modality"].eq(modality).sum())
 
 
-def _pct_seen_alone(visits_in_quarter: pd.DataFrame) -> float | None:
-    seen = _flag(visits_in_quarter["child_seen"])
-    return pct(int((seen & _flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum()))
-
-
-def _flag(values: pd.Series) -> pd.Series:
-    """A 'boolean' column as plain bool: only True is True (NA counts as not recorded)."""
-    return values.astype("boolean").fillna(False).astype(bool)
 
 
 def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
@@ -70,6 +67,13 @@ def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
 
 
 def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
+    """:func:`_timed_visits` once per extract, period and settings (the figure, its base
+    and the by-cohort chart share it)."""
+    quarter = parse_period(quarter)
+    return derived(visits, ("timed_visits", quarter, settings), lambda: _timed_visits(visits, quarter, settings))
+
+
+def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     """The quarter's visits (keyed and dated) whose child has a previous visit in the same
     cohort and whose cohort has an interval setting, with a ``timely`` flag.
 
@@ -77,11 +81,10 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     for CLA, working days as in ``periods.working_days`` for CP and CIN). A gap depends
     only on the previous visit's date, so only the quarter's visits and, per child and
     cohort seen in them, the latest date before the quarter start are needed; keys are
-    integer codes, as the extract can hold millions of visits. Same-day visits: the first
-    is measured against the date before, the others get a gap of 0 (module docstring);
-    which of the twins is which does not change any count.
+    integer codes, as the extract can hold millions of visits. Same-day visits are all
+    timed from the latest earlier date (module docstring).
     """
-    quarter = parse_quarter(quarter)
+    quarter = parse_period(quarter)
     dates = visits["visit_date"]
     in_q = in_quarter(dates, quarter).to_numpy(dtype=bool)
     before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
@@ -114,7 +117,13 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     order = np.lexsort((both["date"].to_numpy(), both["cohort"].to_numpy(), both["child"].to_numpy()))
     ordered = both.iloc[order]
     same_key = ordered[["child", "cohort"]].eq(ordered[["child", "cohort"]].shift()).all(axis=1)
-    previous = ordered["date"].shift().where(same_key)
+    # Runs of one child, cohort and date; each run's previous date is the run before it (same
+    # child and cohort), so visits on one date share the latest earlier date.
+    run_start = ~same_key | ordered["date"].ne(ordered["date"].shift())
+    run_number = run_start.to_numpy(dtype=bool).cumsum() - 1
+    run_dates = ordered["date"].loc[run_start.to_numpy(dtype=bool)]
+    run_previous = run_dates.shift().where(same_key.loc[run_start.to_numpy(dtype=bool)])
+    previous = pd.Series(run_previous.to_numpy()[run_number], index=ordered.index)
     # Interval settings per cohort code, then per visit (no interval: NaN, never timed).
     limits = _interval_limits(settings)
     cohort_names = [str(c) for c in cohorts]
@@ -136,13 +145,6 @@ def _timed_visits_in_quarter(visits, quarter, settings) -> pd.DataFrame:
     return timed.loc[ordered["_in_quarter"].to_numpy(dtype=bool) & has_previous.to_numpy(dtype=bool)]
 
 
-def _bound(value, which: str) -> pd.Timestamp:
-    """A range bound given as a date or a quarter (its start or its end)."""
-    if isinstance(value, Quarter):
-        return getattr(value, which)
-    return pd.Timestamp(value).normalize()
-
-
 # --------------------------------------------------------------------- one key, one function
 
 
@@ -161,13 +163,19 @@ def virtual_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     return _count_modality(_visits_in_quarter(visits, quarter), "virtual")
 
 
+def face_to_face_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(face-to-face visits, all visits) in the quarter: the counts behind
+    ``visits.pct_face_to_face``."""
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    return _count_modality(visits_in_quarter, "face_to_face"), int(len(visits_in_quarter))
+
+
 def pct_face_to_face(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:
     """``visits.pct_face_to_face``: face-to-face visits / all visits in the quarter x 100.
 
     None when there are no visits in the quarter (DESIGN 4, visits).
     """
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    return pct(_count_modality(visits_in_quarter, "face_to_face"), len(visits_in_quarter))
+    return pct(*face_to_face_counts(visits, quarter))
 
 
 def visits_per_method(visits: pd.DataFrame, quarter: Quarter | str) -> dict[str, int]:
@@ -191,7 +199,15 @@ def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None
     visit with child_seen N or blank is inconsistent and is left out), so the result never
     exceeds 100. Blank child_seen or seen_alone counts as not Y. None when no child was seen.
     """
-    return _pct_seen_alone(_visits_in_quarter(visits, quarter))
+    return pct(*seen_alone_counts(visits, quarter))
+
+
+def seen_alone_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
+    """(visits seen alone, visits where the child was seen) in the quarter: the counts
+    behind ``visits.pct_seen_alone`` (a seen_alone = Y without child_seen = Y is not counted)."""
+    visits_in_quarter = _visits_in_quarter(visits, quarter)
+    seen = flag(visits_in_quarter["child_seen"])
+    return int((seen & flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum())
 
 
 def pct_timely(
@@ -207,11 +223,20 @@ def pct_timely(
     ``visit_interval_cp_working_days`` (10) and CIN ``visit_interval_cin_working_days``
     (20) working days, counted as in ``periods.working_days`` (days d with previous < d <=
     visit, weekends and England bank holidays excluded). A gap exactly on the limit is
-    timely. Two same-day visits: the later one has a gap of 0, so it is timely. Visits of
-    any other cohort are excluded. None when the denominator is 0.
+    timely. Visits on the same date are all timed from the latest visit on an earlier
+    date; one with only same-date earlier visits has no previous visit and is excluded.
+    Visits of any other cohort are excluded. None when the denominator is 0.
     """
+    return pct(*timely_counts(visits, quarter, settings))
+
+
+def timely_counts(
+    visits: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+) -> tuple[int, int]:
+    """(timely visits, visits with a previous visit) in the quarter: the counts behind
+    ``visits.pct_timely``."""
     timed = _timed_visits_in_quarter(visits, quarter, settings)
-    return pct(int(timed["timely"].sum()), len(timed))
+    return int(timed["timely"].sum()), int(len(timed))
 
 
 def visits_metrics(
@@ -219,20 +244,20 @@ def visits_metrics(
 ) -> dict[str, int | float | None]:
     """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int).
 
-    Same definitions as the one-key functions; the quarter is sliced once (the extract can
-    hold millions of visits).
+    Each value comes from its key's own function; the quarter is sliced once and that
+    slice given to the functions that only look inside the quarter (slicing it again is a
+    no-op), as the extract can hold millions of visits. Timeliness needs the whole extract.
     """
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    total = len(visits_in_quarter)
-    face_to_face = _count_modality(visits_in_quarter, "face_to_face")
+    quarter = parse_period(quarter)
+    in_q = _visits_in_quarter(visits, quarter)
     return {
-        "visits.total": total,
-        "visits.face_to_face": face_to_face,
-        "visits.virtual": _count_modality(visits_in_quarter, "virtual"),
-        "visits.pct_face_to_face": pct(face_to_face, total),
-        **count_by(visits_in_quarter["method"], "visits.method"),
-        "visits.children_visited": int(visits_in_quarter["child_id"].nunique(dropna=True)),
-        "visits.pct_seen_alone": _pct_seen_alone(visits_in_quarter),
+        "visits.total": total_visits(in_q, quarter),
+        "visits.face_to_face": face_to_face_visits(in_q, quarter),
+        "visits.virtual": virtual_visits(in_q, quarter),
+        "visits.pct_face_to_face": pct_face_to_face(in_q, quarter),
+        **visits_per_method(in_q, quarter),
+        "visits.children_visited": children_visited(in_q, quarter),
+        "visits.pct_seen_alone": pct_seen_alone(in_q, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
 
@@ -253,7 +278,7 @@ def visits_by_month(visits: pd.DataFrame, start, end) -> pd.DataFrame:
     ``month`` (first of the month), ``modality``, ``visits``. Every month touching the
     range appears with both modalities (and any other modality present), zeros included.
     """
-    first, last = _bound(start, "start"), _bound(end, "end")
+    first, last = bound(start, "start"), bound(end, "end")
     in_range = visits.loc[visits["visit_date"].between(first, last).fillna(False).astype(bool)]
     counts = (
         in_range.assign(
@@ -339,8 +364,8 @@ def seen_alone_by_cohort(visits: pd.DataFrame, quarter: Quarter | str) -> pd.Dat
     flags = pd.DataFrame(
         {
             "cohort": in_q["cohort"].astype(str),
-            "seen": _flag(in_q["child_seen"]),
-            "seen_alone": _flag(in_q["child_seen"]) & _flag(in_q["seen_alone"]),
+            "seen": flag(in_q["child_seen"]),
+            "seen_alone": flag(in_q["child_seen"]) & flag(in_q["seen_alone"]),
         }
     )
     sums = flags.groupby("cohort")[["seen", "seen_alone"]].sum().reindex(VISIT_COHORTS, fill_value=0)

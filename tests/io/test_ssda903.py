@@ -164,7 +164,7 @@ def test_the_consolidated_history_is_the_one_worked_out_by_hand(tmp_path):
 
 def test_figures_of_the_returns_equal_those_of_the_hand_worked_history(by_names):
     coverage = return_coverage([2020, 2021, 2022])
-    expected = {q.label: placement_metrics(hand_history(), hand_header(), q, coverage=coverage) for q in QUARTERS}
+    expected = {q.label: placement_metrics(hand_history(), hand_header(), q, episodes_coverage=coverage) for q in QUARTERS}
 
     assert by_names == expected
 

@@ -213,9 +213,11 @@ def test_cohorts_of_the_same_child_kept_apart():
     assert vm.pct_timely(visits, Q3) == 0.0
 
 
-def test_two_visits_same_day_later_one_has_gap_zero():
-    # CP: V1 Thu 1 Oct; V2 and V3 Mon 2 Nov. V2 is 22 working days after V1 (2 Oct, four weeks of 5, 2 Nov: late);
-    # V3 is 0 after V2 (timely). 1 of 2 -> 50.0
+def test_visits_on_the_same_date_are_all_timed_from_the_earlier_date():
+    # CP: V1 Thu 1 Oct; V2 and V3 Mon 2 Nov. Working days d with 1 Oct < d <= 2 Nov:
+    # Fri 2 Oct (1) + four full weeks 5-30 Oct (20) + Mon 2 Nov (1) = 22 > 10, no bank holiday.
+    # V2 and V3 both have gap 22 from V1 (a same-date visit is not an earlier visit): 0 of 2 -> 0.0
+    # (timing V3 from V2, a gap of 0, would give 1 of 2 = 50.0)
     visits = timing_frame(
         [
             ("V1", "C1", "CP", "2020-10-01"),
@@ -223,7 +225,48 @@ def test_two_visits_same_day_later_one_has_gap_zero():
             ("V3", "C1", "CP", "2020-11-02"),
         ]
     )
-    assert vm.pct_timely(visits, Q3) == 50.0
+    assert vm.pct_timely(visits, Q3) == 0.0
+
+
+def test_same_date_visits_share_a_timely_gap():
+    # CLA: V1 1 Oct; V2, V3 and V4 on 20 Oct, each 19 calendar days after V1 (<= 42): 3 of 3 -> 100.0
+    visits = timing_frame(
+        [
+            ("V1", "C1", "CLA", "2020-10-01"),
+            ("V2", "C1", "CLA", "2020-10-20"),
+            ("V3", "C1", "CLA", "2020-10-20"),
+            ("V4", "C1", "CLA", "2020-10-20"),
+        ]
+    )
+    assert vm.timely_counts(visits, Q3) == (3, 3)
+
+
+def test_a_visit_whose_only_earlier_visit_is_the_same_day_has_no_previous_visit():
+    # CLA: V1 and V2 both on 5 Oct, the child's first date: neither has an earlier date, so both
+    # leave the denominator. V3 on 30 Nov: 56 days after 5 Oct (26 + 30) > 42, late.
+    # Denominator 1 (V3), timely 0 -> 0.0 (a gap of 0 for V2 would give 1 of 2 = 50.0)
+    visits = timing_frame(
+        [
+            ("V1", "C1", "CLA", "2020-10-05"),
+            ("V2", "C1", "CLA", "2020-10-05"),
+            ("V3", "C1", "CLA", "2020-11-30"),
+        ]
+    )
+    assert vm.timely_counts(visits, Q3) == (0, 1)
+
+
+def test_same_date_visits_before_the_quarter_count_as_one_earlier_date():
+    # CIN: V1 and V2 on Mon 28 Sep (before Q3), V3 Mon 26 Oct. Working days d with
+    # 28 Sep < d <= 26 Oct: 29 Sep-2 Oct (4) + 5-9, 12-16, 19-23 Oct (15) + 26 Oct (1) = 20 <= 20.
+    # V3 timely; V1 and V2 are outside the quarter -> 1 of 1
+    visits = timing_frame(
+        [
+            ("V1", "C1", "CIN", "2020-09-28"),
+            ("V2", "C1", "CIN", "2020-09-28"),
+            ("V3", "C1", "CIN", "2020-10-26"),
+        ]
+    )
+    assert vm.timely_counts(visits, Q3) == (1, 1)
 
 
 def test_interval_comes_from_settings():

@@ -1,0 +1,53 @@
+"""Exact rounding of percentages (DESIGN section 4): half away from zero at 1 decimal place,
+from the exact ratio, as Excel's ROUND and DfE tables round. Values worked out by hand."""
+
+import pytest
+
+from qa_analysis.metrics._common import pct, round_half_away
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        (37, 80, 46.3),    # 3700 / 80 = 46.25 exactly: half -> up (round() gives 46.2)
+        (1, 16, 6.3),      # 100 / 16 = 6.25: half -> up (round() gives 6.2)
+        (1, 80, 1.3),      # 100 / 80 = 1.25: half -> up (round() gives 1.2)
+        (29, 400, 7.3),    # 2900 / 400 = 7.25: half -> up
+        (3, 16, 18.8),     # 300 / 16 = 18.75: half -> up
+        (3, 2000, 0.2),    # 300 / 2000 = 0.15 exactly (as a float 0.1499..., round() gives 0.1)
+        (1, 8, 12.5),      # 12.5 already has one decimal
+        (1, 3, 33.3),      # 33.333...: below the half -> down
+        (2, 3, 66.7),      # 66.666...: above the half -> up
+        (0, 7, 0.0),
+        (7, 7, 100.0),
+    ],
+)
+def test_pct_rounds_half_away_from_zero_from_the_exact_ratio(numerator, denominator, expected):
+    assert pct(numerator, denominator) == expected
+
+
+def test_pct_is_null_when_the_denominator_is_zero():
+    assert pct(0, 0) is None
+
+
+def test_pct_is_null_when_the_denominator_is_missing():
+    assert pct(3, None) is None
+
+
+def test_a_negative_half_rounds_away_from_zero():
+    # -46.25 -> -46.3 (away from zero, as Excel's ROUND)
+    assert round_half_away(-46.25, 1) == -46.3
+
+
+def test_a_float_half_is_taken_as_written():
+    # 2.675 is stored as 2.67499999...; as written it is a half at 2 places -> 2.68
+    assert round_half_away(2.675, 2) == 2.68
+
+
+def test_a_median_half_keeps_its_half():
+    # the median of 12 and 13 working days is 12.5, already at one decimal
+    assert round_half_away(12.5, 1) == 12.5
+
+
+def test_rounding_missing_gives_none():
+    assert round_half_away(float("nan"), 1) is None
