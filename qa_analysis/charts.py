@@ -553,6 +553,13 @@ def line_chart(
             all_heights.append(heights)
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
 
+        # A quarter the data does not cover (``frame.attrs["gaps"]``, from ReportContext.trend)
+        # is a labelled gap, never a 0.
+        gaps = {str(k): v for k, v in frame.attrs.get("gaps", {}).items()}
+        for position, point in zip(positions, points, strict=True):
+            if str(point) in gaps and all(math.isnan(h[position]) for h in all_heights):
+                ax.annotate("no data", xy=(position, 0), xytext=(0, 3), textcoords="offset points",
+                            ha="center", va="bottom", color=TEXT_COLOUR, fontsize=9)
         step = max(1, math.ceil(len(points) / 12))
         ax.set_xticks(positions[::step], [_period_label(p) for p in points[::step]])
         ax.set_xlim(-0.5, len(points) - 0.5)
@@ -568,7 +575,8 @@ def line_chart(
 
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
     what = span if hue is None else f"{span}, by {_humanise(hue)}"
-    return Chart(figure, title, _alt(kind, what, alt_groups, percent, reference), artist)
+    gap_text = " ".join(f"No data: {note}." for note in dict.fromkeys(gaps.values()))
+    return Chart(figure, title, _alt(kind, what, alt_groups, percent, reference, gap_text), artist)
 
 
 def heatmap_chart(frame: pd.DataFrame, row, col, value, title: str, xlabel: str, ylabel: str) -> Chart:

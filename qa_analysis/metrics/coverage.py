@@ -73,3 +73,22 @@ def apply_coverage(data, quarter: Quarter, metrics: dict, settings: Settings = D
                 "'Number of Referrals in Last 12 Months' is not filled for every referral"
             )
     return out, notes
+
+
+def gap_note(data, quarter: Quarter, key: str, settings: Settings = DEFAULT_SETTINGS) -> str | None:
+    """Why ``key`` has no figure for the quarter because of coverage (a short phrase for a
+    chart's gap label and text alternative), or None when coverage is not the reason."""
+    coverage = getattr(data, "coverage", None) or {}
+    table = KEY_TABLES.get(key.split(".", 1)[0])
+    cover = coverage.get(table)
+    if cover is None:
+        return None
+    if not cover.covers_quarter(quarter):
+        return cover.quarter_note(quarter).split(" (")[0]
+    window = _windows(quarter, settings).get(key)
+    if window is not None and not cover.covers_span(*window[1]):
+        return f"{quarter.label}: {window[0]} reach back before the data begins"
+    if key == "referrals.pct_re_referral_12m" and getattr(data, "referrals", None) is not None:
+        if referrals.re_referral_source(data.referrals, quarter, settings, cover) is None:
+            return f"{quarter.label}: the referrals in the data begin less than 12 months before"
+    return None
