@@ -69,14 +69,15 @@ def _settings(args) -> Settings:
     return DEFAULT_SETTINGS
 
 
-def _load(data_dir, la=None):
+def _load(data_dir, settings: Settings | None = None, la: str | None = None):
     from .io import load_data
 
-    return load_data(Path(data_dir), la=la)
+    return load_data(Path(data_dir), settings=settings, la=la)
 
 
 def _add_la(parser):
-    parser.add_argument("--la", metavar="NAME", help="the authority to use when the SSDA903 data holds several (an LA column)")
+    parser.add_argument("--la", metavar="NAME",
+                        help="the authority to use when the SSDA903 data holds several (an LA column)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="data-quality report of a data folder")
     validate.add_argument("--data", default=None, help="data folder (default data/demo)")
     validate.add_argument("--max-problems", type=int, default=50, help="problems listed (default 50)")
+    validate.add_argument("--problems", metavar="FILE",
+                          help="write every problem (rows set aside, values ignored) to FILE as CSV")
+    validate.add_argument("--settings", help="YAML file of local policy settings (blank_values...)")
     _add_la(validate)
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
@@ -149,9 +153,16 @@ def _describe(sub) -> None:
 
 def cmd_validate(args) -> int:
     from .io import validation_report
+    from .io.loaders import write_problems
 
-    data = _load(args.data or default_data_dir(), args.la)
+    data = _load(args.data or default_data_dir(), _settings(args), args.la)
     print(validation_report(data, max_problems=args.max_problems))
+    if args.problems:
+        try:
+            written = write_problems(data, args.problems)
+        except OSError as error:
+            raise QAError(f"cannot write {Path(args.problems).name}: {error.strerror or error}.") from None
+        print(f"Wrote {written:,} problems to {Path(args.problems).name}.")
     return 0
 
 
@@ -162,7 +173,7 @@ def cmd_metrics(args) -> int:
     quarters = _quarters(args, default_year=None)
     if not quarters:
         raise UsageError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
-    data = _load(args.data or default_data_dir(), args.la)
+    data = _load(args.data or default_data_dir(), settings, args.la)
     if len(quarters) == 1:
         result = quarter_metrics(data, quarters[0], settings)
         for note in result.notes:

@@ -106,6 +106,8 @@ class Settings:
     long_term_carer_years: int = 2
     # placements.pct_3plus_12m
     placements_threshold: int = 3
+    # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
+    blank_values: tuple[str, ...] = ("NULL", "N/A", "#N/A")
     extra: dict = field(default_factory=dict, compare=False)
 
     def replace(self, **changes) -> Settings:

@@ -433,7 +433,7 @@ def ssda903_quality_html(data) -> str:
             "<p>Consolidated rows are copies of an episode or a child already given by a later return: "
             "read = accepted + consolidated + set aside.</p>"
         )
-    notes = getattr(data, "notes", [])
+    notes = getattr(data, "return_notes", [])
     if notes:
         lines.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     return "\n".join(lines)

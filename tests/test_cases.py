@@ -176,8 +176,12 @@ def referrals_data(tmp_path):
         for c, d in [("R1", "15/03/2020"), ("R1", "10/11/2020"), ("R2", "01/10/2020"),
                      ("R3", "01/10/2019"), ("R3", "05/10/2020")]
     )
-    # The referrals topic needs all three lists: Lists 1 and 4 hold no rows here.
-    return _folder(tmp_path, annex_a_list_1=LIST_1, annex_a_list_3=list_3, annex_a_list_4=LIST_4)
+    # The referrals topic needs all three lists, and a list with a header only is skipped
+    # as having no data rows (issue 14 item 7): Lists 1 and 4 hold one row each from 2018,
+    # outside every window used here.
+    list_1 = LIST_1 + "X1,a) Male,a) WBRI,01/01/2010,8,01/04/2018,q) 6: Police\n"
+    list_4 = LIST_4 + "X1,a) Male,a) WBRI,01/01/2010,8,b) No,01/04/2018,a) Yes,02/04/2018,a) Yes,T,W\n"
+    return _folder(tmp_path, annex_a_list_1=list_1, annex_a_list_3=list_3, annex_a_list_4=list_4)
 
 
 def test_re_referral_list_is_the_quarters_referrals(referrals_data):
@@ -212,7 +216,10 @@ def assessments_data(tmp_path):
         for c, s, e in [("A1", "01/09/2020", "01/10/2020"), ("A2", "01/07/2020", "15/10/2020"),
                         ("A3", "01/10/2020", "01/10/2020")]
     )
-    return _folder(tmp_path, annex_a_list_1=LIST_1, annex_a_list_3=LIST_3, annex_a_list_4=list_4)
+    # Lists 1 and 3 hold one row each from 2018 (a header-only list is skipped, issue 14.7).
+    list_1 = LIST_1 + "X1,a) Male,a) WBRI,01/01/2010,8,01/04/2018,q) 6: Police\n"
+    list_3 = LIST_3 + "X1,a) Male,a) WBRI,01/01/2010,8,01/04/2018,q) 6: Police,b) No,0,Team 1,W1\n"
+    return _folder(tmp_path, annex_a_list_1=list_1, annex_a_list_3=list_3, annex_a_list_4=list_4)
 
 
 def test_assessments_over_target_are_outside_the_numerator(assessments_data):
@@ -255,7 +262,9 @@ def recommendations_data(tmp_path):
         "M4,AU2,01/06/2020,Plans,Team B,01/10/2020,completed,05/01/2021,case\n"
         "M5,AU2,05/01/2021,Plans,Team B,01/02/2021,open,,case\n"
     )
-    return _folder(tmp_path, recommendations=recs, case_audits=CASE_AUDITS)
+    # case_audits holds one audit from 2018 (a header-only file is skipped, issue 14.7)
+    audits = CASE_AUDITS + "AU0,01/04/2018,thematic,Voice,X1,F1,A,overall,\n"
+    return _folder(tmp_path, recommendations=recs, case_audits=audits)
 
 
 def test_overdue_list_equals_the_count(recommendations_data):

@@ -1,9 +1,13 @@
 """Load a data folder (DESIGN section 2) into validated, typed tables.
 
-``load_data(folder)`` finds each table's file, reads it as text, converts and validates it
-(:mod:`qa_analysis.io.schemas`), and returns a :class:`DataSet`: the accepted rows of each
-table, the rows set aside with their reasons (``problems``), and per-table counts
-(``summary``) where rows read = rows accepted + rows set aside, always.
+``load_data(folder)`` finds each table's file (our standard names, or the Standard
+Safeguarding Dataset's tables: :mod:`qa_analysis.io.ssd`), reads it as text, converts and
+validates it (:mod:`qa_analysis.io.schemas`), and returns a :class:`DataSet`: the accepted
+rows of each table, the rows set aside with their reasons (``problems``), the values
+ignored in columns no metric needs (``warnings``), how values were interpreted
+(``notes``: "DEC: 3,685 dates read as dd/mm/yy"), how each file of the folder was
+recognised (``recognised``) and per-table counts (``summary``) where rows read = rows
+accepted + rows set aside, always.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from . import schemas
+from . import schemas, ssd
+from .coverage import table_coverage
 from .readers import (
+    DELIMITERS,
     RawTable,
     match_sheet,
     normalise_header,
@@ -25,13 +31,18 @@ from .readers import (
     read_csv_text,
     read_sheet_text,
 )
-from .tables import TABLES, TOPIC_TABLES
+from .tables import TABLES, TOPIC_TABLES, needed
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
-SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "rows_consolidated")
+SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "values_ignored",
+                   "rows_consolidated")
 SSDA903_TABLES = ("header", "episodes")
+NOTE_COLUMNS = ("table", "file", "column", "note", "rows")
+RECOGNISED_COLUMNS = ("file", "table", "layout", "status")
 ANNEX_LISTS = {"contacts": 1, "referrals": 3, "assessments": 4}
 ANNEX_WORKBOOK = "annex_a.xlsx"
+LAYOUT_STANDARD = "standard"
+IGNORED = "value ignored"  # the action of a warning: the row is kept, the value not recorded
 
 
 @dataclass
@@ -41,28 +52,38 @@ class DataSet:
     ``tables``: table -> accepted rows, typed per :data:`TABLES` (``data.visits`` works too,
     None when the table is unavailable). ``unavailable``: table -> plain reason.
     ``problems``: rows set aside (file, table, row, column, value, rule; ``row`` as the user
-    sees it in Excel or a text editor). ``summary``: rows read, accepted, set aside and
-    consolidated (SSDA903 rows merged into another return's copy; read = accepted +
-    consolidated + set aside). ``consolidation``: each change the consolidation of several
-    SSDA903 returns made (file, table, row, change, rule; :mod:`qa_analysis.io.consolidate`).
-    ``coverage``: table -> :class:`~qa_analysis.io.coverage.Coverage`, what the data speaks
-    for. ``returns``: the SSDA903 files read with their return year. ``authority``: the
-    authority chosen (``la=``) or named by the files. ``notes``: what a reader should know
-    about the inputs (years inferred, names that disagree, files that lost to another).
+    sees it in Excel or a text editor). ``warnings``: values ignored (kept as not recorded)
+    in columns no metric needs, same columns. ``notes``: values read through a fallback
+    form (table, file, column, note, rows). ``recognised``: every file of the folder, the
+    table and layout it was read as, or why not. ``summary``: rows read, accepted, set
+    aside and values ignored, per file, and rows consolidated (SSDA903 rows merged into a
+    later return's copy; read = accepted + consolidated + set aside).
+
+    SSDA903 returns (:mod:`qa_analysis.io.ssda903`, issue 10): ``consolidation`` lists each
+    change the consolidation of several returns made (file, table, row, change, rule;
+    :mod:`qa_analysis.io.consolidate`); ``returns`` the files read with their return year;
+    ``authority`` the authority chosen (``la=``) or named by the files; ``return_notes``
+    what a reader should know about them (years inferred, names that disagree, files that
+    lost to another). ``coverage``: table -> :class:`~qa_analysis.io.coverage.Coverage`,
+    what the data speaks for (903: the returns' years; other tables: first to last date).
     """
 
     folder: Path
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)  # table -> its (first) file
+    all_files: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # table -> every file
     problems: pd.DataFrame = field(default_factory=lambda: _empty_problems())
+    warnings: pd.DataFrame = field(default_factory=lambda: _empty_problems())
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))
+    recognised: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=RECOGNISED_COLUMNS))
     summary: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))
     consolidation: pd.DataFrame = field(default_factory=lambda: _empty_changes())
     coverage: dict = field(default_factory=dict)
     returns: pd.DataFrame | None = None
     authority: str | None = None
-    notes: list[str] = field(default_factory=list)
-    source_files: list[Path] = field(default_factory=list)
+    return_notes: list[str] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         # Only reached for names that are not attributes: table names give their frame.
@@ -87,7 +108,8 @@ class DataSet:
     def checksums(self) -> dict[str, str]:
         """File name -> SHA-256 of every file used (for report footers)."""
         out = {}
-        for path in dict.fromkeys([*self.files.values(), *self.source_files]):
+        paths = [p for ps in self.all_files.values() for p in ps] or list(self.files.values())
+        for path in dict.fromkeys(paths):
             digest = hashlib.sha256()
             with open(path, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
@@ -132,37 +154,82 @@ def _find_workbook(folder: Path, listing: dict[str, Path]) -> Path | None:
     if len(candidates) > 1:
         names = ", ".join(p.name for p in candidates)
         raise DataFileError(
-            folder, f"holds several Annex A workbooks ({names}): keep one, or name it {ANNEX_WORKBOOK}"
+            folder.name,
+            f"holds several Annex A workbooks ({names}): keep one, or name it {ANNEX_WORKBOOK}",
         )
     return candidates[0] if candidates else None
 
 
+@dataclass
+class _Source:
+    """Where a table's rows come from: one CSV or sheet, in one layout."""
+
+    table: str
+    path: Path
+    layout: str = LAYOUT_STANDARD
+    sheet: str | None = None
+    ssd_table: ssd.SsdTable | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name}, sheet {self.sheet}" if self.sheet else self.path.name
+
+
+def expected_names() -> list[str]:
+    """Every file name the loader accepts, for messages."""
+    names = [n for s in TABLES.values() for n in s.file_names if n.endswith(".csv")]
+    return list(dict.fromkeys([*names, ANNEX_WORKBOOK, *ssd.expected_names()]))
+
+
 # --- one table --------------------------------------------------------------------------
-def _canonical_text(table: str, raw: RawTable) -> tuple[dict[str, pd.Series], dict[str, str]]:
+def _canonical_text(table: str, raw: RawTable, source: _Source | None = None):
     """Rename headers to canonical columns; fail on a missing required column.
 
     Returns the text columns of exactly TABLES[table].columns (absent optional columns
-    blank; a dict, not a frame, to avoid copying millions of strings into one block) and
-    canonical -> header as written, for messages.
+    blank; a dict, not a frame, to avoid copying millions of strings into one block),
+    canonical -> header as written (for messages), and the columns the file lacks.
     """
-    lookup = schemas.column_lookup(table)
+    lookup = dict(schemas.column_lookup(table))
+    constants = {}
+    if source is not None and source.ssd_table is not None:
+        lookup = {**source.ssd_table.lookup(), **lookup}
+        constants = source.ssd_table.constants
     found: dict[str, str] = {}
     for header in raw.frame.columns:
         column = lookup.get(normalise_header(header))
-        if column is not None and column not in found:
+        if column is not None and column not in found and column not in constants:
             found[column] = header
-    missing = [c for c in TABLES[table].required if c not in found]
+    missing = [c for c in TABLES[table].required if c not in found and c not in constants]
     if missing:
-        names = ", ".join(schemas.expected_header(table, c) for c in missing)
+        names = ", ".join(_expected_header(table, c, source) for c in missing)
         plural = "s" if len(missing) > 1 else ""
-        raise DataFileError(raw.source, f"required column{plural} missing: {names}")
-    blank = pd.Series(np.full(len(raw.frame), "", dtype=object), dtype=str)
-    text = {
-        c: (raw.frame[found[c]] if c in found else blank).reset_index(drop=True)
-        for c in TABLES[table].columns
-    }
-    display = {c: found.get(c, c) for c in TABLES[table].columns}
-    return text, display
+        seen = ", ".join(str(h) for h in raw.frame.columns) or "none"
+        hint = ""
+        if len(raw.frame.columns) == 1 and raw.fields <= 1:
+            hint = " (one column only: is the file separated by commas, semicolons or tabs?)"
+        raise DataFileError(
+            raw.source, f"required column{plural} missing: {names}; headers found: {seen}{hint}"
+        )
+    n = len(raw.frame)
+    blank = pd.Series(np.full(n, "", dtype=object), dtype=str)
+    text = {}
+    for c in TABLES[table].columns:
+        if c in constants:
+            text[c] = pd.Series(np.full(n, constants[c], dtype=object), dtype=str)
+        else:
+            text[c] = (raw.frame[found[c]] if c in found else blank).reset_index(drop=True)
+    display = {c: found.get(c, f"{c} (from the table name)" if c in constants else c)
+               for c in TABLES[table].columns}
+    absent = frozenset(c for c in TABLES[table].columns if c not in found and c not in constants)
+    return text, display, absent
+
+
+def _expected_header(table: str, column: str, source: _Source | None) -> str:
+    if source is not None and source.ssd_table is not None:
+        names = [s for s, ours in source.ssd_table.columns.items() if ours == column]
+        if names:
+            return f"{names[0]} ({column})"
+    return schemas.expected_header(table, column)
 
 
 def _problem_frame(positions, column, rule, text, raw, display, table) -> pd.DataFrame:
@@ -190,24 +257,61 @@ def _fill(template: str, column: str, display: dict[str, str], table: str) -> st
     return template.format_map({**display, "col": display.get(column, column), "cols": key})
 
 
-def _validate_table(table: str, raw: RawTable, within_return: bool = True
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Raw text -> (accepted typed frame, problems, summary row).
+def _ragged_frame(raw: RawTable, table: str) -> pd.DataFrame:
+    """Lines with more fields than the header: set aside with their line number."""
+    return pd.DataFrame(
+        {
+            "file": raw.source,
+            "table": table,
+            "row": np.array([line for line, _ in raw.ragged], dtype=np.int64),
+            "column": "",
+            "value": [f"{fields} fields" for _, fields in raw.ragged],
+            "rule": [f"the line has {fields} fields but the header has {raw.fields}"
+                     for _, fields in raw.ragged],
+        }
+    )
+
+
+@dataclass
+class _Validated:
+    accepted: pd.DataFrame
+    problems: pd.DataFrame
+    warnings: pd.DataFrame
+    notes: list[dict]
+    summary: dict
+
+
+def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
+                    source: _Source | None = None, within_return: bool = True) -> _Validated:
+    """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
+    ignored), notes (fallback forms) and the summary row.
 
     ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
     in one) skips the duplicate and overlap rules, which consolidation settles instead.
     """
-    text, display = _canonical_text(table, raw)
-    converted = schemas.convert(table, text, strip=raw.may_have_spaces)
+    text, display, absent = _canonical_text(table, raw, source)
+    converted = schemas.convert(table, text, strip=raw.may_have_spaces, blanks=blanks)
     typed = converted.frame
     rules = schemas.RULES[table]
-    parts = []
+    parts, ignored = [], []
 
     for column, (mask, template) in converted.invalid.items():
-        parts.append(_problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
-                                    text, raw, display, table))
+        frame = _problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
+                               text, raw, display, table)
+        (parts if needed(table, column) else ignored).append(frame)
 
-    failures = schemas.schema_failures(table, typed)
+    # A value outside its code list where no metric needs the column: kept as not recorded.
+    unknown = schemas.ignored_codes(table, typed)
+    if unknown:
+        changes = {}
+        for column, mask in unknown.items():
+            ignored.append(_problem_frame(
+                np.flatnonzero(mask), column,
+                _fill(schemas.UNKNOWN_CODE_RULE, column, display, table), text, raw, display, table))
+            changes[column] = typed[column].mask(mask)
+        typed = typed.assign(**changes)
+
+    failures = schemas.schema_failures(table, typed, absent)
     if len(failures):
         # A value that did not convert is already reported; pandera would call it blank.
         for (column, template), group in failures.groupby(["column", "rule"], sort=False):
@@ -249,58 +353,154 @@ def _validate_table(table: str, raw: RawTable, within_return: bool = True
         pd.concat(parts, ignore_index=True).sort_values(["_pos"], kind="stable").drop(columns="_pos")
         if parts else _empty_problems()
     )
+    if raw.ragged:
+        problems = pd.concat([_ragged_frame(raw, table), problems], ignore_index=True)
+        problems = problems.sort_values("row", kind="stable").reset_index(drop=True)
+    warnings = (
+        pd.concat(ignored, ignore_index=True).sort_values(["_pos"], kind="stable")
+        .drop(columns="_pos").assign(rule=lambda d: d["rule"] + ": " + IGNORED)
+        if ignored else _empty_problems()
+    )
     # Copying millions of rows to drop none is avoidable.
     accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True) if bad.any() else typed)
     summary = {
         "table": table,
         "file": raw.source,
-        "rows_read": len(typed),
+        "rows_read": len(typed) + len(raw.ragged),
         "rows_accepted": int((~bad).sum()),
-        "rows_set_aside": int(bad.sum()),
+        "rows_set_aside": int(bad.sum()) + len(raw.ragged),
+        "values_ignored": len(warnings),
         "rows_consolidated": 0,
     }
-    return accepted, problems, summary
+    notes = [
+        {"table": table, "file": raw.source, "column": display.get(c, c), "note": what, "rows": n}
+        for c, what, n in converted.notes
+    ]
+    return _Validated(accepted, problems, warnings, notes, summary)
+
+
+def _merge_visit_methods(visits: pd.DataFrame, methods: pd.DataFrame) -> pd.DataFrame:
+    """Fill modality and method, where a visit has neither, from ``visit_methods.csv``.
+
+    Matched on visit_id and cohort where the methods file gives a cohort (the SSD's three
+    visit tables may reuse identifiers), else on visit_id alone.
+    """
+    out = visits
+    with_cohort = methods.loc[methods["cohort"].notna()]
+    without = methods.loc[methods["cohort"].isna()]
+    for frame, key in ((with_cohort, ["visit_id", "cohort"]), (without, ["visit_id"])):
+        if frame.empty:
+            continue
+        lookup = frame.drop_duplicates(key).set_index(key)[["modality", "method"]]
+        index = pd.MultiIndex.from_frame(out[key]) if len(key) > 1 else pd.Index(out[key[0]])
+        found = lookup.reindex(index)
+        todo = (out["modality"].isna() & out["method"].isna()).to_numpy(dtype=bool)
+        out = out.assign(
+            modality=out["modality"].where(~todo, found["modality"].to_numpy()).astype("string"),
+            method=out["method"].where(~todo, found["method"].to_numpy()).astype("string"),
+        )
+    return out
 
 
 # --- the folder -------------------------------------------------------------------------
-def load_data(path: str | Path, la: str | None = None) -> DataSet:
+def _find_sources(folder: Path, listing: dict[str, Path]):
+    """table -> sources used, and every file's recognition row."""
+    chosen: dict[str, list[_Source]] = {}
+    recognised: dict[str, dict] = {}
+    for table, spec in TABLES.items():
+        if table in SSDA903_TABLES:  # found in every way they arrive by io.ssda903
+            continue
+        for name in spec.file_names:
+            if name.endswith(".csv") and name.lower() in listing:
+                path = listing[name.lower()]
+                chosen[table] = [_Source(table, path)]
+                recognised[path.name] = {"file": path.name, "table": table,
+                                         "layout": LAYOUT_STANDARD, "status": "used"}
+                break
+    ssd_found: dict[str, list[_Source]] = {}
+    for path in listing.values():
+        ssd_table = ssd.ssd_table_of(path)
+        if ssd_table is not None:
+            ssd_found.setdefault(ssd_table.table, []).append(
+                _Source(ssd_table.table, path, ssd.LAYOUT, ssd_table=ssd_table))
+    # Annex A workbook: only for lists that no CSV (ours or the SSD's) gives.
+    annex_needed = [t for t in ANNEX_LISTS if t not in chosen and t not in ssd_found]
+    workbook_path = _find_workbook(folder, listing)
+    if workbook_path is not None:
+        recognised[workbook_path.name] = {
+            "file": workbook_path.name, "table": ", ".join(annex_needed) or "contacts, referrals, assessments",
+            "layout": "Annex A workbook",
+            "status": "used" if annex_needed else "not used: the lists came from CSV files",
+        }
+        if annex_needed:
+            for table in annex_needed:
+                chosen[table] = [_Source(table, workbook_path, "Annex A workbook")]
+    for table, sources in ssd_found.items():
+        names = ", ".join(s.path.name for s in chosen.get(table, []))
+        for source in sources:
+            status = "used" if table not in chosen or chosen[table][0].layout == ssd.LAYOUT else (
+                f"not used: {names} was used for {table}")
+            recognised[source.path.name] = {"file": source.path.name, "table": table,
+                                            "layout": ssd.LAYOUT, "status": status}
+        if table not in chosen:
+            chosen[table] = sources
+    for path in listing.values():
+        if path.name not in recognised:
+            reason = "not recognised: not a file name the loader accepts"
+            if path.suffix.lower() not in (".csv", ".xlsx"):
+                reason = "not recognised: not a CSV or Excel workbook"
+            recognised[path.name] = {"file": path.name, "table": "", "layout": "", "status": reason}
+    return chosen, workbook_path, [recognised[p.name] for p in listing.values()]
+
+
+def load_data(path: str | Path, settings=None, blank_values=None, la: str | None = None) -> DataSet:
     """Load every table of a data folder (DESIGN section 2), validated.
 
-    SSDA903 files are found in every way they arrive and several yearly returns are
-    consolidated (:mod:`qa_analysis.io.ssda903`); ``la`` picks one authority of a regional
-    stack (needed when it holds several). A missing optional file makes its table
-    unavailable (``DataSet.unavailable``); a file that cannot be used at all raises
-    :class:`DataFileError` with a one-line message. Inputs are only read.
-    """
-    from .coverage import table_coverage
-    from .ssda903 import load_903
+    SSDA903 files are found in every way they arrive (names, subfolders, XML, a regional
+    stack) and several yearly returns are consolidated (:mod:`qa_analysis.io.ssda903`);
+    ``la`` picks one authority of a regional stack (needed when it holds several).
 
+    A missing optional file makes its table unavailable (``DataSet.unavailable``); so does
+    a file with a header and no data rows. A file that cannot be used at all raises
+    :class:`DataFileError` with a one-line message. Inputs are only read.
+    ``blank_values`` (or ``settings.blank_values``): the values read as blank
+    (default ``NULL``, ``N/A``, ``#N/A``, whatever their case).
+    """
     folder = Path(path)
     if not folder.exists():
-        raise DataFileError(folder, "folder not found")
+        raise DataFileError(folder.name or str(folder), "folder not found")
     if not folder.is_dir():
-        raise DataFileError(folder, "is not a folder: give the folder that holds the data files")
+        raise DataFileError(folder.name, "is not a folder: give the folder that holds the data files")
+    if blank_values is None:
+        blank_values = getattr(settings, "blank_values", schemas.DEFAULT_BLANK_VALUES)
+    blanks = schemas.blank_set(blank_values)
     listing = _listing(folder)
     data = DataSet(folder=folder)
-    sources: dict[str, tuple[str, object]] = {}  # table -> ("csv", path) | ("sheet", name)
+    chosen, workbook_path, recognised = _find_sources(folder, listing)
+    from .ssda903 import load_903
 
-    loaded903 = load_903(folder, la=la, validate=_validate_table)
-    for table, spec in TABLES.items():
-        if table in SSDA903_TABLES:
-            continue
-        csv_names = [n for n in spec.file_names if n.endswith(".csv")]
-        path_found = next((listing[n.lower()] for n in csv_names if n.lower() in listing), None)
-        if path_found is not None:
-            sources[table] = ("csv", path_found)
+    loaded903 = load_903(
+        folder, la=la,
+        validate=lambda table, raw, within: _validate_table(table, raw, blanks, None, within),
+    )
+    if loaded903 is not None:
+        used = {r["file"]: r for r in loaded903.recognised}
+        recognised = [used.pop(r["file"], r) for r in recognised] + list(used.values())
 
-    workbook_path = None
-    annex_needed = [t for t in ANNEX_LISTS if t not in sources]
-    if annex_needed:
-        workbook_path = _find_workbook(folder, listing)
-    if workbook_path is not None:
+    if not chosen and not (loaded903 and loaded903.tables):
+        seen = ", ".join(p.name for p in listing.values()) or "no files"
+        raise DataFileError(
+            folder.name,
+            f"holds no recognised data file (it holds: {seen}; "
+            f"names accepted: {', '.join(expected_names())})",
+        )
+
+    raws: dict[str, RawTable] = {}
+    sheet_tables = [t for t, ss in chosen.items() if ss[0].layout == "Annex A workbook"]
+    if sheet_tables:
         workbook = open_workbook(workbook_path)
         try:
-            for table in annex_needed:
+            for table in sheet_tables:
                 sheet = match_sheet(workbook.sheetnames, ANNEX_LISTS[table])
                 if sheet is None:
                     raise DataFileError(
@@ -308,71 +508,86 @@ def load_data(path: str | Path, la: str | None = None) -> DataSet:
                         f"sheet 'List {ANNEX_LISTS[table]}' not found "
                         f"(sheets: {', '.join(workbook.sheetnames)})",
                     )
-                sources[table] = ("sheet", sheet)
-            raws = {
-                t: read_sheet_text(workbook, sources[t][1], workbook_path.name)
-                for t in annex_needed
-            }
+                chosen[table][0].sheet = sheet
+                raws[table] = read_sheet_text(workbook, sheet, workbook_path.name)
         finally:
             workbook.close()
-    else:
-        raws = {}
 
-    if not sources and not (loaded903 and loaded903.tables):
-        expected = ", ".join(
-            dict.fromkeys([s.file_names[0] for s in TABLES.values()] + [ANNEX_WORKBOOK])
-        )
-        raise DataFileError(folder, f"holds no recognised data file (expected: {expected})")
-
-    problems, summaries = [], []
+    problems, warnings, summaries, notes = [], [], [], []
+    by_file = {r["file"]: r for r in recognised}
+    if loaded903 is not None:
+        problems += loaded903.problems
+        warnings += loaded903.warnings
+        summaries += loaded903.summaries
+        notes += loaded903.value_notes
+        data.consolidation = loaded903.changes
+        data.returns = loaded903.returns
+        data.authority = loaded903.authority
+        data.return_notes = loaded903.notes
     for table, spec in TABLES.items():
         if table in SSDA903_TABLES:
             if loaded903 is not None and table in loaded903.tables:
                 data.tables[table] = loaded903.tables[table]
                 data.files[table] = loaded903.main_file[table]
+                data.all_files[table] = loaded903.all_files[table]
+                if loaded903.coverage is not None:
+                    data.coverage[table] = loaded903.coverage
             else:
-                data.unavailable[table] = f"{spec.file_names[0]} not found in {folder}"
+                data.unavailable[table] = f"{spec.file_names[0]} not found in the data folder"
             continue
-        if table not in sources:
+        if table not in chosen:
             if table in ANNEX_LISTS:
                 name = f"{spec.file_names[0]} (or sheet List {ANNEX_LISTS[table]} of {ANNEX_WORKBOOK})"
             else:
                 name = spec.file_names[0]
-            data.unavailable[table] = f"{name} not found in {folder}"
+            data.unavailable[table] = f"{name} not found in the data folder"
             continue
-        kind, where = sources[table]
-        raw = (raws[table] if kind == "sheet"
-               else read_csv_text(where, schemas.repetitive_columns(table)))
-        data.files[table] = workbook_path if kind == "sheet" else where
-        accepted, table_problems, summary = _validate_table(table, raw)
-        data.tables[table] = accepted
-        problems.append(table_problems)
-        summaries.append(summary)
-        covered = table_coverage(table, accepted)
+        accepted_parts = []
+        for source in chosen[table]:
+            raw = (raws[table] if source.sheet
+                   else read_csv_text(source.path, schemas.repetitive_columns(table)))
+            result = _validate_table(table, raw, blanks, source)
+            summaries.append(result.summary)
+            problems.append(result.problems)
+            warnings.append(result.warnings)
+            notes.extend(result.notes)
+            if raw.delimiter != "," and source.path.name in by_file:
+                by_file[source.path.name]["status"] += f" ({DELIMITERS[raw.delimiter]}-separated)"
+            if result.summary["rows_read"] == 0:
+                if source.path.name in by_file and not source.sheet:
+                    by_file[source.path.name]["status"] = "no data rows (header only)"
+                continue
+            accepted_parts.append(result.accepted)
+        data.files[table] = chosen[table][0].path
+        data.all_files[table] = tuple(s.path for s in chosen[table])
+        if not accepted_parts:
+            data.unavailable[table] = f"{chosen[table][0].label} has a header but no data rows"
+            continue
+        data.tables[table] = (accepted_parts[0] if len(accepted_parts) == 1
+                              else pd.concat(accepted_parts, ignore_index=True))
+        covered = table_coverage(table, data.tables[table])
         if covered is not None:
             data.coverage[table] = covered
-    if loaded903 is not None:
-        problems = loaded903.problems + problems
-        summaries = loaded903.summaries + summaries
-        data.consolidation = loaded903.changes
-        data.returns = loaded903.returns
-        data.authority = loaded903.authority
-        data.notes = loaded903.notes
-        data.source_files = loaded903.files
-        if loaded903.coverage is not None:
-            for table in SSDA903_TABLES:
-                if table in data.tables:
-                    data.coverage[table] = loaded903.coverage
 
-    non_empty = [p for p in problems if len(p)]
-    data.problems = (
+    if "visit_methods" in data.tables and "visits" in data.tables:
+        data.tables["visits"] = _merge_visit_methods(data.tables["visits"], data.tables["visit_methods"])
+
+    data.problems = _stack(problems)
+    data.warnings = _stack(warnings)
+    data.notes = pd.DataFrame(notes, columns=list(NOTE_COLUMNS))
+    data.recognised = pd.DataFrame(recognised, columns=list(RECOGNISED_COLUMNS))
+    data.summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
+    return data
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    non_empty = [p for p in frames if len(p)]
+    return (
         pd.concat(non_empty, ignore_index=True).astype(
             {"file": "string", "table": "string", "row": "int64", "column": "string",
              "value": "string", "rule": "string"}
         ) if non_empty else _empty_problems()
     )
-    data.summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
-    return data
 
 
 # --- the text of `qa-analysis validate` -------------------------------------------------
@@ -387,36 +602,94 @@ def _aligned(rows: list[list[str]], right: set[int] = frozenset()) -> list[str]:
     ]
 
 
+def all_problems(data: DataSet) -> pd.DataFrame:
+    """Every problem of the load, one row each: rows set aside and values ignored, with
+    ``action`` saying which (what ``validate --problems FILE`` writes)."""
+    frames = [
+        data.problems.assign(action="row set aside"),
+        data.warnings.assign(action=IGNORED),
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_problems().assign(action=pd.Series([], dtype="string"))
+    return pd.concat(frames, ignore_index=True)[[*PROBLEM_COLUMNS, "action"]]
+
+
+def tally(data: DataSet) -> pd.DataFrame:
+    """Problems counted by table, rule and action (most frequent first within a table)."""
+    problems = all_problems(data)
+    if problems.empty:
+        return pd.DataFrame({"table": [], "rule": [], "action": [], "count": []})
+    order = {t: i for i, t in enumerate(TABLES)}
+    return (
+        problems.groupby(["table", "rule", "action"], as_index=False, sort=False)
+        .size()
+        .rename(columns={"size": "count"})
+        .assign(_t=lambda d: d["table"].map(order))
+        .sort_values(["_t", "count"], ascending=[True, False], kind="stable")
+        .drop(columns="_t")
+        .reset_index(drop=True)
+    )
+
+
+def write_problems(data: DataSet, path: str | Path) -> int:
+    """Write every problem (rows set aside and values ignored) as CSV; returns how many."""
+    problems = all_problems(data)
+    problems.to_csv(path, index=False, encoding="utf-8")
+    return len(problems)
+
+
 def validation_report(data: DataSet, max_problems: int = 50) -> str:
-    """The text ``qa-analysis validate`` prints: counts per table, unavailable tables, problems."""
-    lines = [f"Data folder: {data.folder}", ""]
+    """The text ``qa-analysis validate`` prints: the files and how each was recognised,
+    counts per table, values read through fallback forms, unavailable tables, a tally of
+    problems by table and rule, then the first problems."""
+    lines = [f"Data folder: {data.folder.name}", ""]
+    if len(data.recognised):
+        rows = [["file", "read as", "layout", ""]]
+        rows += [[str(r.file), str(r.table) or "-", str(r.layout) or "-", str(r.status)]
+                 for r in data.recognised.itertuples(index=False)]
+        lines += ["Files:"] + ["  " + s for s in _aligned(rows)] + [""]
     if len(data.summary):
         merged = "rows_consolidated" in data.summary and data.summary["rows_consolidated"].sum() > 0
-        rows = [["table", "file", "read", "accepted", "set aside"] + (["consolidated"] if merged else [])]
+        rows = [["table", "file", "read", "accepted", "set aside", "values ignored"]
+                + (["consolidated"] if merged else [])]
         rows += [
             [str(r.table), str(r.file), f"{r.rows_read:,}", f"{r.rows_accepted:,}",
-             f"{r.rows_set_aside:,}"] + ([f"{r.rows_consolidated:,}"] if merged else [])
+             f"{r.rows_set_aside:,}", f"{r.values_ignored:,}"]
+            + ([f"{r.rows_consolidated:,}"] if merged else [])
             for r in data.summary.itertuples(index=False)
         ]
-        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4, 5})]
+        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4, 5, 6})]
     else:
         lines.append("No table was loaded.")
     from .ssda903 import returns_report
 
     lines += returns_report(data, max_problems)
+    if len(data.notes):
+        lines += ["", "Values read through a fallback form (check they are what you meant):"]
+        lines += [f"  {r.file}: {r.column}: {r.rows:,} {r.note}"
+                  for r in data.notes.itertuples(index=False)]
     if data.unavailable:
         lines += ["", "Not available (the topics that need them are skipped):"]
         lines += [f"  {table}: {reason}" for table, reason in data.unavailable.items()]
-    total = len(data.problems)
+    problems = all_problems(data)
+    total = len(problems)
     lines.append("")
     if total == 0:
         lines.append("No problems found: every row was accepted.")
         return "\n".join(lines) + "\n"
     set_aside = int(data.summary["rows_set_aside"].sum()) if len(data.summary) else 0
+    ignored = len(data.warnings)
+    counted = tally(data)
+    rows = [["table", "count", "action", "rule"]]
+    rows += [[str(r.table), f"{r.count:,}", str(r.action), str(r.rule)]
+             for r in counted.itertuples(index=False)]
+    lines += ["Problems by table and rule:"] + ["  " + s for s in _aligned(rows, right={1})] + [""]
     lines.append(
-        f"Problems ({total:,} in {set_aside:,} rows set aside, which the reports leave out):"
+        f"Problems ({len(data.problems):,} in {set_aside:,} rows set aside, which the reports "
+        f"leave out; {ignored:,} values ignored, their rows kept):"
     )
-    shown = data.problems.head(max_problems)
+    shown = problems.head(max_problems)
     rows = [["file", "row", "column", "value", "rule"]]
     rows += [
         [str(r.file), str(r.row), str(r.column), _short(r.value), str(r.rule)]
@@ -424,7 +697,8 @@ def validation_report(data: DataSet, max_problems: int = 50) -> str:
     ]
     lines += ["  " + s for s in _aligned(rows, right={1})]
     if total > max_problems:
-        lines.append(f"  ... and {total - max_problems:,} more problems not shown.")
+        lines.append(f"  ... and {total - max_problems:,} more problems not shown "
+                     "(validate --problems FILE writes them all as CSV).")
     return "\n".join(lines) + "\n"
 
 

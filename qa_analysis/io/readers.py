@@ -8,9 +8,11 @@ a one-line message.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import mmap
 import re
+import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,6 +41,10 @@ class RawTable:
     # False when no value can have surrounding spaces, so stripping (costly on millions of
     # Python strings) can be skipped.
     may_have_spaces: bool = True
+    # Lines with more fields than the header (line number, fields): set aside, not read.
+    ragged: tuple[tuple[int, int], ...] = ()
+    fields: int = 0  # fields in the header
+    delimiter: str = ","
 
 
 def normalise_header(name: object) -> str:
@@ -51,19 +57,39 @@ def _one_line(error: Exception) -> str:
     return text[0] if text else type(error).__name__
 
 
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_RAGGED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
+
+
+def sniff_delimiter(head: bytes) -> str:
+    """Comma, semicolon or tab: whichever the header line holds most of (outside quotes).
+
+    Excel in much of Europe saves "CSV" with semicolons; some exports write tabs.
+    """
+    line = head.splitlines()[0] if head.splitlines() else b""
+    text = re.sub(rb'"[^"]*"', b"", line)
+    counts = {d: text.count(d.encode()) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) -> RawTable:
-    """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252.
+    """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252; the delimiter
+    (comma, semicolon or tab) sniffed from the header line.
 
     Columns whose (stripped) header ``categorical`` accepts are read as categoricals of
     their text: for codes and yes/no the parser then makes one string per distinct value,
     which is faster to read and spares hashing millions of strings afterwards.
+    A line with more fields than the header is not read: it is listed in ``ragged`` with
+    its line number, to be set aside (a shorter line is padded with blanks, as Excel writes
+    rows whose last cells are empty). A trailing end-of-file character (Ctrl-Z) is ignored.
     """
     path = Path(path)
     try:
         head = path.open("rb").read(_SNIFF_BYTES)
     except OSError as error:
         raise DataFileError(path.name, f"cannot be opened ({error.strerror or error})") from None
-    if not head.strip():
+    if not head.replace(b"\x1a", b"").strip():
         raise DataFileError(path.name, "is empty: expected a header line and data rows")
     if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataFileError(path.name, "is an Excel file, not a CSV: save it as CSV (UTF-8)")
@@ -71,26 +97,37 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) 
         raise DataFileError(path.name, "is UTF-16 text: save it as CSV (UTF-8) instead")
     if b"\x00" in head:
         raise DataFileError(path.name, "is not a text CSV file (it holds binary data)")
+    delimiter = sniff_delimiter(head)
 
     frame = None
+    ragged: list[tuple[int, int]] = []
     for encoding in CSV_ENCODINGS:
         try:
             dtype: object = str
+            header = pd.read_csv(path, nrows=0, dtype=str, index_col=False,
+                                 encoding=encoding, sep=delimiter).columns
             if categorical is not None:
-                header = pd.read_csv(path, nrows=0, dtype=str, index_col=False,
-                                     encoding=encoding).columns
                 dtype = defaultdict(lambda: str, {
                     h: "category" for h in header if categorical(str(h).strip())
                 })
-            frame = pd.read_csv(
-                path,
-                dtype=dtype,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,  # keeps line numbers true; blank lines dropped below
-                index_col=False,
-                encoding=encoding,
-            )
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                frame = pd.read_csv(
+                    path,
+                    sep=delimiter,
+                    dtype=dtype,
+                    keep_default_na=False,
+                    na_filter=False,
+                    skip_blank_lines=False,  # keeps line numbers true; blank lines dropped below
+                    index_col=False,
+                    encoding=encoding,
+                    on_bad_lines="warn",
+                )
+            ragged = [
+                (int(m.group(1)), int(m.group(3)))
+                for w in caught if issubclass(w.category, pd.errors.ParserWarning)
+                for m in _RAGGED.finditer(str(w.message))
+            ]
             break
         except UnicodeDecodeError:
             continue
@@ -103,7 +140,31 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) 
 
     frame.columns = [str(c).strip() for c in frame.columns]
     rows = np.arange(2, len(frame) + 2)
-    return _drop_blank_rows(RawTable(frame, rows, path.name, _may_have_spaces(path)))
+    for line, _ in sorted(ragged):  # each line not read shifts the lines after it
+        rows[rows >= line] += 1
+    frame, rows = _drop_end_of_file(frame, rows)
+    raw = RawTable(frame, rows, path.name, _may_have_spaces(path), tuple(sorted(ragged)),
+                   len(frame.columns), delimiter)
+    return _drop_blank_rows(raw)
+
+
+def _drop_end_of_file(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """A last line holding only Ctrl-Z (the old DOS end-of-file mark) is not a row; one at
+    the end of the last row is not part of its last value."""
+    if frame.empty or frame.shape[1] == 0:
+        return frame, rows
+    last = frame.iloc[-1].astype(str)
+    if not last.str.contains("\x1a", regex=False).any():
+        return frame, rows
+    cleaned = last.str.replace("\x1a", "", regex=False)
+    if not cleaned.str.strip().astype(bool).any():
+        return frame.iloc[:-1], rows[:-1]
+    frame = frame.copy()
+    for position, column in enumerate(frame.columns):
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(str)
+        frame.iloc[-1, position] = cleaned.iloc[position]
+    return frame, rows
 
 
 # A value has surrounding whitespace only if a space touches a delimiter, a quote or a line
@@ -160,8 +221,7 @@ def _drop_blank_rows(raw: RawTable) -> RawTable:
     if not all_blank.any():
         return raw
     keep = ~all_blank
-    return RawTable(frame.loc[keep].reset_index(drop=True), raw.rows[keep], raw.source,
-                    raw.may_have_spaces)
+    return dataclasses.replace(raw, frame=frame.loc[keep].reset_index(drop=True), rows=raw.rows[keep])
 
 
 def _cell_text(value: object) -> str:

@@ -21,6 +21,7 @@ and DESIGN section 2 (local files).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from .tables import (
     VISIT_COHORTS,
     VISIT_METHODS,
     VISIT_MODALITIES,
+    needed,
 )
 
 # --- SSDA903 code lists (domain.md 1.3-1.7), every collection year accepted -------------
@@ -150,14 +152,13 @@ class TableRules:
     normalise: dict[str, str] = field(default_factory=dict)  # column -> normaliser name
     unique: tuple[str, ...] = ()  # identifier: later copies set aside
     date_order: tuple[tuple[str, str], ...] = ()  # (end, start): end before start is a problem
-    excel_serial_dates: bool = False  # Annex A: 43900 -> 2020-03-10
 
 
 _ANNEX_NORMALISE = {"gender": "label", "ethnicity": "annex_code"}
 
 RULES: dict[str, TableRules] = {
     "header": TableRules(
-        not_blank=("CHILD", "SEX", "DOB"),
+        not_blank=("CHILD", "DOB"),
         codes={"SEX": SEX_CODES},
         normalise={"SEX": "code", "ETHNIC": "code", "UPN": "code"},
         unique=("CHILD",),
@@ -182,24 +183,28 @@ RULES: dict[str, TableRules] = {
         not_blank=("child_id", "contact_date"),
         codes={"contact_source": SOURCE_CODES},
         normalise={**_ANNEX_NORMALISE, "contact_source": "annex_code"},
-        excel_serial_dates=True,
     ),
     "referrals": TableRules(
         not_blank=("child_id", "referral_date"),
         codes={"referral_source": SOURCE_CODES},
         normalise={**_ANNEX_NORMALISE, "referral_source": "annex_code"},
-        excel_serial_dates=True,
     ),
     "assessments": TableRules(
         not_blank=("child_id", "assessment_start_date"),
         normalise=dict(_ANNEX_NORMALISE),
         date_order=(("assessment_authorised_date", "assessment_start_date"),),
-        excel_serial_dates=True,
     ),
     "families": TableRules(not_blank=("child_id", "family_id"), unique=("child_id",)),
     "visits": TableRules(
+        # modality and method: not blank when the file has the column (the SSD's do not)
         not_blank=("visit_id", "child_id", "cohort", "visit_date", "modality", "method",
                    "child_seen"),
+        codes={"cohort": VISIT_COHORTS, "modality": VISIT_MODALITIES, "method": ALL_VISIT_METHODS},
+        normalise={"cohort": "code", "modality": "snake", "method": "snake"},
+        unique=("visit_id",),
+    ),
+    "visit_methods": TableRules(
+        not_blank=("visit_id", "modality", "method"),
         codes={"cohort": VISIT_COHORTS, "modality": VISIT_MODALITIES, "method": ALL_VISIT_METHODS},
         normalise={"cohort": "code", "modality": "snake", "method": "snake"},
         unique=("visit_id",),
@@ -263,15 +268,45 @@ NORMALISERS: dict[str, Callable[[pd.Series], pd.Series]] = {
 }
 
 
-def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+# Values that exports write for "no value" (SQL Server NULL, Excel #N/A...): read as blank.
+# Compared case-insensitively after stripping; a setting (``Settings.blank_values``).
+DEFAULT_BLANK_VALUES = ("NULL", "N/A", "#N/A")
+
+
+def blank_set(values) -> frozenset[str]:
+    """The blank tokens as compared: stripped, upper-case, never the empty string."""
+    return frozenset(str(v).strip().upper() for v in (values or ()) if str(v).strip())
+
+
+def _spellings(blanks: frozenset) -> list[str]:
+    """The usual spellings of each blank token (NULL, null, Null), for exact matching."""
+    return sorted({v for b in blanks for v in (b, b.lower(), b.title(), b.capitalize())})
+
+
+def _distinct(values: pd.Series, blanks: frozenset = frozenset()) -> tuple[np.ndarray, pd.Series]:
     """(codes, distinct values stripped): codes, dates and yes/no repeat a lot, so the
-    work is done once per distinct value and mapped back with ``codes``."""
+    work is done once per distinct value and mapped back with ``codes``. A distinct value
+    that is a blank token (``NULL``...) becomes ""."""
+    codes, distinct, _ = _distinct_counted(values, blanks)
+    return codes, distinct
+
+
+def _distinct_counted(values: pd.Series, blanks: frozenset = frozenset()):
+    """As :func:`_distinct`, plus the number of rows whose value was a blank token."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # read as categorical: already done
         codes = values.cat.codes.to_numpy().astype(np.intp)
         uniques = values.cat.categories.to_numpy(dtype=object)
     else:
         codes, uniques = pd.factorize(values.to_numpy(dtype=object))
-    return codes, pd.Series(uniques, dtype="string").str.strip()
+    distinct = pd.Series(uniques, dtype="string").str.strip()
+    tokens = 0
+    if blanks and len(distinct):
+        is_token = distinct.str.upper().isin(blanks).to_numpy(dtype=bool)
+        if is_token.any():
+            valid = codes[codes >= 0]
+            tokens = int(np.bincount(valid, minlength=len(distinct))[is_token].sum())
+            distinct = distinct.mask(is_token, "")
+    return codes, distinct, tokens
 
 
 _FEW_VALUES = ("snake", "label", "annex_code", "grade")  # normalisers of labels
@@ -320,43 +355,153 @@ class Converted:
     # turned into strings by ``finalise``
     frame: pd.DataFrame
     invalid: dict[str, tuple[np.ndarray, str]]  # column -> (mask, rule) for unconvertible values
+    # how values were interpreted: (column, what, rows), e.g. ("DEC", "dates read as dd/mm/yy", 12)
+    notes: list[tuple[str, str, int]] = field(default_factory=list)
 
 
-def parse_dates(values: pd.Series, excel_serial: bool = False) -> tuple[pd.Series, np.ndarray]:
-    """dd/mm/YYYY or ISO YYYY-MM-DD (and Excel serial numbers if asked) -> datetime.
+# --- dates as exports write them ----------------------------------------------------------
+# The two usual forms (dd/mm/YYYY, ISO YYYY-MM-DD) are tried first on the distinct values;
+# only what is left is matched against the fallback forms, so a clean file pays nothing.
+FORM_USUAL, FORM_SHORT_YEAR, FORM_DMY_TIME, FORM_ISO_TIME, FORM_SERIAL = 0, 1, 2, 3, 4
+FORM_NAMES = {
+    FORM_SHORT_YEAR: "dates read as dd/mm/yy",
+    FORM_DMY_TIME: "dates read as dd/mm/yyyy with a time (time dropped)",
+    FORM_ISO_TIME: "dates read as ISO with a time (time dropped)",
+    FORM_SERIAL: "dates read as Excel serial numbers",
+}
+_TIME = r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:\s?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?"
+_DMY_TIME = re.compile(rf"^(\d{{1,2}}/\d{{1,2}}/\d{{4}}){_TIME}$")
+_ISO_TIME = re.compile(rf"^(\d{{4}}-\d{{1,2}}-\d{{1,2}}){_TIME}$")
+_SHORT_YEAR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2})$")
+_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
-    Returns the dates and the mask of non-blank values that are not a valid date
-    (impossible format or day, e.g. 31/02/2020 or 2020-13-01).
-    """
-    codes, distinct = _distinct(values)
+
+@dataclass
+class _DateColumn:
+    codes: np.ndarray
+    distinct: pd.Series
+    parsed: np.ndarray  # datetime64[ns] per distinct value (NaT: blank, short year, invalid)
+    form: np.ndarray  # FORM_* per distinct value
+    short: pd.DataFrame | None  # day, month, yy of the dd/mm/yy distinct values (by position)
+    tokens: int = 0
+
+
+def _read_dates(values: pd.Series, blanks: frozenset = frozenset()) -> _DateColumn:
+    """First pass over a date column: every form but dd/mm/yy, whose century waits for the
+    file's latest date of another kind."""
+    codes, distinct, tokens = _distinct_counted(values, blanks)
     parsed = pd.to_datetime(distinct, format="%d/%m/%Y", errors="coerce")
     todo = parsed.isna() & (distinct != "")
     if todo.any():
         parsed[todo] = pd.to_datetime(distinct[todo], format="%Y-%m-%d", errors="coerce")
-    if excel_serial:
-        todo = parsed.isna() & distinct.str.fullmatch(r"\d{4,5}(\.0+)?").fillna(False)
-        if todo.any():
-            serial = pd.to_numeric(distinct[todo], errors="coerce")
-            parsed[todo] = pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")
-    parsed = parsed.astype("datetime64[ns]").to_numpy()
-    invalid_distinct = pd.isna(parsed) & (distinct != "").to_numpy()
+    parsed = np.array(parsed.astype("datetime64[ns]").to_numpy(), copy=True)
+    form = np.zeros(len(distinct), dtype=np.int8)
+    short = None
+    rest = np.flatnonzero(pd.isna(parsed) & (distinct != "").to_numpy(dtype=bool))
+    if len(rest):
+        text = distinct.iloc[rest]
+        for pattern, code, fmt in ((_DMY_TIME, FORM_DMY_TIME, "%d/%m/%Y"),
+                                   (_ISO_TIME, FORM_ISO_TIME, "%Y-%m-%d")):
+            date_part = text.str.extract(pattern, expand=False)
+            hit = date_part.notna().to_numpy(dtype=bool)
+            if hit.any():
+                got = pd.to_datetime(date_part[hit], format=fmt, errors="coerce")
+                got = got.astype("datetime64[ns]").to_numpy()
+                where = rest[hit]
+                parsed[where] = got
+                form[where[~pd.isna(got)]] = code
+        left = pd.isna(parsed[rest])
+        serial = text.str.fullmatch(_SERIAL).fillna(False).to_numpy(dtype=bool) & left
+        if serial.any():
+            days = pd.to_numeric(text[serial], errors="coerce").to_numpy(dtype=float)
+            got = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days), unit="D")).to_numpy()
+            parsed[rest[serial]] = got
+            form[rest[serial]] = FORM_SERIAL
+        parts = text.str.extract(_SHORT_YEAR)
+        is_short = parts[0].notna().to_numpy(dtype=bool) & left & ~serial
+        if is_short.any():
+            short = parts.loc[is_short].astype(int).set_axis(["day", "month", "yy"], axis=1)
+            short.index = rest[is_short]
+            form[rest[is_short]] = FORM_SHORT_YEAR
+    return _DateColumn(codes, distinct, parsed, form, short, tokens)
+
+
+def _resolve_short_years(column: _DateColumn, latest: pd.Timestamp) -> None:
+    """dd/mm/yy -> 20yy, or 19yy where 20yy would be later than ``latest`` (the file's
+    latest date of another kind): a date of birth written 05/06/98 is 1998."""
+    short = column.short
+    if short is None or not len(short):
+        return
+    as_20 = pd.to_datetime(
+        pd.DataFrame({"year": 2000 + short["yy"], "month": short["month"], "day": short["day"]}),
+        errors="coerce",
+    )
+    as_19 = pd.to_datetime(
+        pd.DataFrame({"year": 1900 + short["yy"], "month": short["month"], "day": short["day"]}),
+        errors="coerce",
+    )
+    chosen = as_20.where(~(as_20 > latest), as_19)
+    column.parsed[short.index.to_numpy()] = chosen.astype("datetime64[ns]").to_numpy()
+    failed = short.index.to_numpy()[pd.isna(chosen).to_numpy()]
+    column.form[failed] = FORM_USUAL  # not a date after all: reported as invalid
+
+
+def _date_rows(column: _DateColumn) -> tuple[pd.Series, np.ndarray, dict[int, int]]:
+    """Rows of a date column: dates, invalid mask, rows read through each fallback form."""
+    codes, parsed = column.codes, column.parsed
+    invalid_distinct = pd.isna(parsed) & (column.distinct != "").to_numpy(dtype=bool)
     valid = codes >= 0
     dates = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     dates[valid] = parsed[codes[valid]]
     invalid = np.zeros(len(codes), dtype=bool)
     invalid[valid] = invalid_distinct[codes[valid]]
-    return pd.Series(dates, index=values.index), invalid
+    forms: dict[int, int] = {}
+    if column.form.any():
+        per_distinct = np.bincount(codes[valid], minlength=len(parsed))
+        for code in FORM_NAMES:
+            rows = int(per_distinct[column.form == code].sum())
+            if rows:
+                forms[code] = rows
+    return pd.Series(dates), invalid, forms
 
 
-def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def parse_dates(values: pd.Series, excel_serial: bool = True,
+                blanks: frozenset = frozenset(),
+                latest: pd.Timestamp | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Dates as exports write them -> datetime (time of day dropped).
+
+    dd/mm/YYYY and ISO YYYY-MM-DD first; then ISO or dd/mm/YYYY with a time part
+    (``2021-01-05 10:30:00.000``), Excel serial numbers, and dd/mm/yy (20yy, or 19yy where
+    20yy would be later than ``latest``: the file's latest date of another kind, else
+    today). Returns the dates and the mask of non-blank values that are not a date.
+    """
+    column = _read_dates(values, blanks)
+    if not excel_serial:
+        column.parsed[column.form == FORM_SERIAL] = np.datetime64("NaT")
+        column.form[column.form == FORM_SERIAL] = FORM_USUAL
+    if latest is None:
+        known = column.parsed[~pd.isna(column.parsed)]
+        latest = pd.Timestamp(known.max()) if len(known) else pd.Timestamp.today().normalize()
+    _resolve_short_years(column, latest)
+    dates, invalid, _ = _date_rows(column)
+    return dates.set_axis(values.index), invalid
+
+
+def parse_bool(values: pd.Series, blanks: frozenset = frozenset()) -> tuple[pd.Series, np.ndarray]:
     """Y/N, Yes/No, 'a) Yes', 'b) No', True/False, 1/0 -> boolean; blank or Unknown -> NA."""
+    result, invalid, _ = _parse_bool(values, blanks)
+    return result, invalid
+
+
+def _parse_bool(values: pd.Series, blanks: frozenset = frozenset()):
     if not isinstance(values.dtype, pd.CategoricalDtype):  # categoricals: distinct values below
         raw = values.to_numpy(dtype=object)
         yes, no, blank = raw == "Y", raw == "N", raw == ""
         if (yes | no | blank).all():  # the usual Y/N extract: three comparisons, no hashing
             result = pd.arrays.BooleanArray(yes, blank)
-            return pd.Series(result, index=values.index), np.zeros(len(raw), dtype=bool)
-    codes, distinct = _distinct(values)
+            return pd.Series(result, index=values.index), np.zeros(len(raw), dtype=bool), 0
+    codes, distinct, tokens = _distinct_counted(values, blanks)
     key = distinct.str.replace(_LETTER_PREFIX, "", regex=True).map(normalise_header)
     # per distinct value: 1 true, 0 false, -1 blank/unknown, -2 not a yes/no value
     flag = np.full(len(distinct), -2, dtype=np.int8)
@@ -365,12 +510,17 @@ def parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     flag[(key.isin(_UNKNOWN) | (key == "")).to_numpy()] = -1
     rows = np.where(codes >= 0, flag[np.maximum(codes, 0)] if len(flag) else -1, -1)
     result = pd.arrays.BooleanArray(rows == 1, rows < 0)
-    return pd.Series(result, index=values.index), rows == -2
+    return pd.Series(result, index=values.index), rows == -2, tokens
 
 
-def parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def parse_int(values: pd.Series, blanks: frozenset = frozenset()) -> tuple[pd.Series, np.ndarray]:
     """Whole numbers; a decimal (Annex A ages such as 6.14) is truncated to whole years."""
-    codes, distinct = _distinct(values)
+    result, invalid, _ = _parse_int(values, blanks)
+    return result, invalid
+
+
+def _parse_int(values: pd.Series, blanks: frozenset = frozenset()):
+    codes, distinct, tokens = _distinct_counted(values, blanks)
     numbers = pd.to_numeric(distinct.mask(distinct == ""), errors="coerce").astype("float64")
     bad = (numbers.isna() & (distinct != "")).to_numpy() | (numbers < 0).to_numpy()
     whole = np.floor(numbers.to_numpy())
@@ -380,44 +530,76 @@ def parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     rows[valid] = whole[codes[valid]]
     invalid = np.zeros(len(codes), dtype=bool)
     invalid[valid] = bad[codes[valid]]
-    return pd.Series(rows, index=values.index).astype("Int64"), invalid
+    return pd.Series(rows, index=values.index).astype("Int64"), invalid, tokens
 
 
-def convert(table: str, text: dict[str, pd.Series], strip: bool = True) -> Converted:
+DATE_RULE = "{col} is not a valid date (dd/mm/YYYY, YYYY-MM-DD, dd/mm/yy, with or without a time)"
+BOOL_RULE = "{col} is not a yes/no value (Y, N, Yes, No)"
+INT_RULE = "{col} is not a whole number"
+
+
+def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
+            blanks: frozenset = frozenset()) -> Converted:
     """Text columns (canonical name -> Series) -> typed frame, plus unconvertible values.
 
     ``strip=False`` skips stripping free-text and identifier columns (the reader found
     no value with surrounding spaces); codes, dates and yes/no are always stripped.
+    ``blanks``: tokens read as blank (:func:`blank_set`), whatever their case.
     """
     spec, rules = TABLES[table], RULES[table]
     typed: dict[str, pd.Series] = {}
     invalid: dict[str, tuple[np.ndarray, str]] = {}
+    notes: list[tuple[str, str, int]] = []
+    date_columns: dict[str, _DateColumn] = {}
     for column, kind in spec.columns.items():
         values = text[column]
+        tokens = 0
         if kind == "date":
-            typed[column], bad = parse_dates(values, rules.excel_serial_dates)
-            invalid[column] = (bad, "{col} is not a valid date (dd/mm/YYYY or YYYY-MM-DD)")
+            date_columns[column] = _read_dates(values, blanks)
+            tokens = date_columns[column].tokens
         elif kind == "bool":
-            typed[column], bad = parse_bool(values)
-            invalid[column] = (bad, "{col} is not a yes/no value (Y, N, Yes, No)")
+            typed[column], bad, tokens = _parse_bool(values, blanks)
+            invalid[column] = (bad, BOOL_RULE)
         elif kind == "int":
-            typed[column], bad = parse_int(values)
-            invalid[column] = (bad, "{col} is not a whole number")
+            typed[column], bad, tokens = _parse_int(values, blanks)
+            invalid[column] = (bad, INT_RULE)
         else:
             how = rules.normalise.get(column, "text")
             if how == "text":
                 values = values.str.strip() if strip else values
                 blank = values.to_numpy(dtype=object) == ""
+                if blanks:
+                    # exact spellings: isin on Arrow strings is ~7x cheaper than upper()
+                    is_token = values.isin(_spellings(blanks)).to_numpy(dtype=bool)
+                    tokens = int(is_token.sum())
+                    blank |= is_token
                 typed[column] = values.astype("string")
                 if blank.any():
                     typed[column] = typed[column].mask(blank)
             else:
-                codes, distinct = _distinct(values)
+                codes, distinct, tokens = _distinct_counted(values, blanks)
                 typed[column] = pd.Series(
                     _categorical(codes, NORMALISERS[how](distinct)), index=values.index
                 )
+        if tokens:
+            notes.append((column, "values written as a blank token (NULL, N/A...) read as blank",
+                          tokens))
+    if date_columns:
+        known = [c.parsed[~pd.isna(c.parsed)] for c in date_columns.values()]
+        known = [k for k in known if len(k)]
+        latest = (pd.Timestamp(max(k.max() for k in known)) if known
+                  else pd.Timestamp.today().normalize())
+        for column, date_column in date_columns.items():
+            _resolve_short_years(date_column, latest)
+            dates, bad, forms = _date_rows(date_column)
+            typed[column] = dates.set_axis(text[column].index)
+            invalid[column] = (bad, DATE_RULE)
+            notes.extend((column, FORM_NAMES[code], rows) for code, rows in forms.items())
+    typed = {c: typed[c] for c in spec.columns}
     invalid = {c: v for c, v in invalid.items() if v[0].any()}
-    return Converted(pd.DataFrame(typed), invalid)
+    order = {c: i for i, c in enumerate(spec.columns)}
+    notes.sort(key=lambda n: order[n[0]])
+    return Converted(pd.DataFrame(typed), invalid, notes)
 
 
 def finalise(typed: pd.DataFrame) -> pd.DataFrame:
@@ -434,8 +616,13 @@ UNKNOWN_CODE_RULE = "{col} is not a known code"
 DUPLICATE_RULE = "duplicate {cols}: an earlier row has the same"
 
 
-def build_schema(table: str) -> pa.DataFrameSchema:
-    """The pandera schema of a table's typed frame (code columns validated as categoricals)."""
+def build_schema(table: str, absent: frozenset = frozenset()) -> pa.DataFrameSchema:
+    """The pandera schema of a table's typed frame (code columns validated as categoricals).
+
+    Code lists are checked here only in the columns a metric needs (``tables.NEEDS``); in
+    the others a value outside its list is ignored with a warning (:func:`ignored_codes`).
+    ``absent``: columns the file does not have, which may then be blank throughout.
+    """
     spec, rules = TABLES[table], RULES[table]
     columns = {}
     for column, kind in spec.columns.items():
@@ -443,12 +630,12 @@ def build_schema(table: str) -> pa.DataFrameSchema:
         dtype = _PANDERA_DTYPES[kind]
         if kind == "str" and rules.normalise.get(column, "text") != "text":
             dtype = "category"
-        if column in rules.codes:
+        if column in rules.codes and needed(table, column):
             checks.append(pa.Check.isin(rules.codes[column], error=UNKNOWN_CODE_RULE))
         columns[column] = pa.Column(
             dtype,
             checks=checks,
-            nullable=column not in rules.not_blank,
+            nullable=column not in rules.not_blank or column in absent,
         )
     return pa.DataFrameSchema(
         columns,
@@ -458,21 +645,35 @@ def build_schema(table: str) -> pa.DataFrameSchema:
     )
 
 
-SCHEMAS: dict[str, pa.DataFrameSchema] = {}
+SCHEMAS: dict[tuple[str, frozenset], pa.DataFrameSchema] = {}
 
 
-def schema(table: str) -> pa.DataFrameSchema:
-    if table not in SCHEMAS:
-        SCHEMAS[table] = build_schema(table)
-    return SCHEMAS[table]
+def schema(table: str, absent: frozenset = frozenset()) -> pa.DataFrameSchema:
+    key = (table, frozenset(absent) & frozenset(RULES[table].not_blank))
+    if key not in SCHEMAS:
+        SCHEMAS[key] = build_schema(table, key[1])
+    return SCHEMAS[key]
 
 
-def schema_failures(table: str, typed: pd.DataFrame) -> pd.DataFrame:
+def ignored_codes(table: str, typed: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Column -> mask of values outside their code list in columns no metric needs."""
+    found = {}
+    for column, codes in RULES[table].codes.items():
+        if needed(table, column):
+            continue
+        values = typed[column]
+        mask = (values.notna() & ~values.isin(codes)).to_numpy(dtype=bool)
+        if mask.any():
+            found[column] = mask
+    return found
+
+
+def schema_failures(table: str, typed: pd.DataFrame, absent: frozenset = frozenset()) -> pd.DataFrame:
     """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
     empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
     try:
         # inplace: nothing is coerced, so the copy pandera would make of the frame is waste
-        schema(table).validate(typed, lazy=True, inplace=True)
+        schema(table, absent).validate(typed, lazy=True, inplace=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
     else:
@@ -543,6 +744,7 @@ def cross_field_rules(table: str, typed: pd.DataFrame) -> list[tuple[np.ndarray,
         seen_alone_unseen = (typed["seen_alone"].eq(True) & typed["child_seen"].eq(False))
         found.append((seen_alone_unseen.fillna(False).to_numpy(dtype=bool), "seen_alone",
                       "{col} is Y but {child_seen} is N"))
+    if table in ("visits", "visit_methods"):
         for modality, methods in VISIT_METHODS.items():
             others = set(ALL_VISIT_METHODS) - set(methods)
             mask = typed["modality"].eq(modality) & typed["method"].isin(others)

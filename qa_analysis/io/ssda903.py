@@ -92,6 +92,10 @@ class Loaded903:
     authority: str | None = None
     files: list[Path] = field(default_factory=list)
     main_file: dict[str, Path] = field(default_factory=dict)
+    all_files: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    warnings: list[pd.DataFrame] = field(default_factory=list)
+    value_notes: list[dict] = field(default_factory=list)
+    recognised: list[dict] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- finding
@@ -314,7 +318,7 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
     """Find, read, validate and consolidate the folder's SSDA903 files (None when it has none).
 
     ``validate(table, raw, within_return)`` is the loaders' per-table validation; it returns
-    (accepted typed frame, problems, summary).
+    an object with ``accepted`` (typed frame), ``problems``, ``warnings`` and ``notes``.
     """
     sources = find_sources(folder)
     if not sources:
@@ -341,7 +345,11 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
 
     # Validate each return on its own.
     for part in parts:
-        accepted, found, _ = validate(part.table, part.raw, part.has_year_column or not part.stacked)
+        result = validate(part.table, part.raw, part.has_year_column or not part.stacked)
+        accepted, found = result.accepted, result.problems
+        if len(result.warnings):
+            out.warnings.append(result.warnings)
+        out.value_notes.extend(result.notes)
         bad_rows = set(found["row"].tolist()) if len(found) else set()
         part.accepted = accepted
         part.accepted_rows = np.array([r for r in part.raw.rows if r not in bad_rows], dtype=np.int64)
@@ -434,17 +442,34 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
     problems = [p for p in problems if len(p)]
     all_problems = (pd.concat(problems, ignore_index=True) if problems else None)
     out.problems = [all_problems] if all_problems is not None else []
-    out.summaries = _summaries(parts, all_problems, out.changes)
+    out.summaries = _summaries(parts, all_problems, out.changes, out.warnings)
     out.returns = _returns_table(live, authority)
     years = sorted({y for p in live if p.table == "episodes" for y in p.years_held})
     if stacked_no_year:
         years = sorted(set(years) | {y for p in live if p.table == "episodes" for y in _no_year_span(p)})
     out.coverage = return_coverage(years)
-    latest = {}
-    for p in live:
-        if p.table in ("episodes", "header"):
-            latest[p.table] = by_label[p.file].path if p.file in by_label else None
-    out.main_file = {t: v for t, v in latest.items() if v is not None}
+    for table in ("episodes", "header"):
+        paths = [by_label[p.file].path for p in live if p.table == table and p.file in by_label]
+        paths = list(dict.fromkeys(paths))
+        if not paths:
+            continue
+        out.main_file[table] = paths[-1]
+        out.all_files[table] = tuple(paths)
+        if table in out.tables and not sum(len(p.raw.frame) for p in parts if p.table == table):
+            del out.tables[table]  # a header and no data rows: as for any other table
+    losers = {parts[i].file for i in set_aside_parts}
+    for source in sources:
+        kinds = sorted({p.table for p in parts if p.file == source.label})
+        years = sorted({year_label(p.year) for p in parts if p.file == source.label and p.year})
+        layout = ("SSDA903 XML return" if source.table == "xml" else
+                  "SSDA903 regional stack" if any(p.stacked for p in parts if p.file == source.label) else
+                  "SSDA903 return")
+        status = "used" if source.label not in losers else "not used: another file holds the same return year"
+        if not kinds:
+            status = "not used: no rows of the chosen authority"
+        out.recognised.append({"file": source.label, "table": ", ".join(kinds) or source.table,
+                               "layout": layout + (f" {', '.join(years)}" if years and len(years) <= 2 else ""),
+                               "status": status})
     return out
 
 
@@ -464,7 +489,8 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(str).sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
-def _summaries(parts: list[Part], problems: pd.DataFrame | None, changes: pd.DataFrame) -> list[dict]:
+def _summaries(parts: list[Part], problems: pd.DataFrame | None, changes: pd.DataFrame,
+               warnings: list[pd.DataFrame]) -> list[dict]:
     """One row per (table, file): read, accepted, consolidated, set aside."""
     read: dict[tuple[str, str], int] = {}
     for p in parts:
@@ -479,12 +505,15 @@ def _summaries(parts: list[Part], problems: pd.DataFrame | None, changes: pd.Dat
         set_aside_rows = pd.Series(dtype="int64")
     dropped = changes.loc[changes["rule"].isin(consolidate.DROPPING_RULES)]
     consolidated = dropped.groupby(["table", "file"])["row"].nunique()
+    ignored = (pd.concat(warnings).groupby(["table", "file"]).size() if warnings
+               else pd.Series(dtype="int64"))
     rows = []
     for (table, file), n in read.items():
         aside = int(set_aside_rows.get((table, file), 0))
         merged = int(consolidated.get((table, file), 0))
         rows.append({"table": table, "file": file, "rows_read": n, "rows_accepted": n - aside - merged,
-                     "rows_consolidated": merged, "rows_set_aside": aside})
+                     "rows_set_aside": aside, "values_ignored": int(ignored.get((table, file), 0)),
+                     "rows_consolidated": merged})
     order = {"header": 0, "episodes": 1}
     return sorted(rows, key=lambda r: (order[r["table"]], r["file"]))
 
@@ -517,7 +546,7 @@ def returns_report(data, max_changes: int = 50) -> list[str]:
     coverage = data.coverage.get("episodes")
     if coverage is not None:
         lines.append(f"  Placement figures cover {coverage.describe()}; quarters outside are left blank.")
-    lines += [f"  note: {n}" for n in data.notes]
+    lines += [f"  note: {n}" for n in getattr(data, "return_notes", [])]
     changes = data.consolidation
     if len(changes):
         lines += ["", f"Consolidation of the returns ({len(changes):,} changes, by rule):"]

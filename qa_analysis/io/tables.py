@@ -34,7 +34,7 @@ TABLES: dict[str, TableSpec] = {
             "CHILD": "str", "SEX": "str", "DOB": "date", "ETHNIC": "str", "UPN": "str",
             "MOTHER": "str", "MC_DOB": "date",
         },
-        ("CHILD", "SEX", "DOB"),
+        ("CHILD", "DOB"),
         "SSDA903 header: one row per looked-after child",
     ),
     "episodes": TableSpec(
@@ -101,10 +101,19 @@ TABLES: dict[str, TableSpec] = {
         {
             "visit_id": "str", "child_id": "str", "cohort": "str", "visit_date": "date",
             "modality": "str", "method": "str", "child_seen": "bool", "seen_alone": "bool",
-            "worker_id": "str",
+            "worker_id": "str", "bedroom_seen": "bool",
         },
-        ("visit_id", "child_id", "cohort", "visit_date", "modality", "method"),
+        # modality and method are optional: the SSD visit tables do not record them
+        ("visit_id", "child_id", "cohort", "visit_date"),
         "Local visits extract: one row per visit",
+    ),
+    "visit_methods": TableSpec(
+        "visit_methods",
+        "visits",
+        ("visit_methods.csv",),
+        {"visit_id": "str", "cohort": "str", "modality": "str", "method": "str"},
+        ("visit_id", "modality", "method"),
+        "How each visit was made, for visit tables that do not say (SSD): one row per visit",
     ),
     "case_audits": TableSpec(
         "case_audits",
@@ -140,10 +149,76 @@ TOPIC_TABLES: dict[str, tuple[str, ...]] = {
     "audits": ("case_audits", "recommendations"),
 }
 TOPIC_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "visits": ("visit_methods",),
     "referrals": ("families",),
     "audits": ("families",),
 }
 TOPICS = tuple(TOPIC_TABLES)
+
+# Which metrics need each column (issue 11). A value that cannot be used (not a date, not a
+# yes/no, outside its code list) in a column listed here sets its row aside, with the
+# reason; anywhere else the value is kept as "not recorded" and reported as a warning
+# ("value ignored"), so an optional column never costs a row. Columns used only to
+# describe children (the profile of children moved) are not listed: a bad value there
+# leaves a gap in the profile, not in a figure.
+_PLACEMENT_KEYS = ("cla.*", "placements.*")
+NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "header": {
+        "CHILD": ("placements.pct_long_term_stable",),
+        "DOB": ("placements.pct_long_term_stable",),
+    },
+    "episodes": {
+        "CHILD": _PLACEMENT_KEYS, "DECOM": _PLACEMENT_KEYS, "DEC": _PLACEMENT_KEYS,
+        "RNE": ("placements.*",), "LS": _PLACEMENT_KEYS, "PLACE": ("placements.*",),
+        "URN": ("placements.*",), "REASON_PLACE_CHANGE": ("placements.reason.<code>",),
+    },
+    "contacts": {
+        "child_id": ("contacts.*", "referrals.pct_from_contact"),
+        "contact_date": ("contacts.*", "referrals.pct_from_contact"),
+        "contact_source": ("contacts.source.<code>",),
+    },
+    "referrals": {
+        "child_id": ("referrals.*",), "referral_date": ("referrals.*",),
+        "referral_nfa": ("referrals.pct_nfa",),
+    },
+    "assessments": {
+        "child_id": ("assessments.*",), "assessment_start_date": ("assessments.*",),
+        "assessment_authorised_date": ("assessments.*",),
+    },
+    "families": {
+        "child_id": ("contacts.families", "audits.families"),
+        "family_id": ("contacts.families", "audits.families"),
+    },
+    "visits": {
+        "visit_id": ("visits.*",), "child_id": ("visits.*",), "cohort": ("visits.pct_timely",),
+        "visit_date": ("visits.*",),
+        "modality": ("visits.face_to_face", "visits.virtual", "visits.pct_face_to_face"),
+        "method": ("visits.method.<method>",), "child_seen": ("visits.pct_seen_alone",),
+        "seen_alone": ("visits.pct_seen_alone",),
+    },
+    "visit_methods": {
+        "visit_id": ("visits.*",), "cohort": ("visits.*",),
+        "modality": ("visits.face_to_face", "visits.virtual", "visits.pct_face_to_face"),
+        "method": ("visits.method.<method>",),
+    },
+    "case_audits": {
+        "audit_id": ("audits.*",), "audit_date": ("audits.*",), "audit_type": ("audits.*",),
+        "child_id": ("audits.children",), "family_id": ("audits.families",),
+        "domain": ("audits.grade.<grade>", "audits.pct_good_or_better"),
+        "grade": ("audits.grade.<grade>", "audits.pct_good_or_better"),
+    },
+    "recommendations": {
+        "recommendation_id": ("recommendations.*",), "raised_date": ("recommendations.*",),
+        "due_date": ("recommendations.*",), "status": ("recommendations.*",),
+        "completed_date": ("recommendations.*",),
+        "route": ("recommendations.service_development_plan",),
+    },
+}
+
+
+def needed(table: str, column: str) -> bool:
+    """True when some metric needs ``column`` of ``table`` (see :data:`NEEDS`)."""
+    return column in NEEDS.get(table, {})
 
 # Canonical values after normalisation.
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")

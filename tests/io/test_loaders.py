@@ -46,6 +46,7 @@ def test_visits_are_typed_and_normalised(tmp_path):
         "child_seen": pd.array([True, False], dtype="boolean"),
         "seen_alone": pd.array([True, None], dtype="boolean"),
         "worker_id": pd.array(["W1", "W2"], dtype="string"),
+        "bedroom_seen": pd.array([None, None], dtype="boolean"),  # the file has no such column
     })
     pd.testing.assert_frame_equal(data.visits, expected)
 
@@ -195,7 +196,8 @@ def test_episode_after_an_open_episode_overlaps_it(tmp_path):
     assert [p[0] for p in problems_of(data, "episodes")] == [3]
 
 
-@pytest.mark.parametrize("bad_date", ["31/02/2020", "2020-13-01", "1st April 2020", "04/01/20"])
+@pytest.mark.parametrize("bad_date", ["31/02/2020", "2020-13-01", "1st April 2020", "31/02/20",
+                                      "2020-02-30 10:30:00.000"])
 def test_date_in_an_impossible_format_sets_the_row_aside(tmp_path, bad_date):
     write(tmp_path, "visits.csv", VISITS_HEADER
           + f"V1,C1,CLA,{bad_date},face_to_face,home,Y,Y,W1\n")
@@ -203,7 +205,8 @@ def test_date_in_an_impossible_format_sets_the_row_aside(tmp_path, bad_date):
     data = load_data(tmp_path)
 
     assert problems_of(data, "visits") == [
-        (2, "visit_date", bad_date, "visit_date is not a valid date (dd/mm/YYYY or YYYY-MM-DD)")]
+        (2, "visit_date", bad_date,
+         "visit_date is not a valid date (dd/mm/YYYY, YYYY-MM-DD, dd/mm/yy, with or without a time)")]
     assert len(data.visits) == 0
 
 
@@ -271,6 +274,7 @@ def test_counts_add_up_for_every_table(tmp_path):
         "rows_read": [3, 3],
         "rows_accepted": [1, 1],
         "rows_set_aside": [2, 2],
+        "values_ignored": [0, 0],
         "rows_consolidated": [0, 0],
     })
     pd.testing.assert_frame_equal(data.summary, expected)
@@ -358,7 +362,9 @@ def test_annex_a_csv_replaces_a_missing_sheet(tmp_path):
     assert data.files["assessments"].name == "annex_a_list_4.csv"
     assert data.files["contacts"].name == "annex_a.xlsx"
     assert counts(data, "assessments") == (1, 1, 0)
-    assert data.topic_available("referrals")
+    # the sheets hold headers only: no data rows, so the topic is skipped with that reason
+    assert data.unavailable["contacts"] == "annex_a.xlsx, sheet List 1 has a header but no data rows"
+    assert not data.topic_available("referrals")
 
 
 def test_corrupt_workbook_is_an_error_naming_the_file(tmp_path):
@@ -375,7 +381,10 @@ def test_missing_required_column_is_a_one_line_error_naming_file_and_columns(tmp
     with pytest.raises(DataFileError) as caught:
         load_data(tmp_path)
 
-    assert str(caught.value) == "visits.csv: required columns missing: visit_date, method"
+    # modality and method are optional (the SSD's visit tables have neither); the headers
+    # the file does have are named, so a misnamed column can be spotted
+    assert str(caught.value) == ("visits.csv: required column missing: visit_date; "
+                                 "headers found: visit_id, child_id, cohort, modality")
 
 
 def test_missing_annex_a_column_is_named_as_ofsted_writes_it(tmp_path):
@@ -385,7 +394,8 @@ def test_missing_annex_a_column_is_named_as_ofsted_writes_it(tmp_path):
         load_data(tmp_path)
 
     assert str(caught.value) == (
-        "annex_a_list_3.csv: required column missing: Date of Referral (referral_date)")
+        "annex_a_list_3.csv: required column missing: Date of Referral (referral_date); "
+        "headers found: Child Unique ID, Referral Source")
 
 
 def test_empty_file_stops_the_load_with_its_name(tmp_path):
@@ -413,7 +423,7 @@ def test_missing_optional_file_makes_its_table_unavailable_not_an_error(tmp_path
     data = load_data(tmp_path)
 
     assert data.visits is None
-    assert data.unavailable["visits"] == f"visits.csv not found in {tmp_path}"
+    assert data.unavailable["visits"] == "visits.csv not found in the data folder"
     assert not data.topic_available("visits")
     assert data.families["family_id"].tolist() == ["F1"]
 
@@ -444,9 +454,9 @@ def test_validation_report_lists_counts_unavailable_tables_and_problems(tmp_path
 
     text = validation_report(load_data(tmp_path))
 
-    assert "  table     file          read  accepted  set aside\n" in text
-    assert "  families  families.csv     3         2          1\n" in text
-    assert f"  visits: visits.csv not found in {tmp_path}\n" in text
+    assert "  table     file          read  accepted  set aside  values ignored\n" in text
+    assert "  families  families.csv     3         2          1               0\n" in text
+    assert "  visits: visits.csv not found in the data folder\n" in text
     assert "families.csv    3  child_id  C1     duplicate child_id: an earlier row has the same" in text
 
 
@@ -457,8 +467,8 @@ def test_validation_report_truncates_problems_beyond_the_maximum(tmp_path):
 
     # 6 rows of C1: the first kept, 5 duplicates; 2 shown, 3 more
     assert "Problems (5 in 5 rows set aside" in text
-    assert "... and 3 more problems not shown." in text
-    assert text.count("duplicate child_id") == 2
+    assert "... and 3 more problems not shown (validate --problems FILE writes them all" in text
+    assert text.split("Problems (")[1].count("duplicate child_id") == 2  # after the tally
 
 
 # --- encodings and edge files through load_data ------------------------------------------
@@ -491,10 +501,14 @@ def test_unreadable_file_stops_the_load_with_a_one_line_message(tmp_path):
     assert str(caught.value) == "visits.csv: is not a text CSV file (it holds binary data)"
 
 
-def test_header_only_file_loads_as_an_empty_table(tmp_path):
+def test_header_only_file_is_reported_as_having_no_data_rows(tmp_path):
     write(tmp_path, "families.csv", "child_id,family_id\n")
+    write(tmp_path, "visits.csv", VISITS_HEADER)
 
     data = load_data(tmp_path)
 
     assert counts(data, "families") == (0, 0, 0)
-    assert list(data.families.columns) == ["child_id", "family_id"]
+    assert data.families is None
+    assert data.unavailable["visits"] == "visits.csv has a header but no data rows"
+    recognised = data.recognised.set_index("file")["status"]
+    assert recognised["visits.csv"] == "no data rows (header only)"

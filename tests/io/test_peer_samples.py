@@ -103,10 +103,36 @@ def test_liiatools_annex_a_workbooks_load_with_values_normalised(tmp_path, workb
     assert data.contacts["age"].tolist() == [6, 8, 11, 14, 15]  # 6.14 -> 6 ...
     # List 3: 6 referrals, Referral NFA? "No" on each
     assert data.referrals["referral_nfa"].tolist() == [False] * 6
-    # List 4: requiring support holds "CS Assessment Updated", not a yes/no: all 5 set aside
-    assert data.summary.set_index("table").loc["assessments", "rows_set_aside"] == 5
-    assert set(data.problems["rule"]) == {
+    # List 4: requiring support holds "CS Assessment Updated", not a yes/no; no metric needs
+    # that column, so all 5 rows are accepted and the value is reported as ignored (issue 11)
+    assessments = data.summary.set_index("table").loc["assessments"]
+    assert (assessments["rows_accepted"], assessments["rows_set_aside"]) == (5, 0)
+    assert assessments["values_ignored"] == 5
+    assert data.assessments["requires_support"].isna().all()
+    assert set(data.warnings["rule"]) == {
         "Was the child assessed as requiring LA children's social care support? "
-        "is not a yes/no value (Y, N, Yes, No)"
+        "is not a yes/no value (Y, N, Yes, No): value ignored"
     }
+    assert set(data.warnings["value"]) == {"CS Assessment Updated"}
     assert "sheet List 4" in validation_report(data)
+
+
+def test_validate_problems_file_on_the_5050_episode_return_writes_every_problem(tmp_path, capsys):
+    from qa_analysis.cli import main
+
+    copy(tmp_path, "ssda903_validator_header.csv", "ssda903_header.csv")
+    copy(tmp_path, "ssda903_validator_episodes.csv", "ssda903_episodes.csv")
+    out = tmp_path / "out.csv"
+
+    code = main(["validate", "--data", str(tmp_path), "--problems", str(out)])
+
+    data = load_data(tmp_path)
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert len(written) == len(data.problems) + len(data.warnings)
+    assert len(written) > 50  # more than the screen shows
+    assert set(written.columns) == {"file", "table", "row", "column", "value", "rule", "action"}
+    assert "Problems by table and rule:" in printed
+    assert f"Wrote {len(written):,} problems to out.csv." in printed
+    assert str(tmp_path) not in printed  # the folder's name only, never its path

@@ -223,7 +223,7 @@ def test_a_file_name_that_disagrees_with_the_dates_is_reported_not_trusted(tmp_p
     data = load_data(tmp_path)
 
     assert data.returns[["file", "year", "name_says"]].values.tolist() == [["2019-episodes.csv", "2019-20", "2018-19"]]
-    assert data.notes == ["2019-episodes.csv: the name says 2018-19 but its latest DECOM falls in 2019-20; "
+    assert data.return_notes == ["2019-episodes.csv: the name says 2018-19 but its latest DECOM falls in 2019-20; "
                           "read as the 2019-20 return"]
     assert data.coverage["episodes"].years == (2020,)
 
@@ -236,7 +236,7 @@ def test_two_returns_claiming_one_year_with_different_contents_the_later_name_wi
 
     assert data.episodes["CHILD"].tolist() == ["C1", "C2"]
     assert data.problems["file"].unique().tolist() == ["a_episodes.csv"]
-    assert "b_episodes.csv is used (the later file by name)" in data.notes[0]
+    assert "b_episodes.csv is used (the later file by name)" in data.return_notes[0]
     row = data.summary.set_index("file").loc["a_episodes.csv"]
     assert (row.rows_read, row.rows_accepted, row.rows_set_aside) == (3, 0, 3)
 
@@ -318,6 +318,6 @@ def test_a_stack_without_year_says_how_many_open_episodes_could_not_be_checked(t
 
     # After the duplicates keep their closed copies, the open episodes left are the last of
     # their child: C1's H5 from 01/07/2021 and C2's R1 from 01/10/2021.
-    assert any(n.startswith("2 open episode(s) could not be checked against a later return") for n in data.notes)
+    assert any(n.startswith("2 open episode(s) could not be checked against a later return") for n in data.return_notes)
     got = data.episodes[["CHILD", "DECOM", "DEC"]]
     pd.testing.assert_frame_equal(got, hand_history()[["CHILD", "DECOM", "DEC"]])

@@ -9,6 +9,7 @@ Episode rows are (CHILD, DECOM, RNE, LS, PLACE, DEC, REASON_PLACE_CHANGE, URN).
 """
 
 import pandas as pd
+import pytest
 
 from qa_analysis.config import DEFAULT_SETTINGS, Settings
 from qa_analysis.io.tables import TABLES
@@ -267,6 +268,82 @@ def test_temporary_episode_and_return_are_not_moves():
         ("2", "15/07/2020", "P", "C2", "U4", None, None, "F1"),
     )
     assert placement_moves(eps, Q2) == 0
+
+
+def test_a_change_of_carer_and_legal_status_together_rne_b_is_a_move():
+    # U4 from 01/01/2020; RNE B 10/08/2020 (new carer, U6, and new legal status C2 -> C1) in Q2:
+    # a placement start other than the period's first -> 1 move, 1 child moved.
+    eps = episodes(
+        ("b", "01/01/2020", "S", "C2", "U4", "10/08/2020", "CARPL", "F1"),
+        ("b", "10/08/2020", "B", "C1", "U6", None, None, "F2"),
+    )
+    assert (placement_moves(eps, Q2), children_moved(eps, Q2)) == (1, 1)
+
+
+def test_rne_b_starts_a_new_placement_in_the_history():
+    # the same child: two placements, the second a move from U4 with reason CARPL
+    eps = episodes(
+        ("b", "01/01/2020", "S", "C2", "U4", "10/08/2020", "CARPL", "F1"),
+        ("b", "10/08/2020", "B", "C1", "U6", None, None, "F2"),
+    )
+    got = placement_history(eps)[["placement_number", "start_rne", "is_move", "previous_place",
+                                  "reason_previous_ended"]]
+    expected = pd.DataFrame(
+        {
+            "placement_number": pd.Series([1, 2], dtype="int64"),
+            "start_rne": pd.Series(["S", "B"], dtype="string"),
+            "is_move": [False, True],
+            "previous_place": pd.Series([None, "U4"], dtype="string"),
+            "reason_previous_ended": pd.Series([None, "CARPL"], dtype="string"),
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("temporary", ["T0", "T1", "T2", "T3", "T4"])
+def test_each_temporary_place_and_the_return_from_it_is_not_a_move(temporary):
+    # U4 (URN F1) -> temporary episode 01/07/2020 (RNE P) -> back to U4 F1 15/07/2020, all in Q2:
+    # the temporary episode is never a placement and the return is not a new carer -> 0 moves.
+    eps = episodes(
+        ("t", "01/01/2020", "S", "C2", "U4", "01/07/2020", None, "F1"),
+        ("t", "01/07/2020", "P", "C2", temporary, "15/07/2020", None, None),
+        ("t", "15/07/2020", "P", "C2", "U4", None, None, "F1"),
+    )
+    assert placement_moves(eps, Q2) == 0
+
+
+@pytest.mark.parametrize("temporary", ["T0", "T1", "T2", "T3", "T4"])
+def test_each_temporary_place_is_merged_into_the_placement_it_interrupts(temporary):
+    # one placement (U4 from 01/01/2020) of 3 episodes, 1 of them temporary
+    eps = episodes(
+        ("t", "01/01/2020", "S", "C2", "U4", "01/07/2020", None, "F1"),
+        ("t", "01/07/2020", "P", "C2", temporary, "15/07/2020", None, None),
+        ("t", "15/07/2020", "P", "C2", "U4", None, None, "F1"),
+    )
+    got = placement_history(eps)[["placement_number", "place", "episodes", "temporary_episodes"]]
+    expected = pd.DataFrame(
+        {
+            "placement_number": pd.Series([1], dtype="int64"),
+            "place": pd.Series(["U4"], dtype="string"),
+            "episodes": pd.Series([3], dtype="int64"),
+            "temporary_episodes": pd.Series([1], dtype="int64"),
+        }
+    )
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("temporary", ["T0", "T1", "T2", "T3", "T4"])
+def test_each_temporary_place_is_not_a_placement_in_the_3plus_count(temporary):
+    # Q4, window (31/03/2020, 31/03/2021]. U4 in progress when the window opens (1), a temporary
+    # episode 01/06/2020 and the return to U4 F1 15/06/2020 (not starts), a move to U6 01/09/2020 (2):
+    # 2 placements < 3 -> 0 of 1 looked after at the end -> 0.0 (counting the temporary one: 100.0)
+    eps = episodes(
+        ("t", "01/01/2020", "S", "C2", "U4", "01/06/2020", None, "F1"),
+        ("t", "01/06/2020", "P", "C2", temporary, "15/06/2020", None, None),
+        ("t", "15/06/2020", "P", "C2", "U4", "01/09/2020", "CARPL", "F1"),
+        ("t", "01/09/2020", "P", "C2", "U6", None, None, "F2"),
+    )
+    assert pct_three_plus_placements_12m(eps, Q4) == 0.0
 
 
 def test_same_carer_changes_are_moves_only_when_the_settings_count_them():

@@ -292,6 +292,22 @@ def test_pct_within_45_working_days_boundary(start, expected):
     assert assessments_pct_within_target(assessments([start], ["2020-12-07"]), Q3) == expected
 
 
+@pytest.mark.parametrize(
+    "authorised, expected",
+    [
+        ("2021-02-05", 100.0),  # 45 working days: within
+        ("2021-02-08", 0.0),  # 46 working days: over
+    ],
+)
+def test_the_45_working_day_boundary_across_the_christmas_bank_holidays(authorised, expected):
+    # Start Tue 1 Dec 2020; working days d with 1 Dec < d <= authorisation:
+    # Dec: 2-4 (3), 7-11 (5), 14-18 (5), 21-24 (4; Fri 25 BH), Mon 28 BH (Boxing Day substitute),
+    # 29-31 (3) = 20; Fri 1 Jan BH; Jan 4-8, 11-15, 18-22, 25-29 (20) = 40; Feb 1-5 (5) = 45 on Fri 5 Feb,
+    # 46 on Mon 8 Feb. Counting weekdays only, 5 Feb would be 48 and over the limit.
+    frame = assessments(["2020-12-01"], [authorised])
+    assert assessments_pct_within_target(frame, Q4) == expected
+
+
 def test_median_of_an_even_count_is_the_mean_of_the_middle_two():
     # durations 45 and 46 -> 45.5
     frame = assessments(["2020-10-05", "2020-10-02"], ["2020-12-07", "2020-12-07"])
