@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint bench docs screenshots clean-outputs venv
+.PHONY: report test lint bench docs screenshots clean-outputs venv dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,14 @@ report: $(STAMP)
 ## make test: the whole test suite (what CI runs)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## make dist: the wheel under dist/ (notebooks, template and demo data inside), for
+## `pip install dist/qa_analysis-*.whl` anywhere: another folder, Windows, conda
+dist: $(STAMP)
+	rm -rf build dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	rm -rf build
+	@ls dist/*.whl
 
 lint: $(STAMP)
 	$(BIN)/ruff check qa_analysis tests

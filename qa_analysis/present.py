@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import DEFAULT_SETTINGS, PROJECT_ROOT, Settings, load_settings
+from .config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT, Settings, load_settings
 from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
 from .errors import QAError
 from .io.tables import TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
@@ -33,9 +33,24 @@ class ParameterError(QAError):
 
 
 def resolve_data_dir(data_dir: str | Path) -> Path:
-    """A data folder; a relative path is taken from the project root, never the current directory."""
+    """A notebook's data folder. A relative path is taken from the working directory (where
+    papermill or JupyterLab runs) when it exists there, else from the project (a source
+    tree); ``data/demo`` is the demo data wherever the package is installed.
+
+    Examples
+    --------
+    >>> resolve_data_dir("data/demo").is_dir()
+    True
+    """
     path = Path(data_dir or "data/demo").expanduser()
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    if path.is_absolute():
+        return path
+    for base in (Path.cwd(), PROJECT_ROOT):
+        if (base / path).is_dir():
+            return base / path
+    if path.as_posix().rstrip("/") == "data/demo":
+        return DEMO_DATA_DIR
+    return Path.cwd() / path  # absent: the error names it where the user looked
 
 
 def _folder_signature(folder: Path) -> tuple:

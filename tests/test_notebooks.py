@@ -65,7 +65,8 @@ def test_the_parameters_cell_holds_only_assignments_of_literals(name):
     tree = ast.parse(_code_cells(name)[0].source)
     assert tree.body, "the parameters cell is empty"
     for statement in tree.body:
-        assert isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+        # name: type = literal  # help   (typed and commented, for papermill --help-notebook)
+        assert isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Constant)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -86,3 +87,11 @@ def test_notebooks_compute_nothing_themselves(name):
         if computing.search(line)
     ]
     assert found == []
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_parameter_has_a_type_and_a_help_text_for_papermill(name):
+    # papermill --help-notebook shows "Unknown type" / no help without them (issue 17).
+    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
+    untyped = [k for k, p in declared.items() if p["inferred_type_name"] in ("None", "") or not p["help"]]
+    assert untyped == []

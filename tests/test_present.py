@@ -106,6 +106,12 @@ def test_a_relative_data_dir_is_taken_from_the_project_root_not_the_cwd(tmp_path
     assert resolve_data_dir("data/demo") == PROJECT_ROOT / "data" / "demo"
 
 
+def test_a_relative_data_dir_is_taken_from_the_working_directory_first(tmp_path, monkeypatch):
+    (tmp_path / "my_data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert resolve_data_dir("my_data") == tmp_path / "my_data"
+
+
 def test_an_absolute_data_dir_is_kept(tmp_path):
     assert resolve_data_dir(str(tmp_path)) == tmp_path
 

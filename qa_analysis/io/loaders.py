@@ -42,7 +42,8 @@ RECOGNISED_COLUMNS = ("file", "table", "layout", "status")
 ANNEX_LISTS = {"contacts": 1, "referrals": 3, "assessments": 4}
 ANNEX_WORKBOOK = "annex_a.xlsx"
 LAYOUT_STANDARD = "standard"
-IGNORED = "value ignored"  # the action of a warning: the row is kept, the value not recorded
+IGNORED = "value ignored"
+OPTIONAL_ADDITIONS = ("visit_methods",)  # files that only add to another table  # the action of a warning: the row is kept, the value not recorded
 
 
 @dataclass
@@ -536,6 +537,8 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
                 data.unavailable[table] = f"{spec.file_names[0]} not found in the data folder"
             continue
         if table not in chosen:
+            if table in OPTIONAL_ADDITIONS:
+                continue  # not a table a topic needs: nothing to report when absent
             if table in ANNEX_LISTS:
                 name = f"{spec.file_names[0]} (or sheet List {ANNEX_LISTS[table]} of {ANNEX_WORKBOOK})"
             else:

@@ -78,7 +78,8 @@ def test_every_row_of_the_folder_is_accepted(data):
     assert (int(summary["rows_set_aside"].sum()), sorted(data.unavailable)) == (0, [])
 
 
-@pytest.mark.parametrize("table", sorted(TABLES))
+# visit_methods.csv only adds modality and method to visit tables that lack them (SSD)
+@pytest.mark.parametrize("table", sorted(set(TABLES) - {"visit_methods"}))
 def test_loaded_dates_and_flags_have_the_kinds_tables_promise(data, table):
     frame = getattr(data, table)
     kinds = TABLES[table].columns
