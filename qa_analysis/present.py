@@ -467,7 +467,9 @@ def footer_html(context: ReportContext) -> str:
     from . import __version__
 
     tables = topic_tables(context.topic)
-    files = sorted({Path(p) for t, p in context.data.files.items() if t in tables})
+    # every file of a table (several yearly SSDA903 returns), else its one file
+    every = getattr(context.data, "all_files", None) or {t: (p,) for t, p in context.data.files.items()}
+    files = sorted({Path(p) for t, ps in every.items() if t in tables for p in ps})
     items = "".join(
         f"<li>{html.escape(p.name)}: <code>sha256 {file_checksum(p)}</code></li>" for p in files
     )
