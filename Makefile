@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lint bench docs screenshots clean-outputs venv dist
+.DEFAULT_GOAL := help
+.PHONY: help report test lint bench docs screenshots clean-outputs venv dist
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+## make help: this list (the default target)
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //'
 
 ## make report: every topic report for each quarter of 2020-21 plus the annual report, from data/demo
 report: $(STAMP)
@@ -31,8 +36,9 @@ dist: $(STAMP)
 	rm -rf build
 	@ls dist/*.whl
 
+## make lint: ruff on the package, the tests and the notebooks
 lint: $(STAMP)
-	$(BIN)/ruff check qa_analysis tests
+	$(BIN)/ruff check qa_analysis tests benchmarks notebooks
 
 ## make docs: regenerate docs/metrics.md from the metric registry (a test fails when it is stale)
 docs: $(STAMP)
@@ -46,5 +52,6 @@ bench: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python -m pytest tests/browser -m browser --screenshots
 
+## make clean-outputs: empty outputs/ (keeps .gitkeep)
 clean-outputs:
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -47,7 +47,7 @@ def _ours(out: Path, data_dir: Path) -> float:
         "--data", str(data_dir), "--out", str(out), "--quiet",
     ]
     timed = check(run_timed(cmd), "qa-analysis report")
-    written = sorted(out.glob("*/*.html"))
+    written = sorted((out / "internal").glob("*/*.html"))  # OUT/<audience>/<quarter>/<topic>.html
     if len(written) != 4 * len(QUARTERLY_REPORTS):
         raise SystemExit(f"benchmarks: qa-analysis report wrote {len(written)} reports, expected 20.")
     return timed.seconds

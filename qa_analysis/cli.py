@@ -97,11 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--topics", nargs="+", metavar="TOPIC", help="topics to report (default all)")
     report.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
     report.add_argument("--audience", default="internal", help="internal (default) or public")
-    report.add_argument("--out", default=None, help="output folder (default outputs in the working directory)")
+    report.add_argument(
+        "--out", default=None,
+        help="output folder (default outputs in the working directory); each audience's set goes to OUT/<audience>/",
+    )
     report.add_argument("--settings", help="YAML file of local policy settings")
     report.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE",
-        help="an extra notebook parameter; refused if the notebook does not declare it",
+        help="an extra notebook parameter; refused if the notebook does not declare it, and for "
+        "quarter, year, audience, data_dir and settings_file (set by their own options)",
     )
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_la(report)
@@ -228,7 +232,7 @@ def cmd_report(args) -> int:
         if not sep or not name.strip():
             raise UsageError(f"--param takes NAME=VALUE, not {item!r}.")
         extra[name.strip()] = value
-    return generate_reports(
+    code = generate_reports(
         data_dir=Path(args.data) if args.data else default_data_dir(),
         quarters=quarters,
         annual_years=annual,
@@ -241,6 +245,13 @@ def cmd_report(args) -> int:
         progress=not args.quiet,
         **({"la": args.la} if args.la else {}),
     )
+    if code in (130, 143):
+        # Stopped by a signal, workers and kernels already gone: leave at once rather than
+        # spend seconds tearing down pandas and friends on a loaded machine.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 COMMANDS = {"report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo}

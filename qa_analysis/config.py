@@ -73,84 +73,209 @@ TEMPORARY_PLACES = ("T0", "T1", "T2", "T3", "T4")
 SHORT_BREAK_LS = ("V3", "V4")
 
 
+class SettingsError(ValueError):
+    """A setting or settings file that cannot be used (the message names the setting)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a setting accepts: a whole number in a range, or codes from a list.
+
+    ``codes`` names a code list in :mod:`qa_analysis.io.schemas` (read when checking, so this
+    module stays free of the loaders); ``at_least`` is the fewest codes the list may hold.
+    """
+
+    unit: str = ""
+    low: int | None = None
+    high: int | None = None
+    codes: str | None = None
+    at_least: int = 1
+
+    def accepted(self) -> str:
+        if self.codes:
+            least = " (at least one)" if self.at_least else ""
+            return f"a list of codes from {', '.join(self.code_list())}{least}"
+        return f"a whole number of {self.unit} from {self.low} to {self.high}"
+
+    def code_list(self) -> tuple[str, ...]:
+        from .io import schemas
+
+        return tuple(getattr(schemas, self.codes))
+
+
+def _whole(default: int, unit: str, low: int, high: int):
+    return field(default=default, metadata={"rule": Rule(unit, low, high)})
+
+
+def _texts(value) -> tuple[str, ...]:
+    """A list of words (a single word is a list of one); blanks and non-text refused."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError("a list of words, such as [NULL, N/A]")
+    return tuple(dict.fromkeys(v.strip() for v in values))
+
+
+def _codes(default: tuple[str, ...], codes: str, at_least: int = 1):
+    return field(default=default, metadata={"rule": Rule(codes=codes, at_least=at_least)})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Local policy values; the defaults are those of DESIGN section 4.
 
     Every field can be set from Python (``Settings(contact_referral_window_days=14)``) or
-    from a YAML file of ``name: value`` pairs (:func:`load_settings`).
+    from a YAML file of ``name: value`` pairs (:func:`load_settings`). Each field carries a
+    :class:`Rule` (type and range) in its metadata and is checked whenever a ``Settings`` is
+    made. To add a setting: one field declared with ``_whole`` or ``_codes``; a field of
+    another shape declares ``field(default=..., metadata={"check": function})`` where the
+    function returns the typed value or raises ``ValueError`` with what it accepts. The
+    footer of every report and each run's manifest list every field.
     """
 
     # visits.pct_timely: the longest allowed gap since the previous visit, by cohort.
-    visit_interval_cla_calendar_days: int = 42
-    visit_interval_cp_working_days: int = 10
-    visit_interval_cin_working_days: int = 20
+    visit_interval_cla_calendar_days: int = _whole(42, "calendar days", 1, 366)
+    visit_interval_cp_working_days: int = _whole(10, "working days", 1, 260)
+    visit_interval_cin_working_days: int = _whole(20, "working days", 1, 260)
     # referrals.pct_from_contact: a referral on the contact date or up to N days after.
-    contact_referral_window_days: int = 30
+    contact_referral_window_days: int = _whole(30, "days", 1, 366)
     # referrals.pct_re_referral_12m: look-back in months.
-    re_referral_months: int = 12
+    re_referral_months: int = _whole(12, "months", 1, 60)
     # assessments.pct_within_45wd: the Working Together timescale.
-    assessment_target_working_days: int = 45
+    assessment_target_working_days: int = _whole(45, "working days", 1, 260)
     # placements: which RNE codes start a placement (a new carer); add "T", "U" to count
     # same-carer placement changes as DfE rule 225 does.
-    placement_start_rne: tuple[str, ...] = ("S", "P", "B")
-    temporary_places: tuple[str, ...] = TEMPORARY_PLACES
-    short_break_legal_status: tuple[str, ...] = SHORT_BREAK_LS
-    foster_places: tuple[str, ...] = FOSTER_PLACES
+    placement_start_rne: tuple[str, ...] = _codes(("S", "P", "B"), "RNE_CODES")
+    temporary_places: tuple[str, ...] = _codes(TEMPORARY_PLACES, "PLACE_CODES", at_least=0)
+    short_break_legal_status: tuple[str, ...] = _codes(SHORT_BREAK_LS, "LS_CODES", at_least=0)
+    foster_places: tuple[str, ...] = _codes(FOSTER_PLACES, "PLACE_CODES")
     # H5 until 2023-24, K3 from 2024-25, P2 independent living: one group (domain.md 1.5).
-    semi_independent_places: tuple[str, ...] = SEMI_INDEPENDENT_PLACES
-    adoption_places: tuple[str, ...] = ADOPTION_PLACES
+    semi_independent_places: tuple[str, ...] = _codes(SEMI_INDEPENDENT_PLACES, "PLACE_CODES")
+    adoption_places: tuple[str, ...] = _codes(ADOPTION_PLACES, "PLACE_CODES")
     # placements.pct_long_term_stable (ex NI 063)
-    long_term_max_age_years: int = 16
-    long_term_care_months: int = 30
-    long_term_carer_years: int = 2
+    long_term_max_age_years: int = _whole(16, "years", 1, 17)
+    long_term_care_months: int = _whole(30, "months", 1, 216)
+    long_term_carer_years: int = _whole(2, "years", 1, 18)
     # placements.pct_3plus_12m
-    placements_threshold: int = 3
+    placements_threshold: int = _whole(3, "placements", 2, 50)
     # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
-    blank_values: tuple[str, ...] = ("NULL", "N/A", "#N/A")
-    extra: dict = field(default_factory=dict, compare=False)
+    blank_values: tuple[str, ...] = field(default=("NULL", "N/A", "#N/A"), metadata={"check": _texts})
+    # qa-analysis report: a notebook still running after this long is stopped, listed as failed.
+    notebook_timeout_seconds: int = _whole(1200, "seconds", 10, 86400)
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, check_setting(f.name, getattr(self, f.name)))
 
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def as_dict(self) -> dict:
+        """The settings in force, JSON-ready (code lists as lists), in declaration order."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: list(v) if isinstance(v, tuple) else v for name, v in values.items()}
 
-class SettingsError(ValueError):
-    """A settings file that cannot be used."""
+    def describe(self) -> list[str]:
+        """``name: value`` lines, for a report's footer."""
+        return [
+            f"{name}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+            for name, value in self.as_dict().items()
+        ]
+
+
+def check_setting(name: str, value, where: str = "", written: str | None = None):
+    """The value, typed; or :class:`SettingsError` naming the setting, the value as written,
+    what is accepted and (``where``) the file and line."""
+    f = {f.name: f for f in dataclasses.fields(Settings)}[name]
+    shown = repr(value) if written is None else written
+    if "check" in f.metadata:
+        try:
+            return f.metadata["check"](value)
+        except ValueError as exc:
+            raise SettingsError(f"Setting {name}{where} must be {exc}, not {shown}.") from None
+    rule = f.metadata.get("rule")
+    if rule is None:
+        return value
+
+    def refuse(why: str = ""):
+        return SettingsError(f"Setting {name}{where} must be {rule.accepted()}, not {shown}{why}.")
+
+    if rule.codes:
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+            raise refuse()
+        codes = tuple(dict.fromkeys(v.strip().upper() for v in values))
+        unknown = [c for c in codes if c not in rule.code_list()]
+        if unknown:
+            raise refuse(f" ({', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not in the list)")
+        if len(codes) < rule.at_least:
+            raise refuse(" (the list is empty)")
+        return codes
+    if isinstance(value, bool):
+        raise refuse(" (a yes/no value)")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, float):
+        raise refuse(" (a fraction)")
+    if isinstance(value, str):
+        raise refuse(" (text, not a number)")
+    if not isinstance(value, int):
+        raise refuse()
+    if not rule.low <= value <= rule.high:
+        raise refuse(" (out of range)")
+    return value
+
+
+def _yaml_pairs(text: str, path: Path) -> list[tuple[object, object, int, str]]:
+    """(name, value, line, value as written) for each pair of a settings file, in order."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SettingsError(f"{path.name}: not a readable YAML settings file{line}.") from None
+    if node is None:
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        raise SettingsError(f"{path.name}: the settings file must hold 'name: value' pairs, one a line.")
+    loader = yaml.SafeLoader("")
+    pairs, seen = [], {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        name = loader.construct_object(key_node, deep=True)
+        if name in seen:
+            raise SettingsError(f"{path.name}: setting {name} is given twice (lines {seen[name]} and {line}).")
+        seen[name] = line
+        value = loader.construct_object(value_node, deep=True)
+        if isinstance(value_node, yaml.ScalarNode):
+            written = f'"{value_node.value}"' if value_node.style in ('"', "'") else value_node.value
+        else:
+            written = repr(value)
+        pairs.append((name, value, line, written))
+    return pairs
 
 
 def load_settings(path: str | Path | None = None, **overrides) -> Settings:
-    """Settings from a YAML file (optional) and keyword overrides, over the defaults."""
-    values: dict = {}
+    """Settings from a YAML file (optional) and keyword overrides, over the defaults.
+
+    Every value is checked against its setting's rule; the first refused raises
+    :class:`SettingsError` naming the setting, the value as written, what is accepted and
+    the file's line (``Setting re_referral_months (settings.yml line 3) must be a whole
+    number of months from 1 to 60, not 12.5 (a fraction).``).
+    """
+    known = [f.name for f in dataclasses.fields(Settings)]
+    pairs: list[tuple[object, object, str, str | None]] = []
     if path is not None:
         path = Path(path)
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: cannot read the settings file ({exc.__class__.__name__}).") from None
-        if not isinstance(loaded, dict):
-            raise SettingsError(f"{path}: the settings file must hold 'name: value' pairs.")
-        values.update(loaded)
-    values.update(overrides)
-    known = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise SettingsError(
-            f"Unknown setting(s): {', '.join(unknown)}. Known settings: {', '.join(sorted(known))}."
-        )
-    typed = {}
-    for name, value in values.items():
-        default = getattr(Settings(), name)
-        if isinstance(default, tuple):
-            if isinstance(value, str):
-                value = [value]
-            typed[name] = tuple(str(v).strip().upper() for v in value)
-        elif isinstance(default, int):
-            try:
-                typed[name] = int(value)
-            except (TypeError, ValueError):
-                raise SettingsError(f"Setting {name} must be a whole number, not {value!r}.") from None
-        else:
-            typed[name] = value
+        pairs += [(n, v, f" ({path.name} line {line})", w) for n, v, line, w in _yaml_pairs(text, path)]
+    pairs += [(n, v, "", None) for n, v in overrides.items()]
+    for name, _, where, _ in pairs:
+        if name not in known:
+            raise SettingsError(f"Unknown setting {name}{where}. Known settings: {', '.join(known)}.")
+    typed = {name: check_setting(name, value, where, written) for name, value, where, written in pairs}
     return Settings(**typed)
 
 

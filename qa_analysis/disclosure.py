@@ -218,24 +218,6 @@ def suppress_table(
     return out
 
 
-def suppress_series(series: pd.Series, total_label: Hashable | None = None) -> pd.Series:
-    """A one-dimensional breakdown (e.g. visits by method) with primary and secondary suppression.
-
-    The entries add up to a total, shown at ``total_label`` if given, otherwise assumed known
-    to the reader; so a single suppressed entry forces the next-smallest non-zero entry out.
-    Returns an object Series with the same index and name.
-    """
-    column = "value" if series.name is None else series.name
-    table = suppress_table(
-        series.to_frame(column),
-        [column],
-        total_row=total_label,
-        row_totals=False,
-        column_totals=True,
-    )
-    return table[column].rename(series.name)
-
-
 def apply_audience(value, audience: str):
     """A count as the audience may see it: ``internal`` as is, ``public`` with suppress_count."""
     if audience not in AUDIENCES:

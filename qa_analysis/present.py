@@ -41,7 +41,15 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     --------
     >>> resolve_data_dir("data/demo").is_dir()
     True
+
+    The notebooks' default (blank or ``data/demo``) gives ``$QA_ANALYSIS_DATA`` when it is
+    set, as ``config.default_data_dir`` promises, so an analyst's folder is used without
+    editing the notebooks; any other value wins over it.
     """
+    from .config import DATA_DIR_ENV, default_data_dir
+
+    if (not data_dir or str(data_dir).rstrip("/") == "data/demo") and os.environ.get(DATA_DIR_ENV):
+        return default_data_dir()
     path = Path(data_dir or "data/demo").expanduser()
     if path.is_absolute():
         return path
@@ -121,16 +129,17 @@ def _cached(store: dict, key: tuple, data, compute):
 
 
 def _quarter_figures(data, quarter: Quarter, settings: Settings, topics: tuple):
-    from .metrics import quarter_metrics
+    # During a report run the figures are computed once for all the run's kernels (runstore).
+    from . import runstore
 
     key = (id(data), quarter, settings, tuple(topics))
-    return _cached(_FIGURES, key, data, lambda: quarter_metrics(data, quarter, settings, topics))
+    return _cached(_FIGURES, key, data, lambda: runstore.quarter_figures(data, quarter, settings, topics))
 
 
 def _quarter_bases(data, quarter: Quarter, settings: Settings) -> dict:
-    from .metrics.bases import metric_bases
+    from . import runstore
 
-    return _cached(_BASES, (id(data), quarter, settings), data, lambda: metric_bases(data, quarter, settings))
+    return _cached(_BASES, (id(data), quarter, settings), data, lambda: runstore.quarter_bases(data, quarter, settings))
 
 
 def check_audience(audience: str) -> str:
@@ -334,7 +343,8 @@ def start_report(
         topics = (topic,) if topic in TOPICS else TOPICS
         result = _quarter_figures(data, period_quarter, settings, topics)
         context.metrics, context.notes = result.metrics, result.notes
-        context.bases = _quarter_bases(data, period_quarter, settings)
+        # Disclosure bases are needed by the public audience only.
+        context.bases = _quarter_bases(data, period_quarter, settings) if context.public else {}
     return context
 
 
@@ -455,6 +465,14 @@ def ssda903_quality_html(data) -> str:
 
 
 def file_checksum(path: Path) -> str:
+    path = Path(path)
+    stat = path.stat()
+    return _checksum(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _checksum(path: str, mtime_ns: int, size: int) -> str:
+    """Once per file state in a kernel: the footer of every page lists the same files."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -474,12 +492,14 @@ def footer_html(context: ReportContext) -> str:
         f"<li>{html.escape(p.name)}: <code>sha256 {file_checksum(p)}</code></li>" for p in files
     )
     seconds = time.perf_counter() - context.started
+    settings_items = "".join(f"<li>{html.escape(line)}</li>" for line in context.settings.describe())
     return (
         '<footer class="provenance">'
         f"<p>Produced by qa-analysis {html.escape(__version__)} on {datetime.now():%d %B %Y at %H:%M} "
         f"in {seconds:.1f} seconds. Audience: {html.escape(context.audience)}"
         f"{' (counts of 1 to 5 shown as c)' if context.public else ''}.</p>"
-        f"<p>Data files:</p><ul>{items}</ul></footer>"
+        f"<p>Data files:</p><ul>{items}</ul>"
+        f"<p>Settings in force:</p><ul>{settings_items}</ul></footer>"
     )
 
 

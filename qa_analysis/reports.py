@@ -1,30 +1,54 @@
-"""Batch generation of the managers' reports (DESIGN section 5).
+"""Batch generation of the managers' reports (DESIGN section 5, issue 14).
 
-Each (topic, quarter) notebook is run by papermill and exported to one self-contained
-HTML file with a template of our own (no code, no scripts, no external styles). Work is
-spread over a pool of worker processes; each worker keeps one ``python3`` kernel alive and
-runs its notebooks in it one after another (namespace reset between them), so the cost
-of starting a kernel and importing pandas and matplotlib is paid once per worker rather
-than once per notebook.
+Where reports live. ``OUT/<audience>/`` is one complete set of reports for one audience
+(``internal`` or ``public``): ``<period>/<topic>.html`` with the executed ``.ipynb`` beside
+it, ``<quarter>/metrics.json``, ``index.html`` and ``manifest.json``. ``OUT/index.html``
+links the sets. The audiences never share a folder, and every page and index says which
+audience it is for.
 
-A notebook that fails leaves its executed ``.ipynb`` (for the analyst) and no HTML: the
-HTML is written to a temporary name and moved into place only after a clean run.
+A run is all or nothing. It takes a lock on ``OUT`` (a second run into the same folder is
+refused, naming the running process), checksums the data files, writes everything into a
+staging folder ``OUT/.staging-<audience>-<run id>``, checksums the data files again (a
+file that changed fails the run, naming it), writes the manifest (run id, periods,
+audience, data files with checksums, settings, version, every page and file) and the
+index built from it, and only then exchanges the staging folder with ``OUT/<audience>`` in
+one step (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere two renames, repaired at the
+next start if interrupted between them). Periods of the previous set that this run does
+not produce are carried over unchanged (hard links), with their own run's provenance in
+the manifest. A run that is interrupted (SIGINT, SIGTERM), stopped by an unusable data
+file, a changed data file or a full disk leaves the previous set exactly as it was.
+
+Notebooks run on a pool of ``--jobs`` worker processes; each keeps one python kernel and
+client and runs its notebooks one after another (namespace reset between them). The data is
+loaded once per kernel and never in the main process; a quarter's figures are computed once
+per run and shared by its pages, its summary and ``metrics.json`` (:mod:`runstore`). On
+SIGINT or SIGTERM every worker and kernel is killed at once, nothing more is written, the
+kernels' connection files (kept in the run's private folder) are removed, what had
+finished is listed, and the exit code is 130 or 143.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import functools
+import hashlib
 import html
 import json
 import multiprocessing
 import os
+import secrets
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -41,28 +65,71 @@ REPORT_TITLES = {
     "summary": "Quarterly summary",
     "annual": "Quality Assurance annual report: evidence base",
 }
+AUDIENCE_WORDS = {
+    "internal": "internal: counts shown as they are",
+    "public": "public: counts of 1 to 5 shown as c, with secondary suppression",
+}
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "qa_report"
+MANIFEST = "manifest.json"
+LOCK_NAME = ".qa-analysis.lock"
+# Parameters the run sets from its own checked options; --param may not change them.
+CHECKED_PARAMETERS = {
+    "quarter": "--quarter, --from/--to or --year",
+    "year": "--annual",
+    "audience": "--audience",
+    "data_dir": "--data",
+    "settings_file": "--settings",
+}
+RUN_DIR_ENV = "QA_ANALYSIS_RUN_DIR"
+# Room a run needs in --out before it starts: pages are 20 KB to 1 MB, notebooks as much again.
+BYTES_PER_PAGE = 3 * 2**20
+# A worker's memory (measured, see jobs_for_memory).
+WORKER_BASE_BYTES = 500 * 2**20
+WORKER_BYTES_PER_DATA_BYTE = 3
+
+
+class RunStopped(QAError):
+    """The run stopped before it could move into place; the previous set is untouched."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+class _Signalled(BaseException):
+    """Raised in the main thread by the SIGINT / SIGTERM handler."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One notebook to run: a topic (or the annual report) for one period."""
+    """One notebook to run (a topic or the annual report for one period), or, with
+    ``kind="metrics"``, a quarter's ``metrics.json``."""
 
     name: str
     period_label: str  # "2020-21 Q1" or "2020-21"
-    slug: str  # the output folder: "2020-21_Q1" or "2020-21"
-    notebook: Path
+    slug: str  # the period's folder: "2020-21_Q1" or "2020-21"
+    notebook: Path | None
     parameters: dict
     out_dir: Path
+    kind: str = "notebook"
+    timeout: float | None = None
 
     @property
     def title(self) -> str:
         return f"{REPORT_TITLES.get(self.name, self.name)}: {self.period_label}"
 
     @property
+    def relpath(self) -> str:
+        return f"{self.slug}/metrics.json" if self.kind == "metrics" else f"{self.slug}/{self.name}.html"
+
+    @property
     def html_path(self) -> Path:
-        return self.out_dir / self.slug / f"{self.name}.html"
+        return self.out_dir / self.relpath
 
     @property
     def ipynb_path(self) -> Path:
@@ -77,13 +144,22 @@ class JobResult:
     error: str | None = None
     html_bytes: int = 0
     timings: dict = field(default_factory=dict)
+    skipped: str | None = None  # the topic's data is absent: why
+    fatal: str | None = None  # the data folder cannot be used: the whole run stops
+    errno: int | None = None
 
 
 def notebook_parameters(notebook: Path) -> dict:
     """The parameters a notebook declares in its ``parameters`` cell (papermill)."""
+    stat = Path(notebook).stat()
+    return _declared_parameters(str(notebook), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _declared_parameters(notebook: str, mtime_ns: int, size: int) -> dict:
     import papermill
 
-    return papermill.inspect_notebook(str(notebook))
+    return papermill.inspect_notebook(notebook)
 
 
 def check_parameters(notebook: Path, parameters: dict) -> None:
@@ -95,6 +171,16 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
             f"{notebook.name} has no parameter(s) {', '.join(unknown)}; "
             f"it declares {', '.join(sorted(declared)) or 'none'}."
         )
+
+
+def check_extra_parameters(extra: dict | None) -> None:
+    """``--param`` may add a parameter, never change one the run sets and checks itself."""
+    for name in extra or {}:
+        if name in CHECKED_PARAMETERS:
+            raise QAError(
+                f"--param {name}=... is refused: {name} is set by {CHECKED_PARAMETERS[name]} "
+                "(checked, and recorded in the manifest)."
+            )
 
 
 # --- worker side ---------------------------------------------------------------------
@@ -117,6 +203,7 @@ def _kernel():
     # The kernel's own stderr only carries start-up chatter (a TCP notice); errors in a
     # notebook come back through the messages and into the executed .ipynb.
     manager.start_kernel(cwd=str(NOTEBOOKS_DIR), stderr=subprocess.DEVNULL)
+    _note_kernel(manager)
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=120)
@@ -125,6 +212,19 @@ def _kernel():
     Finalize(manager, manager.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
     _register_engine()
     return manager, client
+
+
+def _note_kernel(manager) -> None:
+    """Tell the main process this worker's kernel (pid, connection file): on a signal it
+    kills the kernel itself rather than trust a worker to."""
+    run_dir = os.environ.get(RUN_DIR_ENV)
+    pid = getattr(getattr(manager, "provisioner", None), "pid", None)
+    if not run_dir or pid is None:
+        return
+    folder = Path(run_dir) / "kernels"
+    folder.mkdir(parents=True, exist_ok=True)
+    note = {"kernel_pid": pid, "worker_pid": os.getpid(), "connection_file": manager.connection_file}
+    (folder / f"{pid}.json").write_text(json.dumps(note), encoding="utf-8")
 
 
 def _register_engine() -> None:
@@ -161,6 +261,60 @@ def _reset_namespace(client) -> None:
     )
 
 
+def _kernel_eval(client, code: str, expression: str, timeout: float | None):
+    """Run ``code`` in the kernel and return ``expression`` (a JSON string) decoded."""
+    import ast
+
+    reply = client.execute_interactive(
+        code, user_expressions={"r": expression}, timeout=timeout, output_hook=lambda msg: None
+    )
+    content = reply["content"]
+    if content["status"] != "ok":
+        raise RuntimeError(f"{content.get('ename', 'Error')}: {content.get('evalue', '')}")
+    result = content["user_expressions"]["r"]
+    if result.get("status") != "ok":
+        raise RuntimeError(f"{result.get('ename', 'Error')}: {result.get('evalue', '')}")
+    return json.loads(ast.literal_eval(result["data"]["text/plain"]))
+
+
+def kernel_probe(data_dir: str, topic: str) -> str:
+    """(In a kernel) load the data (cached for the kernel's notebooks) and say whether the
+    topic can run: ``{}``, ``{"skip": reason}`` or ``{"fatal": message}``, as JSON."""
+    from . import present
+    from .io.tables import TOPICS
+    from .metrics import topic_unavailable_reason
+
+    try:
+        data = present.load_data_cached(Path(data_dir))
+    except QAError as exc:
+        return json.dumps({"fatal": str(exc)})
+    reason = topic_unavailable_reason(data, topic) if topic in TOPICS else None
+    return json.dumps({"skip": reason} if reason else {})
+
+
+def kernel_write_metrics(data_dir: str, quarter: str, settings_file: str, audience: str, path: str) -> str:
+    """(In a kernel) the quarter's ``metrics.json`` from the run's shared figures."""
+    from . import present
+    from .config import DEFAULT_SETTINGS, load_settings
+    from .disclosure import apply_audience_to_metrics
+    from .io.tables import TOPICS
+    from .periods import parse_quarter
+
+    try:
+        data = present.load_data_cached(Path(data_dir))
+    except QAError as exc:
+        return json.dumps({"fatal": str(exc)})
+    settings = load_settings(settings_file) if settings_file else DEFAULT_SETTINGS
+    q = parse_quarter(quarter)
+    result = present._quarter_figures(data, q, settings, TOPICS)
+    bases = present._quarter_bases(data, q, settings) if audience == "public" else None
+    payload = result.as_json()
+    payload["metrics"] = apply_audience_to_metrics(result.metrics, audience, bases)
+    payload["audience"] = audience
+    payload["notes"] = result.notes
+    return json.dumps({"bytes": write_json(Path(path), payload)})
+
+
 def _exporter():
     from nbconvert import HTMLExporter
 
@@ -173,9 +327,11 @@ def _exporter():
     return exporter
 
 
-def export_html(notebook, title: str) -> str:
+def export_html(notebook, title: str, audience: str | None = None) -> str:
     """The managers' HTML for an executed notebook (a ``nbformat`` node)."""
     notebook.metadata["qa_report"] = {"title": title}
+    if audience:
+        notebook.metadata["qa_report"]["audience"] = AUDIENCE_WORDS.get(audience, audience)
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     body, _ = _exporter().from_notebook_node(notebook, resources={"qa_css": css})
     return body
@@ -195,46 +351,114 @@ def _write_atomically(path: Path, text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+class _Timeout:
+    """Kill this worker's kernel if a notebook runs longer than its timeout."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds, self.fired, self._timer = seconds, False, None
+
+    def _fire(self):
+        self.fired = True
+        pid = getattr(getattr(_KERNEL, "provisioner", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        if self.seconds:
+            self._timer = threading.Timer(self.seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._timer:
+            self._timer.cancel()
+        return False
+
+
 def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
-    """Run one notebook and export it; never raises (the failure is in the result)."""
+    """Run one notebook (or write one metrics.json) and export it; never raises."""
     import nbformat
     import papermill
 
     started = time.perf_counter()
     timings: dict[str, float] = {}
     job.html_path.unlink(missing_ok=True)  # a stale HTML must not pass for this run's
-    job.ipynb_path.parent.mkdir(parents=True, exist_ok=True)
+    job.html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_ipynb = job.ipynb_path.with_name(f".{job.name}.running.ipynb")
+    timeout = _Timeout(job.timeout)
     try:
-        engine_kwargs = {}
-        if reuse_kernel:
-            _, client = _kernel()
-            _reset_namespace(client)
-            engine_kwargs["engine_name"] = ENGINE_NAME
-        timings["kernel"] = time.perf_counter() - started
-        try:
-            papermill.execute_notebook(
-                str(job.notebook),
-                str(tmp_ipynb),
-                parameters=job.parameters,
-                kernel_name=KERNEL_NAME,
-                progress_bar=False,
-                request_save_on_cell_execute=False,
-                cwd=str(NOTEBOOKS_DIR),
-                **engine_kwargs,
-            )
-        finally:
-            if tmp_ipynb.exists():
-                os.replace(tmp_ipynb, job.ipynb_path)
+        with timeout:
+            engine_kwargs = {}
+            if reuse_kernel:
+                _, client = _kernel()
+                _reset_namespace(client)
+                engine_kwargs["engine_name"] = ENGINE_NAME
+                data_dir = job.parameters.get("data_dir")
+                if job.kind == "metrics":
+                    call = (
+                        f"kernel_write_metrics({data_dir!r}, {job.period_label!r}, "
+                        f"{job.parameters.get('settings_file', '')!r}, {job.parameters.get('audience')!r}, "
+                        f"{str(job.html_path)!r})"
+                    )
+                    answer = _kernel_eval(client, "from qa_analysis.reports import kernel_write_metrics", call,
+                                          job.timeout)
+                    if "fatal" in answer:
+                        return JobResult(job, False, time.perf_counter() - started, error=answer["fatal"],
+                                         fatal=answer["fatal"])
+                    return JobResult(job, True, time.perf_counter() - started, html_bytes=answer["bytes"])
+                if data_dir:
+                    answer = _kernel_eval(client, "from qa_analysis.reports import kernel_probe",
+                                          f"kernel_probe({data_dir!r}, {job.name!r})", job.timeout)
+                    if answer.get("fatal") or answer.get("skip"):
+                        return JobResult(job, answer.get("skip") is not None, time.perf_counter() - started,
+                                         error=answer.get("fatal"), skipped=answer.get("skip"),
+                                         fatal=answer.get("fatal"))
+            timings["kernel"] = time.perf_counter() - started
+            try:
+                papermill.execute_notebook(
+                    str(job.notebook),
+                    str(tmp_ipynb),
+                    parameters=job.parameters,
+                    kernel_name=KERNEL_NAME,
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,
+                    cwd=str(NOTEBOOKS_DIR),
+                    execution_timeout=job.timeout,
+                    **engine_kwargs,
+                )
+            finally:
+                if tmp_ipynb.exists():
+                    os.replace(tmp_ipynb, job.ipynb_path)
         timings["execute"] = time.perf_counter() - started - timings["kernel"]
         executed = nbformat.read(job.ipynb_path, as_version=4)
         mark = time.perf_counter()
-        size = _write_atomically(job.html_path, export_html(executed, job.title))
+        size = _write_atomically(
+            job.html_path, export_html(executed, job.title, job.parameters.get("audience"))
+        )
         timings["export"] = time.perf_counter() - mark
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
     except Exception as exc:  # noqa: BLE001 - the batch keeps going and lists failures
         job.html_path.unlink(missing_ok=True)
-        return JobResult(job, False, time.perf_counter() - started, error=_one_line(exc), timings=timings)
+        tmp_ipynb.unlink(missing_ok=True)
+        error = _one_line(exc)
+        if timeout.fired:
+            error = f"stopped after {job.timeout:g} seconds (the notebook_timeout_seconds setting)"
+        return JobResult(job, False, time.perf_counter() - started, error=error, timings=timings,
+                         errno=_errno_of(exc))
+
+
+def _errno_of(exc: BaseException) -> int | None:
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno:
+            return exc.errno
+        if "No space left on device" in str(exc):
+            return errno.ENOSPC
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -247,12 +471,15 @@ def _one_line(exc: BaseException) -> str:
     return first[:300]
 
 
-# --- orchestration ---------------------------------------------------------------------
-
-
-def _warm_worker(data_dir: str | None) -> None:
+def _warm_worker(data_dir: str | None, env: dict | None = None) -> None:
     """Start the worker's kernel and, while it imports the package and loads the data,
-    import papermill and nbconvert here: the two start-ups overlap instead of queueing."""
+    import papermill and nbconvert here: the two start-ups overlap instead of queueing.
+
+    The worker leaves SIGINT to the main process (which stops the whole run), and on
+    Linux dies with it if the main process is killed outright."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    os.environ.update(env or {})
     try:
         _, client = _kernel()
         warm = "from qa_analysis import charts, present"
@@ -266,80 +493,370 @@ def _warm_worker(data_dir: str | None) -> None:
         pass
 
 
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _cost(job: ReportJob) -> int:
     """Longest first, so the annual report does not finish alone at the end."""
-    return {ANNUAL_REPORT: 0, "summary": 2}.get(job.name, 1)
+    return {ANNUAL_REPORT: 0, "summary": 2}.get(job.name, 1) if job.kind == "notebook" else 1
+
+
+def _kill_tree(pool, run_dir: Path | None) -> None:
+    """Kill every worker of ``pool`` and every kernel they started, at once."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, AttributeError):
+            pass
+    notes = sorted((run_dir / "kernels").glob("*.json")) if run_dir else []
+    for note in notes:
+        try:
+            info = json.loads(note.read_text(encoding="utf-8"))
+            os.kill(int(info["kernel_pid"]), signal.SIGKILL)
+        except (OSError, ValueError, KeyError):
+            pass
+        try:
+            Path(json.loads(note.read_text(encoding="utf-8"))["connection_file"]).unlink(missing_ok=True)
+        except (OSError, ValueError, KeyError):
+            pass
+    for process in processes:
+        process.join(timeout=2)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_jobs(
-    jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True, while_running=None,
-    data_dir: str | None = None,
+    jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True, data_dir: str | None = None,
+    run_dir: Path | None = None, on_result=None,
 ) -> list[JobResult]:
     """Run the jobs on a pool of ``n_jobs`` worker processes, with a progress bar.
 
-    ``while_running`` (optional) is called once the jobs are submitted, so work in this
-    process overlaps the notebooks; results come back in the order of ``jobs``.
+    ``on_result(result)`` (optional) sees each result as it arrives and may raise to stop
+    the run; then, and on any interruption, every worker and kernel is killed before the
+    exception goes on. Results come back in the order of ``jobs``.
     """
     from tqdm import tqdm
 
     results: dict[int, JobResult] = {}
     if not jobs:
-        if while_running:
-            while_running()
         return []
     n_jobs = max(1, min(n_jobs, len(jobs)))
+    own_run_dir = run_dir is None
+    run_dir = Path(tempfile.mkdtemp(prefix="qa-analysis-run-")) if own_run_dir else Path(run_dir)
+    env = {
+        RUN_DIR_ENV: str(run_dir),
+        "JUPYTER_RUNTIME_DIR": str(run_dir / "runtime"),  # the kernels' connection files
+        "QA_ANALYSIS_RUN_STORE": str(run_dir / "figures"),
+    }
+    (run_dir / "figures").mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(jobs), desc="reports", unit="report", file=sys.stderr, disable=not progress)
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker (zmq, fork)
-    with ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=context, initializer=_warm_worker, initargs=(data_dir,)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=n_jobs, mp_context=context, initializer=_warm_worker, initargs=(data_dir, env)
+    )
+    try:
         order = sorted(range(len(jobs)), key=lambda i: _cost(jobs[i]))
         futures = {pool.submit(run_job, jobs[i]): i for i in order}
-        if while_running:
-            while_running()
-        for future in as_completed(futures):
-            i = futures[future]
-            job = jobs[i]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died
-                result = JobResult(job, False, 0.0, error=_one_line(exc))
-            results[i] = result
-            bar.set_postfix_str(f"{job.slug} {job.name}{'' if result.ok else ' FAILED'}")
-            bar.update(1)
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = futures[future]
+                job = jobs[i]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker that died: the run cannot be trusted
+                    why = f"a report worker stopped unexpectedly while running {job.relpath} ({_one_line(exc)})"
+                    result = JobResult(job, False, 0.0, error=why, fatal=why)
+                results[i] = result
+                bar.set_postfix_str(f"{job.slug} {job.name}{'' if result.ok else ' FAILED'}")
+                bar.update(1)
+                if on_result:
+                    on_result(result)
+    except BaseException:
+        _kill_tree(pool, run_dir)
+        bar.close()
+        if own_run_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    pool.shutdown(wait=True)
     bar.close()
+    if own_run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
     return [results[i] for i in range(len(jobs))]
 
 
-def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
-    """``outputs/index.html``: every report found under ``out_dir``, by period and topic."""
+# --- the folder: checks, lock, checksums, manifest, index, exchange --------------------
+
+
+def check_out_dir(out_dir: Path, pages: int) -> Path:
+    """The ``--out`` folder, created if only it is missing; or one line saying what is wrong."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise QAError(f"--out {out_dir}: this is a file, not a folder.")
+    if not out_dir.exists():
+        parent = out_dir.absolute().parent
+        if not parent.is_dir():
+            raise QAError(f"--out {out_dir}: the folder {parent} does not exist; create it or choose another --out.")
+        try:
+            out_dir.mkdir()
+        except OSError as exc:
+            raise QAError(f"--out {out_dir}: cannot create the folder ({exc.strerror}).") from None
+    try:
+        with tempfile.TemporaryFile(dir=out_dir, prefix=".qa-write-test-") as handle:
+            handle.write(b"x" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        problem = {
+            errno.EACCES: "no permission to write there", errno.EPERM: "no permission to write there",
+            errno.EROFS: "it is on a read-only file system", errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "the disk quota is used up",
+        }.get(exc.errno, exc.strerror or exc.__class__.__name__)
+        raise QAError(f"--out {out_dir}: cannot write reports there ({problem}).") from None
+    needed = BYTES_PER_PAGE * pages + 20 * 2**20
+    free = shutil.disk_usage(out_dir).free
+    if free < needed:
+        raise QAError(
+            f"--out {out_dir}: the disk is nearly full ({free / 2**20:.0f} MB free; "
+            f"this run needs about {needed / 2**20:.0f} MB)."
+        )
+    return out_dir
+
+
+class RunLock:
+    """An exclusive lock on ``--out`` for the length of a run, naming who holds it.
+
+    ``flock`` on ``OUT/.qa-analysis.lock``: released by the system when the process ends
+    however it ends, so a killed run never leaves a stale lock.
+    """
+
+    def __init__(self, out_dir: Path, description: str):
+        self.path = Path(out_dir) / LOCK_NAME
+        self.description = description
+        self.handle = None
+
+    def __enter__(self):
+        import fcntl
+
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise QAError(
+                f"Another qa-analysis report is writing to {self.path.parent} ({holder}); "
+                "wait for it to finish, or stop it, then run again."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}, started {datetime.now():%d %B %Y %H:%M:%S}: {self.description}")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def __exit__(self, *exc):
+        import fcntl
+
+        if self.handle:
+            self.handle.seek(0)
+            self.handle.truncate()
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+        return False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_checksums(data_dir: Path) -> dict[str, dict]:
+    """Every data file the loaders may read (hidden files and folders aside): relative
+    path -> {sha256, bytes}."""
+    data_dir = Path(data_dir)
+    out = {}
+    for path in sorted(data_dir.rglob("*")):
+        rel = path.relative_to(data_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        out[rel.as_posix()] = {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+    return out
+
+
+def changed_files(before: dict, after: dict) -> list[str]:
+    names = sorted(set(before) | set(after))
+    return [n for n in names if before.get(n, {}).get("sha256") != after.get(n, {}).get("sha256")]
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """Every file of a report set except its manifest: relative path -> sha256."""
+    return {
+        p.relative_to(folder).as_posix(): sha256_of(p)
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def read_manifest(folder: Path) -> dict | None:
+    path = Path(folder) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _exchange(staging: Path, target: Path) -> None:
+    """Put ``staging`` where ``target`` is, in one step; ``staging`` then holds the old set."""
+    if not target.exists():
+        os.rename(staging, target)
+        staging.mkdir()
+        return
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = getattr(libc, "renameat2", None)
+        if renameat2 is not None:
+            at_fdcwd, rename_exchange = -100, 2
+            if renameat2(at_fdcwd, os.fsencode(staging), at_fdcwd, os.fsencode(target), rename_exchange) == 0:
+                return
+    # Elsewhere: two renames; an interruption between them is repaired by _recover.
+    previous = staging.with_name(staging.name.replace(".staging-", ".previous-", 1))
+    os.rename(target, previous)
+    os.rename(staging, target)
+    os.rename(previous, staging)
+
+
+def _recover(out_dir: Path) -> None:
+    """Under the lock, before a run: undo what an earlier run left half-done."""
+    for previous in sorted(out_dir.glob(".previous-*")):
+        audience = previous.name.split("-")[1]
+        target = out_dir / audience
+        if not target.exists():
+            os.rename(previous, target)  # killed between the two renames: put the set back
+        else:
+            shutil.rmtree(previous, ignore_errors=True)
+    for staging in out_dir.glob(".staging-*"):
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _period_sort_key(slug: str):
+    # Newest year first; within a year the annual report, then its quarters, latest first.
+    return (slug[:7], "_" not in slug, slug)
+
+
+def index_html(manifest: dict) -> str:
+    """``OUT/<audience>/index.html``: the set's pages by period, from its manifest."""
     from . import __version__
 
-    generated_at = generated_at or datetime.now()
-    rows = []
-    # Newest year first; within a year the annual report, then its quarters, latest first.
-    periods = sorted(
-        (p for p in out_dir.iterdir() if p.is_dir() and any(p.glob("*.html"))),
-        key=lambda p: (p.name[:7], "_" not in p.name, p.name),
-        reverse=True,
-    )
-    for period in periods:
-        links = []
-        for name in (*QUARTERLY_REPORTS, ANNUAL_REPORT):
-            page = period / f"{name}.html"
-            if page.exists():
-                label = REPORT_TITLES[name]
-                links.append(f'<li><a href="{html.escape(period.name)}/{name}.html">{html.escape(label)}</a></li>')
-        heading = period.name.replace("_", " ")
-        rows.append(f"<section><h2>{html.escape(heading)}</h2><ul>{''.join(links)}</ul></section>")
+    audience = manifest["audience"]
+    by_period: dict[str, list[dict]] = {}
+    for page in manifest["pages"]:
+        if page["kind"] == "notebook":
+            by_period.setdefault(page["slug"], []).append(page)
+    order = {name: i for i, name in enumerate((*QUARTERLY_REPORTS, ANNUAL_REPORT))}
+    runs = {manifest["run_id"]: manifest, **manifest.get("earlier_runs", {})}
+    sections = []
+    for slug in sorted(by_period, key=_period_sort_key, reverse=True):
+        items = []
+        pages = sorted(by_period[slug], key=lambda p: order.get(p["name"], 99))
+        for page in pages:
+            label = html.escape(REPORT_TITLES.get(page["name"], page["name"]))
+            if page["status"] == "ok":
+                items.append(f'<li><a href="{html.escape(page["file"])}">{label}</a></li>')
+            elif page["status"] == "failed":
+                items.append(f"<li>{label}: failed in this run, no report (the analyst has the notebook)</li>")
+            else:
+                items.append(f"<li>{label}: not produced ({html.escape(page.get('reason') or 'no data')})</li>")
+        run = runs.get(pages[0].get("run_id"), manifest)
+        when = datetime.fromisoformat(run["started"])
+        heading = html.escape(pages[0]["period"])
+        sections.append(
+            f"<section><h2>{heading}</h2><p>Run {html.escape(run['run_id'])} on {when:%d %B %Y at %H:%M}.</p>"
+            f"<ul>{''.join(items)}</ul></section>"
+        )
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
-    body = "\n".join(rows) or "<p>No reports have been generated yet.</p>"
+    body = "\n".join(sections) or "<p>No reports have been generated yet.</p>"
+    words = html.escape(AUDIENCE_WORDS[audience])
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>Quality assurance reports ({html.escape(audience)}): index</title>
+<style>
+{css}
+</style>
+</head>
+<body>
+<main class="report">
+<p class="audience">Audience: {words}.</p>
+<h1>Quality assurance reports for the {html.escape(audience)} audience</h1>
+<p>Children's social care quality assurance reports, by financial quarter and year. Each report is a
+single file that opens offline; none holds child-level data. Every page here is for the
+{html.escape(audience)} audience only.</p>
+{body}
+<footer class="provenance"><p>qa-analysis {html.escape(__version__)}, run {html.escape(manifest['run_id'])},
+index written {datetime.fromisoformat(manifest['finished']):%d %B %Y %H:%M} from the run's manifest.</p></footer>
+</main>
+</body>
+</html>
+"""
+
+
+def write_index(folder: Path, manifest: dict | None = None) -> Path:
+    """Write a set's ``index.html`` from its manifest (read from the folder if not given)."""
+    manifest = manifest or read_manifest(folder)
+    if manifest is None:
+        raise QAError(f"{folder} has no {MANIFEST}: it is not a report set.")
+    path = Path(folder) / "index.html"
+    _write_atomically(path, index_html(manifest))
+    return path
+
+
+def write_top_index(out_dir: Path) -> Path:
+    """``OUT/index.html``: one link per audience set, each saying what it holds."""
+    from .disclosure import AUDIENCES
+
+    items = []
+    for audience in AUDIENCES:
+        manifest = read_manifest(out_dir / audience)
+        if not manifest:
+            continue
+        periods = sorted(
+            {p["period"] for p in manifest["pages"] if p["status"] == "ok" and p["kind"] == "notebook"},
+            key=lambda label: _period_sort_key(label.replace(" ", "_")), reverse=True,
+        )
+        items.append(
+            f'<li><a href="{audience}/index.html">Reports for the {audience} audience</a> '
+            f"({html.escape(AUDIENCE_WORDS[audience])}): {html.escape(', '.join(periods) or 'none')}.</li>"
+        )
+    css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     page = f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Quality assurance reports: index</title>
+<title>Quality assurance reports</title>
 <style>
 {css}
 </style>
@@ -347,55 +864,157 @@ def write_index(out_dir: Path, generated_at: datetime | None = None) -> Path:
 <body>
 <main class="report">
 <h1>Quality assurance reports</h1>
-<p>Children's social care quality assurance reports, by financial quarter and year. Each report is a
-single file that opens offline; none holds child-level data.</p>
-{body}
-<footer class="provenance"><p>qa-analysis {html.escape(__version__)}, index written {generated_at:%d %B %Y %H:%M}.</p></footer>
+<p>Each audience has its own set of reports; open the one you need.</p>
+<ul>{''.join(items) or '<li>No reports have been generated yet.</li>'}</ul>
 </main>
 </body>
 </html>
 """
-    path = out_dir / "index.html"
+    path = Path(out_dir) / "index.html"
     _write_atomically(path, page)
     return path
 
 
-def write_json(path: Path, payload) -> None:
-    _write_atomically(path, json.dumps(payload, indent=2, default=str) + "\n")
+def write_json(path: Path, payload) -> int:
+    return _write_atomically(path, json.dumps(payload, indent=2, default=str) + "\n")
+
+
+# --- planning ---------------------------------------------------------------------------
 
 
 def plan_jobs(
     quarters, annual_years, topics, data_dir: Path, audience: str, out_dir: Path,
-    settings_file: str | None = None, extra_parameters: dict | None = None,
+    settings_file: str | None = None, extra_parameters: dict | None = None, timeout: float | None = None,
+    with_metrics: bool = False,
 ) -> list[ReportJob]:
     """The notebooks to run, with their parameters; unknown topics or parameters are refused."""
     topics = list(topics or QUARTERLY_REPORTS)
     unknown = [t for t in topics if t not in QUARTERLY_REPORTS]
     if unknown:
         raise QAError(f"Unknown topic(s) {', '.join(unknown)}; topics are {', '.join(QUARTERLY_REPORTS)}.")
+    check_extra_parameters(extra_parameters)
     common = {"data_dir": str(Path(data_dir).resolve()), "audience": audience}
     if settings_file:
         common["settings_file"] = str(Path(settings_file).resolve())
     common.update(extra_parameters or {})
     jobs = []
     for quarter in quarters:
+        if with_metrics:
+            jobs.append(ReportJob("metrics", quarter.label, quarter.slug, None, dict(common), Path(out_dir),
+                                  kind="metrics", timeout=timeout))
         for topic in topics:
             jobs.append(ReportJob(
                 topic, quarter.label, quarter.slug, NOTEBOOKS_DIR / f"{topic}.ipynb",
-                {"quarter": quarter.label, **common}, Path(out_dir),
+                {"quarter": quarter.label, **common}, Path(out_dir), timeout=timeout,
             ))
     for year in annual_years:
         label = f"{year}-{(year + 1) % 100:02d}"
         jobs.append(ReportJob(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
-            {"year": label, **common}, Path(out_dir),
+            {"year": label, **common}, Path(out_dir), timeout=timeout,
         ))
-    for notebook in sorted({job.notebook for job in jobs}):
+    for notebook in sorted({job.notebook for job in jobs if job.notebook is not None}):
         if not notebook.exists():
             raise QAError(f"The notebook {notebook.name} is missing from {notebook.parent}.")
         params = next(job.parameters for job in jobs if job.notebook == notebook)
         check_parameters(notebook, params)
     return jobs
+
+
+def jobs_for_memory(n_jobs: int, data_dir: Path, jobs: int) -> tuple[int, str | None]:
+    """``--jobs`` capped by the cores and the memory available, with the reason if capped.
+
+    Each worker (its process and its kernel, which holds one parsed copy of the data) was
+    measured at about 490 MiB on the demo data and 815 MiB on 2 million rows (116 MiB of
+    CSV): about 500 MiB plus 3 times the CSV bytes. The main process loads no data.
+    """
+    wanted = max(1, min(n_jobs, jobs))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    csv_bytes = sum(p.stat().st_size for p in Path(data_dir).rglob("*") if p.is_file())
+    per_kernel = WORKER_BASE_BYTES + WORKER_BYTES_PER_DATA_BYTE * csv_bytes
+    available = _memory_available()
+    by_memory = max(1, int(0.8 * available // per_kernel)) if available else wanted
+    capped = min(wanted, cores, by_memory)
+    if capped >= min(n_jobs, jobs):
+        return capped, None
+    reasons = []
+    if capped == cores and cores < n_jobs:
+        reasons.append(f"{cores} core(s) here")
+    if capped == by_memory and available:
+        reasons.append(
+            f"each worker needs about {per_kernel / 2**30:.1f} GB for this data and "
+            f"{available / 2**30:.1f} GB is free"
+        )
+    return capped, f"--jobs {n_jobs} lowered to {capped}: {'; '.join(reasons) or 'fewer reports than workers'}."
+
+
+def _memory_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+# --- the main job -----------------------------------------------------------------------
+
+
+def _new_run_id() -> str:
+    return f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+
+def _describe(quarters, annual_years, audience: str) -> str:
+    periods = [q.label for q in quarters] + [f"{y}-{(y + 1) % 100:02d}" for y in annual_years]
+    shown = ", ".join(periods[:3]) + (f" and {len(periods) - 3} more" if len(periods) > 3 else "")
+    return f"qa-analysis report --audience {audience} for {shown or 'no period'}"
+
+
+def _old_layout_note(out_dir: Path) -> str | None:
+    old = [p.name for p in out_dir.iterdir() if p.is_dir() and p.name[:2] == "20" and any(p.glob("*.html"))]
+    if not old:
+        return None
+    return (f"note: {out_dir} also holds reports in the old layout ({', '.join(sorted(old)[:3])}...); "
+            "reports now live in <out>/<audience>/<period>/ and the old ones were left as they are.")
+
+
+def _carry_over(previous: dict | None, target: Path, staging: Path, run_slugs: set) -> tuple[list, dict]:
+    """Pages of the previous set's periods this run does not produce, linked into staging."""
+    if not previous:
+        return [], {}
+    pages = [p for p in previous["pages"] if p["slug"] not in run_slugs]
+    for slug in sorted({p["slug"] for p in pages}):
+        for source in sorted((target / slug).rglob("*")):
+            if source.is_file():
+                _link_or_copy(source, staging / source.relative_to(target))
+    runs = {}
+    for run_id in {p["run_id"] for p in pages}:
+        if run_id == previous["run_id"]:
+            runs[run_id] = {k: previous[k] for k in ("run_id", "started", "finished", "version", "data", "settings")}
+        else:
+            runs[run_id] = previous.get("earlier_runs", {}).get(run_id, {"run_id": run_id})
+    return pages, runs
+
+
+def _page_entry(result: JobResult, run_id: str) -> dict:
+    job = result.job
+    status = "skipped" if result.skipped else ("ok" if result.ok else "failed")
+    entry = {
+        "period": job.period_label, "slug": job.slug, "name": job.name, "kind": job.kind,
+        "file": job.relpath, "status": status, "run_id": run_id,
+    }
+    if job.kind == "notebook" and job.ipynb_path.exists():
+        entry["notebook"] = f"{job.slug}/{job.name}.ipynb"
+    if result.skipped:
+        entry["reason"] = result.skipped
+    if status == "failed":
+        entry["error"] = result.error
+    return entry
 
 
 @contextlib.contextmanager
@@ -420,61 +1039,175 @@ def generate_reports(
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
     extra_parameters: dict | None = None, progress: bool = True, la: str | None = None,
 ) -> int:
-    """The main job: metrics.json per quarter, every report, the index. Returns the exit code.
+    """The main job: every report, each quarter's metrics.json, the manifest and the index,
+    written as one set into ``out_dir/<audience>`` or not at all. Returns the exit code
+    (0; 1 when a report failed; 130 / 143 when stopped by SIGINT / SIGTERM) and raises
+    :class:`QAError` (one line for the user) when the run cannot start or is stopped.
 
-    ``la`` picks one authority of a regional SSDA903 stack; the notebooks' kernels get it
-    through the ``QA_ANALYSIS_LA`` environment variable (:func:`present.load_data_cached`).
-    """
+    ``la`` picks one authority of a regional SSDA903 stack (issue 10): checked here from
+    the LA columns alone, then given to the workers' kernels through ``QA_ANALYSIS_LA``
+    (:func:`present.load_data_cached`)."""
+    from . import __version__
     from .config import load_settings
-    from .disclosure import apply_audience_to_metrics
-    from .io import load_data
-    from .io.tables import TOPICS
-    from .metrics import quarter_metrics, topic_unavailable_reason
-    from .metrics.bases import metric_bases
+    from .disclosure import AUDIENCES
+    from .errors import DataFileError
 
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    data = load_data(Path(data_dir), la=la)  # an unusable file stops here, before any notebook runs
+    clock = time.perf_counter()
+    started = datetime.now()
+    if audience not in AUDIENCES:
+        raise QAError(f"--audience is internal or public, not {audience!r}.")
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataFileError(data_dir, "folder not found" if not data_dir.exists() else "is not a folder")
     settings = load_settings(settings_file)
-    jobs = plan_jobs(quarters, annual_years, topics, data_dir, audience, out_dir, settings_file, extra_parameters)
-    skipped = []
-    for job in list(jobs):
-        reason = topic_unavailable_reason(data, job.name) if job.name in TOPICS else None
-        if reason:  # a missing optional file skips its topic, it does not fail the batch
-            jobs.remove(job)
-            job.html_path.unlink(missing_ok=True)
-            skipped.append(f"{job.slug}/{job.name}: {reason}")
+    from .io.ssda903 import check_authority
 
-    def write_metrics():
-        for quarter in quarters:
-            result = quarter_metrics(data, quarter, settings)
-            payload = result.as_json()
-            payload["metrics"] = apply_audience_to_metrics(
-                result.metrics, audience,
-                metric_bases(data, quarter, settings) if audience == "public" else None,
+    la = check_authority(data_dir, la)  # one line, before any notebook, when --la is needed or wrong
+    run_id = _new_run_id()
+    planned = plan_jobs(
+        quarters, annual_years, topics, data_dir, audience, Path(out_dir), settings_file, extra_parameters,
+        timeout=settings.notebook_timeout_seconds, with_metrics=True,
+    )
+    out_dir = check_out_dir(Path(out_dir), pages=len(planned))
+    with RunLock(out_dir, _describe(quarters, annual_years, audience)):
+        _recover(out_dir)
+        note = _old_layout_note(out_dir)
+        if note:
+            print(note, file=sys.stderr)
+        target = out_dir / audience
+        previous = read_manifest(target) if target.exists() else None
+        if target.exists() and previous is None and any(target.iterdir()):
+            raise QAError(
+                f"{target} is not a report set written by qa-analysis (it has no {MANIFEST}); "
+                "move it away or choose another --out."
             )
-            payload["audience"] = audience
-            payload["notes"] = result.notes
-            write_json(out_dir / quarter.slug / "metrics.json", payload)
+        staging = out_dir / f".staging-{audience}-{run_id}"
+        run_dir = Path(tempfile.mkdtemp(prefix="qa-analysis-run-"))
+        finished: list[str] = []
+        committed = False
 
-    with _authority_for_kernels(data.authority if la else None):
-        results = run_jobs(
-            jobs, n_jobs=n_jobs, progress=progress, while_running=write_metrics,
-            data_dir=str(Path(data_dir).resolve()),
-        )
-    for line in dict.fromkeys(skipped):
-        print(f"skipped {line}", file=sys.stderr)
-    index = write_index(out_dir)
+        def on_signal(signum, frame):
+            raise _Signalled(signum)
+
+        def on_result(result: JobResult) -> None:
+            if result.fatal:
+                raise RunStopped(result.fatal)
+            if result.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise RunStopped(_full_disk_message(out_dir, target, result.job.relpath, finished))
+            if result.ok and not result.skipped:
+                finished.append(result.job.relpath)
+
+        handlers = {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                handlers[signum] = signal.signal(signum, on_signal)
+        try:
+            staging.mkdir()
+            before = data_checksums(data_dir)
+            settings_sum = sha256_of(Path(settings_file)) if settings_file else None
+            jobs = [replace(job, out_dir=staging) for job in planned]
+            workers, capped = jobs_for_memory(n_jobs, data_dir, len(jobs))
+            if capped:
+                print(capped, file=sys.stderr)
+            with _authority_for_kernels(la):
+                results = run_jobs(
+                    jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
+                    on_result=on_result,
+                )
+            after = data_checksums(data_dir)
+            changed = changed_files(before, after)
+            if settings_file and sha256_of(Path(settings_file)) != settings_sum:
+                changed.append(Path(settings_file).name)
+            if changed:
+                raise RunStopped(
+                    f"{', '.join(changed)} changed while the reports were being written, so they could mix "
+                    f"two extracts; nothing was changed in {target}. Run again once the data folder is complete."
+                )
+            carried, earlier = _carry_over(previous, target, staging, {job.slug for job in jobs})
+            finished_at = datetime.now()
+            manifest = {
+                "manifest_version": 1,
+                "run_id": run_id,
+                "audience": audience,
+                "periods": [q.label for q in quarters],
+                "annual": [f"{y}-{(y + 1) % 100:02d}" for y in annual_years],
+                "started": started.isoformat(timespec="seconds"),
+                "finished": finished_at.isoformat(timespec="seconds"),
+                "version": __version__,
+                "data": {"folder": data_dir.resolve().name, "files": before},
+                "settings": settings.as_dict(),
+                "settings_file": (
+                    {"name": Path(settings_file).name, "sha256": settings_sum} if settings_file else None
+                ),
+                "pages": [_page_entry(r, run_id) for r in results] + carried,
+                "earlier_runs": earlier,
+            }
+            write_index(staging, manifest)
+            manifest["files"] = folder_files(staging)
+            write_json(staging / MANIFEST, manifest)
+            _commit(staging, target)
+            committed = True
+            shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous set
+            write_top_index(out_dir)
+        except _Signalled as stop:
+            name = signal.Signals(stop.signum).name
+            if committed:
+                print(f"qa-analysis: {name} received after the new set was in place in {target}.", file=sys.stderr)
+            else:
+                print(_stopped_message(name, target, finished, len(planned)), file=sys.stderr)
+            return 128 + stop.signum
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT) and not committed:
+                raise RunStopped(_full_disk_message(out_dir, target, None, finished)) from None
+            raise
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
+    for r in results:
+        if r.skipped:
+            print(f"skipped {r.job.slug}/{r.job.name}: {r.skipped}", file=sys.stderr)
     failed = [r for r in results if not r.ok]
-    elapsed = time.perf_counter() - started
+    pages = [r for r in results if r.job.kind == "notebook" and not r.skipped]
     print(
-        f"Wrote {len(results) - len(failed)} of {len(results)} reports to {out_dir} in {elapsed:.1f}s; "
-        f"index: {index}",
+        f"Wrote {sum(r.ok for r in pages)} of {len(pages)} reports for the {audience} audience to {target} "
+        f"in {time.perf_counter() - clock:.1f}s (run {run_id}); index: {target / 'index.html'}",
         file=sys.stderr,
     )
     if failed:
         print(f"{len(failed)} report(s) failed and have no HTML:", file=sys.stderr)
         for r in failed:
-            print(f"  {r.job.slug}/{r.job.name}: {r.error} (see {r.job.ipynb_path})", file=sys.stderr)
+            where = f" (see {target / r.job.slug / (r.job.name + '.ipynb')})" if r.job.kind == "notebook" else ""
+            print(f"  {r.job.relpath}: {r.error}{where}", file=sys.stderr)
         return 1
     return 0
+
+
+def _commit(staging: Path, target: Path) -> None:
+    """The one step that publishes a run, with SIGINT and SIGTERM held until it is done."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        _exchange(staging, target)
+    finally:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+
+
+def _stopped_message(name: str, target: Path, finished: list[str], planned: int) -> str:
+    done = ", ".join(finished) if finished else "none"
+    return (
+        f"qa-analysis: stopped by {name}; nothing was changed in {target} (the previous set, if any, is as it "
+        f"was). Finished before the stop ({len(finished)} of {planned}, not kept): {done}."
+    )
+
+
+def _full_disk_message(out_dir: Path, target: Path, where: str | None, finished: list[str]) -> str:
+    at = f" while writing {where}" if where else ""
+    done = ", ".join(finished) if finished else "none"
+    return (
+        f"--out {out_dir}: the disk is full{at}. What this run had written was removed and nothing was "
+        f"changed in {target}. Finished before the disk filled ({len(finished)}): {done}."
+    )

@@ -18,18 +18,18 @@ def _generate(out, audience, quarters, annual):
         progress=False,
     )
     assert code == 0, "the demo reports did not all generate"
-    return out
+    return out / audience  # each audience's set lives in OUT/<audience>/
 
 
 @pytest.fixture(scope="session")
 def reports_dir(tmp_path_factory):
-    """Every 2020-21 quarterly report and the annual report, internal audience."""
+    """Every 2020-21 quarterly report and the annual report, internal audience (OUT/internal)."""
     return _generate(tmp_path_factory.mktemp("reports"), "internal", year_quarters(YEAR), [parse_year(YEAR)])
 
 
 @pytest.fixture(scope="session")
 def public_reports_dir(tmp_path_factory):
-    """One quarter and the annual report for the public audience (disclosure control)."""
+    """One quarter and the annual report for the public audience (disclosure control; OUT/public)."""
     return _generate(
         tmp_path_factory.mktemp("public_reports"), "public", year_quarters(YEAR)[:1], [parse_year(YEAR)]
     )

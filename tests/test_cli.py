@@ -259,3 +259,33 @@ def test_report_refuses_an_unknown_topic(tmp_path, capsys):
     assert code != 0
     assert "nope" in err and "visits" in err and "Traceback" not in err
     assert not out_dir.exists() or not list(out_dir.rglob("*.html"))
+
+
+@pytest.mark.parametrize("name", ["quarter", "audience", "data_dir", "settings_file"])
+def test_report_refuses_a_param_that_would_override_a_checked_parameter(tmp_path, capsys, name):
+    out_dir = tmp_path / "out"
+    code, _, err = _run(
+        capsys, "report", "--quarter", Q1, "--topics", "visits", "--param", f"{name}=x", "--out", str(out_dir),
+        "--quiet",
+    )
+    assert code != 0
+    assert f"--param {name}=... is refused" in err and "Traceback" not in err
+    assert not out_dir.exists()
+
+
+def test_report_refuses_a_negative_setting_before_any_notebook_runs(tmp_path, capsys):
+    settings = tmp_path / "settings.yml"
+    settings.write_text("visit_interval_cla_calendar_days: -5\n")
+    out_dir = tmp_path / "out"
+    code, _, err = _run(
+        capsys, "report", "--quarter", Q1, "--settings", str(settings), "--out", str(out_dir), "--quiet"
+    )
+    assert code != 0 and "Traceback" not in err
+    assert "visit_interval_cla_calendar_days (settings.yml line 1)" in err and "not -5" in err
+    assert not out_dir.exists()
+
+
+def test_report_names_an_unwritable_out_folder_in_one_line(capsys):
+    code, _, err = _run(capsys, "report", "--quarter", Q1, "--topics", "visits", "--out", "/sys", "--quiet")
+    assert code != 0
+    assert err.strip() == "qa-analysis: --out /sys: cannot write reports there (no permission to write there)."

@@ -6,7 +6,6 @@ from qa_analysis.disclosure import (
     apply_audience_to_metrics,
     suppress_count,
     suppress_metrics,
-    suppress_series,
     suppress_table,
 )
 
@@ -245,24 +244,6 @@ def test_suppress_table_does_not_change_its_input():
 def test_suppress_table_names_a_missing_column():
     with pytest.raises(ValueError, match="'B'"):
         suppress_table(pd.DataFrame({"A": [1]}), ["B"])
-
-
-# --- suppress_series ----------------------------------------------------------------------
-
-
-def test_suppress_series_suppresses_the_next_smallest_entry_of_a_breakdown():
-    visits = pd.Series(
-        [80, 4, 0, 30, 114], index=["PHONE", "ZOOM", "TEAMS", "HOME", "Total"], name="visits"
-    )
-    # ZOOM 4 -> c; the breakdown adds up to 114, so the next-smallest non-zero entry
-    # (HOME 30; TEAMS is a true 0) -> c. The total 114 stays shown.
-    expected = pd.Series(
-        [80, "c", 0, "c", 114], index=["PHONE", "ZOOM", "TEAMS", "HOME", "Total"], name="visits", dtype=object
-    )
-
-    result = suppress_series(visits, total_label="Total")
-
-    pd.testing.assert_series_equal(result, expected)
 
 
 # --- apply_audience -----------------------------------------------------------------------

@@ -335,3 +335,24 @@ def test_the_public_run_holds_every_topic_for_its_quarter(public_reports_dir):
     assert missing == []
     assert Path(public_reports_dir / ANNUAL[0] / f"{ANNUAL[1]}.html").is_file()
 
+
+
+# --- the audience and the settings in force (issue 14) -----------------------------------
+
+
+def test_every_page_and_index_states_its_audience(pages):
+    unstated = [
+        str(path) for path, text in pages.items() if f'<p class="audience">Audience: {_audience_of(path)}:' not in text
+    ]
+    assert unstated == []
+
+
+def _audience_of(path):
+    return "public" if "public" in path.parts else "internal"
+
+
+@pytest.mark.parametrize("topic", list(TOPICS))
+def test_the_footer_lists_the_settings_in_force(reports_dir, topic):
+    footer = _Page((reports_dir / "2020-21_Q1" / f"{topic}.html").read_text(encoding="utf-8")).text("footer")
+    assert "Settings in force:" in footer
+    assert "visit_interval_cla_calendar_days: 42" in footer and "placement_start_rne: S, P, B" in footer

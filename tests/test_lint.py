@@ -1,4 +1,4 @@
-"""The code base stays ruff-clean (configuration in pyproject.toml)."""
+"""The code base, tests and notebooks stay ruff-clean (configuration in pyproject.toml)."""
 
 import shutil
 import subprocess
@@ -11,6 +11,6 @@ from qa_analysis.config import PROJECT_ROOT
 def test_ruff_finds_nothing():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     assert ruff, "ruff is part of the dev extra; install it with `make venv`"
-    targets = [t for t in ("qa_analysis", "tests", "benchmarks") if (PROJECT_ROOT / t).exists()]
+    targets = [t for t in ("qa_analysis", "tests", "benchmarks", "notebooks") if (PROJECT_ROOT / t).exists()]
     result = subprocess.run([ruff, "check", *targets], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

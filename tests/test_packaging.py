@@ -117,9 +117,9 @@ def test_the_installed_wheel_runs_metrics_and_report_outside_the_checkout(wheel,
     report_seconds = time.perf_counter() - started - install_seconds
     print(f"wheel install {install_seconds:.0f} s, metrics + report {report_seconds:.0f} s")
     assert report.returncode == 0, report.stderr[-3000:]
-    written = sorted(p.name for p in (work / "outputs" / "2020-21_Q1").glob("*.html"))
+    written = sorted(p.name for p in (work / "outputs" / "internal" / "2020-21_Q1").glob("*.html"))
     assert written == ["audits.html", "placement_stability.html", "referrals.html", "summary.html", "visits.html"]
-    assert (work / "outputs" / "index.html").is_file()
+    assert (work / "outputs" / "internal" / "index.html").is_file()  # OUT/<audience>/ (issue 14)
 
 
 def test_the_template_works_from_jupyter_nbconvert(tmp_path):

@@ -3,7 +3,9 @@ import pytest
 
 from qa_analysis.errors import QuarterError
 from qa_analysis.periods import (
+    FinancialYear,
     Quarter,
+    parse_period,
     parse_quarter,
     parse_year,
     quarter_range,
@@ -96,3 +98,74 @@ def test_working_days_on_series_keep_missing_dates_missing():
     ends = pd.Series(pd.to_datetime(["2021-01-04", "2021-01-04"]))
     # 24 Dec -> 4 Jan 2021: 29, 30, 31 Dec, (1 Jan holiday), 4 Jan -> 4.
     pd.testing.assert_series_equal(working_days(starts, ends), pd.Series([4.0, float("nan")]))
+
+
+# --- Period: a quarter or a financial year, parsed once at the edges -------------------
+
+
+@pytest.mark.parametrize("text", ["2020-21", "2020/21", " 2020-21 "])
+def test_a_year_label_parses_to_a_financial_year(text):
+    assert parse_period(text) == FinancialYear(2020)
+
+
+@pytest.mark.parametrize("text", ["2020-21 Q3", "Q3 2020/21"])
+def test_a_quarter_label_parses_to_a_quarter(text):
+    assert parse_period(text) == Quarter(2020, 3)
+
+
+def test_a_financial_year_runs_from_1_april_to_31_march():
+    year = FinancialYear(2020)
+    assert (year.start, year.end, year.label) == (pd.Timestamp("2020-04-01"), pd.Timestamp("2021-03-31"), "2020-21")
+
+
+def test_a_financial_year_holds_its_four_quarters():
+    assert FinancialYear(2020).quarters == [Quarter(2020, q) for q in (1, 2, 3, 4)]
+
+
+def test_a_quarter_knows_its_financial_year():
+    assert Quarter(2020, 4).whole_year == FinancialYear(2020)
+
+
+def test_a_year_is_not_a_quarter():
+    # a financial year must never pose as its Q4
+    assert FinancialYear(2020) != Quarter(2020, 4)
+
+
+def test_a_pandas_q_mar_period_is_its_financial_quarter():
+    # pandas labels Q-MAR quarters by the year they end in: 2021Q1 is April-June 2020 = 2020-21 Q1
+    assert parse_period(pd.Period("2020-06-30", freq="Q-MAR")) == Quarter(2020, 1)
+
+
+def test_a_pandas_y_mar_period_is_its_financial_year():
+    # the year ending March 2021 is 2020-21
+    assert parse_period(pd.Period("2021", freq="Y-MAR")) == FinancialYear(2020)
+
+
+def test_a_quarter_goes_to_pandas_and_back():
+    assert parse_quarter(Quarter(2020, 3).to_pandas()) == Quarter(2020, 3)
+
+
+def test_a_calendar_quarter_is_refused():
+    with pytest.raises(QuarterError, match="Q-MAR"):
+        parse_period(pd.Period("2020Q3", freq="Q-DEC"))
+
+
+def test_parse_quarter_refuses_a_financial_year():
+    with pytest.raises(QuarterError, match="financial year"):
+        parse_quarter(FinancialYear(2020))
+
+
+def test_a_period_passes_through_unchanged():
+    year = FinancialYear(2020)
+    assert parse_period(year) is year
+
+
+def test_anything_else_is_refused_with_both_forms_listed():
+    with pytest.raises(QuarterError) as excinfo:
+        parse_period("FY2020")
+    assert ("2020-21 Q1" in str(excinfo.value), "2020-21" in str(excinfo.value)) == (True, True)
+
+
+@pytest.mark.parametrize("year", ["2020-21", 2020, FinancialYear(2020)])
+def test_year_quarters_takes_a_label_a_start_year_or_a_financial_year(year):
+    assert year_quarters(year) == [Quarter(2020, q) for q in (1, 2, 3, 4)]

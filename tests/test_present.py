@@ -106,6 +106,16 @@ def test_a_relative_data_dir_is_taken_from_the_project_root_not_the_cwd(tmp_path
     assert resolve_data_dir("data/demo") == PROJECT_ROOT / "data" / "demo"
 
 
+def test_the_notebook_default_data_dir_follows_qa_analysis_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_ANALYSIS_DATA", str(tmp_path))
+    assert (resolve_data_dir("data/demo"), resolve_data_dir("")) == (tmp_path, tmp_path)
+
+
+def test_an_explicit_data_dir_wins_over_qa_analysis_data(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_ANALYSIS_DATA", str(tmp_path / "elsewhere"))
+    assert resolve_data_dir(str(tmp_path)) == tmp_path
+
+
 def test_a_relative_data_dir_is_taken_from_the_working_directory_first(tmp_path, monkeypatch):
     (tmp_path / "my_data").mkdir()
     monkeypatch.chdir(tmp_path)

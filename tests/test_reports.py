@@ -5,7 +5,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from qa_analysis.errors import QAError
-from qa_analysis.reports import ReportJob, check_parameters, run_jobs, write_index
+from qa_analysis.reports import ReportJob, _page_entry, check_parameters, run_jobs, write_index
 
 
 def _notebook(path, body: str):
@@ -65,10 +65,15 @@ def test_the_html_has_no_code(batch):
     assert "Markdown(" not in html and "<script" not in html
 
 
-def test_the_index_links_the_reports_that_exist(batch):
-    tmp_path, _ = batch
-    index = write_index(tmp_path / "out").read_text()
-    assert 'href="2020-21_Q1/visits.html"' in index and "audits.html" not in index
+def test_the_index_links_the_reports_its_manifest_lists_as_written(batch):
+    tmp_path, results = batch
+    manifest = {
+        "run_id": "r1", "audience": "internal", "started": "2026-12-01T21:00:00", "finished": "2026-12-01T21:01:00",
+        "pages": [_page_entry(r, "r1") for r in results],
+    }
+    index = write_index(tmp_path / "out", manifest).read_text()
+    assert 'href="2020-21_Q1/visits.html"' in index and 'href="2020-21_Q1/audits.html"' not in index
+    assert "Case audits and recommendations: failed in this run" in index
 
 
 def test_an_unknown_parameter_is_refused(tmp_path):
@@ -98,5 +103,5 @@ def test_a_topic_whose_file_is_absent_is_skipped_not_failed(tmp_path, capsys):
     )
 
     assert code == 0
-    assert not (tmp_path / "out" / "2020-21_Q1" / "visits.html").exists()
+    assert not (tmp_path / "out" / "internal" / "2020-21_Q1" / "visits.html").exists()
     assert "skipped 2020-21_Q1/visits: visits left out: visits.csv not found" in capsys.readouterr().err

@@ -31,7 +31,7 @@ from .readers import (
     read_csv_text,
     read_sheet_text,
 )
-from .tables import TABLES, TOPIC_TABLES, needed
+from .tables import TABLES, needed
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
 SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "values_ignored",
@@ -101,10 +101,6 @@ class DataSet:
         from .display import dataset_html
 
         return dataset_html(self)
-
-    def topic_available(self, topic: str) -> bool:
-        """True when every table the topic needs was loaded (DESIGN section 2)."""
-        return all(t in self.tables for t in TOPIC_TABLES[topic])
 
     def checksums(self) -> dict[str, str]:
         """File name -> SHA-256 of every file used (for report footers)."""

@@ -564,3 +564,37 @@ def returns_report(data, max_changes: int = 50) -> list[str]:
 def _aligned(rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+
+
+# --------------------------------------------------------------------------- authorities, cheaply
+
+
+def authorities(folder: Path) -> list[str]:
+    """The authorities named in the LA columns of the folder's SSDA903 CSVs (read alone:
+    the report command checks ``--la`` before it starts, without loading the data)."""
+    found: set[str] = set()
+    for source in find_sources(Path(folder)):
+        if source.table == "xml":
+            continue
+        try:
+            head = pd.read_csv(source.path, nrows=0, dtype=str).columns
+        except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError):
+            continue  # the load itself reports an unreadable file
+        la_col = next((h for h in head if normalise_header(h) == "la"), None)
+        if la_col is None:
+            continue
+        values = pd.read_csv(source.path, usecols=[la_col], dtype=str, keep_default_na=False,
+                             )[la_col]
+        found |= {v.strip() for v in values.unique() if v.strip()}
+    return sorted(found)
+
+
+def check_authority(folder: Path, la: str | None) -> str | None:
+    """The authority to use (as the data writes it), or :class:`AuthorityError` in one line:
+    several authorities and no ``la``, or an ``la`` that is not there."""
+    named = authorities(folder)
+    if la is None and len(named) <= 1:
+        return None
+    parts = [Part("episodes", RawTable(pd.DataFrame(), np.array([]), ""), "", n, None, None, True, False)
+             for n in named]
+    return _choose_authority(parts, la, Path(folder))

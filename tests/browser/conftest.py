@@ -8,7 +8,8 @@ Chromium is Debian's (/usr/bin/chromium), driven by playwright through ``executa
 Under CI (``CI=true``) a missing Chromium or playwright is a failure; elsewhere the tests skip
 with the reason. ``--screenshots`` (also on under CI) saves a full-page PNG of each page to
 ``outputs/screenshots/``. ``--reports-dir DIR`` checks reports already generated in DIR (for
-example ``outputs`` after ``make report``) instead of generating them into a temporary folder.
+example ``outputs`` after ``make report``, whose internal set is ``outputs/internal/``)
+instead of generating them into a temporary folder.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 class PageSpec:
     """One page the suite must find: a quarterly report, the annual report or the index."""
 
-    relpath: str  # under the reports folder: "2020-21_Q1/visits.html"
+    relpath: str  # under the audience's set (OUT/internal/): "2020-21_Q1/visits.html"
     topic: str | None  # None for the index
     period: str | None  # "2020-21 Q1", "2020-21"; None for the index
 
@@ -166,6 +167,8 @@ def site(request, chromium):
     """The reports folder (generated once for the session unless --reports-dir is given)."""
     given = request.config.getoption("reports_dir", default=None)
     folder = Path(given) if given else request.getfixturevalue("reports_dir")
+    if given and (folder / "internal" / "manifest.json").is_file():
+        folder = folder / "internal"  # --reports-dir outputs: the internal set, OUT/internal/
     log = request.config.stash[SUITE_LOG]
     # The clock starts once the reports exist: report generation is timed elsewhere.
     log.started = time.perf_counter()

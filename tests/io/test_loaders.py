@@ -8,6 +8,7 @@ import pytest
 from qa_analysis.errors import DataFileError
 from qa_analysis.io import DataSet, load_data, validation_report
 from qa_analysis.io.tables import TABLES
+from qa_analysis.metrics import topic_unavailable_reason
 
 
 def write(folder, name, text, encoding="utf-8"):
@@ -364,7 +365,7 @@ def test_annex_a_csv_replaces_a_missing_sheet(tmp_path):
     assert counts(data, "assessments") == (1, 1, 0)
     # the sheets hold headers only: no data rows, so the topic is skipped with that reason
     assert data.unavailable["contacts"] == "annex_a.xlsx, sheet List 1 has a header but no data rows"
-    assert not data.topic_available("referrals")
+    assert topic_unavailable_reason(data, "referrals") is not None
 
 
 def test_corrupt_workbook_is_an_error_naming_the_file(tmp_path):
@@ -424,7 +425,7 @@ def test_missing_optional_file_makes_its_table_unavailable_not_an_error(tmp_path
 
     assert data.visits is None
     assert data.unavailable["visits"] == "visits.csv not found in the data folder"
-    assert not data.topic_available("visits")
+    assert topic_unavailable_reason(data, "visits") is not None
     assert data.families["family_id"].tolist() == ["F1"]
 
 

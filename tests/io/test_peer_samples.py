@@ -8,6 +8,7 @@ import pytest
 
 from qa_analysis.io import load_data, validation_report
 from qa_analysis.io.ssda903 import AuthorityError
+from qa_analysis.metrics import topic_unavailable_reason
 
 PEER = Path(__file__).resolve().parents[1] / "fixtures" / "peer"
 
@@ -27,7 +28,7 @@ def test_ssda903_validator_return_loads_with_overlaps_set_aside(tmp_path):
     assert summary.loc["header", "rows_read"] == 2675
     assert summary.loc["episodes", "rows_read"] == 5050
     assert (summary["rows_read"] == summary["rows_accepted"] + summary["rows_set_aside"]).all()
-    assert data.topic_available("placement_stability")
+    assert topic_unavailable_reason(data, "placement_stability") is None
 
 
 def test_ssda903_overlap_is_judged_against_the_previous_accepted_episode(tmp_path):

@@ -1,9 +1,13 @@
 """Exact rounding of percentages (DESIGN section 4): half away from zero at 1 decimal place,
 from the exact ratio, as Excel's ROUND and DfE tables round. Values worked out by hand."""
 
+import gc
+
+import pandas as pd
 import pytest
 
-from qa_analysis.metrics._common import pct, round_half_away
+from qa_analysis.metrics import _common
+from qa_analysis.metrics._common import derived, pct, round_half_away
 
 
 @pytest.mark.parametrize(
@@ -51,3 +55,30 @@ def test_a_median_half_keeps_its_half():
 
 def test_rounding_missing_gives_none():
     assert round_half_away(float("nan"), 1) is None
+
+
+# --- derived tables computed once per input frame ----------------------------------------
+
+
+def test_a_derived_table_is_computed_once_per_frame_and_key():
+    frame = pd.DataFrame({"a": [1]})
+    calls = []
+    first = derived(frame, ("test-once",), lambda: calls.append(1) or "built")
+    second = derived(frame, ("test-once",), lambda: calls.append(1) or "built again")
+    assert (first, second, len(calls)) == ("built", "built", 1)
+
+
+def test_an_equal_but_different_frame_gets_its_own_derived_table():
+    a, b = pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]})
+    assert (derived(a, ("test-own",), lambda: "for a"), derived(b, ("test-own",), lambda: "for b")) == (
+        "for a", "for b"
+    )
+
+
+def test_the_derived_table_of_a_dropped_frame_is_forgotten():
+    frame = pd.DataFrame({"a": [1]})
+    ident = (id(frame), ("test-forget",))
+    _common.derived(frame, ("test-forget",), lambda: "x")
+    del frame
+    gc.collect()
+    assert ident not in _common._DERIVED
