@@ -40,9 +40,11 @@ dist: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check qa_analysis tests benchmarks notebooks
 
-## make docs: regenerate docs/metrics.md from the metric registry (a test fails when it is stale)
+## make docs: regenerate docs/metrics.md (metric registry) and docs/inputs.md (input schemas);
+## a test fails when either is stale
 docs: $(STAMP)
 	$(BIN)/python -m qa_analysis.metrics.docs
+	$(BIN)/python -m qa_analysis.io.dictionary
 
 ## make bench: the benchmarks (not part of make test); results under outputs/bench/
 bench: $(STAMP)

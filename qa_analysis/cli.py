@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=None, help="output folder (default data/demo in the working directory)")
     demo.add_argument("--seed", type=int, default=2020, help="random seed (default 2020, the committed set)")
     demo.add_argument("--children", type=int, default=None, help="scale up for benchmarks")
+    demo.add_argument("--layout", choices=("standard", "ssd"), default="standard",
+                      help="standard (default) or ssd: the Standard Safeguarding Dataset's tables "
+                           "for contacts, referrals, assessments, visits and families")
 
     from .analyst_cli import add_analyst_commands
 
@@ -208,7 +211,7 @@ def cmd_demo(args) -> int:
 
     out = Path(args.out) if args.out else Path("data") / "demo"
     started = time.perf_counter()
-    counts = write_demo_data(out, seed=args.seed, children=args.children)
+    counts = write_demo_data(out, seed=args.seed, children=args.children, layout=args.layout)
     total = sum(counts.values())
     print(f"Wrote {total:,} rows in {len(counts)} files to {out} in {time.perf_counter() - started:.1f}s.")
     for name, n in counts.items():

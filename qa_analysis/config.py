@@ -261,6 +261,28 @@ def load_settings(path: str | Path | None = None, **overrides) -> Settings:
     :class:`SettingsError` naming the setting, the value as written, what is accepted and
     the file's line (``Setting re_referral_months (settings.yml line 3) must be a whole
     number of months from 1 to 60, not 12.5 (a fraction).``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A YAML file of ``name: value`` pairs (the names are the fields of :class:`Settings`).
+    **overrides
+        Settings given directly, applied after the file.
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    SettingsError
+        For an unreadable file, an unknown setting (the message lists the known ones) or a
+        value of the wrong kind.
+
+    Examples
+    --------
+    >>> load_settings(contact_referral_window_days=14).contact_referral_window_days
+    14
     """
     known = [f.name for f in dataclasses.fields(Settings)]
     pairs: list[tuple[object, object, str, str | None]] = []

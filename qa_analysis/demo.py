@@ -1152,8 +1152,13 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
 # ------------------------------------------------------------------ entry point
 
 
-def write_demo_data(out_dir, seed: int = 2020, children: int | None = None) -> dict[str, int]:
+def write_demo_data(out_dir, seed: int = 2020, children: int | None = None,
+                    layout: str = "standard") -> dict[str, int]:
     """Write the synthetic data folder; return the rows written per CSV file.
+
+    ``layout="ssd"`` writes the same data with contacts, referrals, assessments, visits and
+    families as the Standard Safeguarding Dataset's tables (``io.ssd.write_ssd_layout``:
+    visits without modality or method); the SSDA903 and audit files stay as they are.
 
     ``children`` (default 100) is the number of children in the SSDA903 files; every other
     volume scales with it (see the module docstring; 300,000 is national scale). The same
@@ -1201,6 +1206,13 @@ def write_demo_data(out_dir, seed: int = 2020, children: int | None = None) -> d
         "child_id": _ids("C", listed + 1, 6), "family_id": fam_ids[listed],
     })
     rows = {name: rows[name] for name in FILES}
+    if layout == "ssd":
+        from .io.ssd import REPLACED, write_ssd_layout
+
+        ssd_rows = write_ssd_layout(out)
+        rows = {**{k: v for k, v in rows.items() if k not in REPLACED}, **ssd_rows}
+    elif layout != "standard":
+        raise ValueError(f"layout is standard or ssd, not {layout!r}")
     _write_readme(out, rows, seed, n)
     return rows
 

@@ -190,6 +190,21 @@ def parse_period(value: str | Period | pd.Period) -> Period:
     ``2020-21`` or ``2020/21`` a :class:`FinancialYear`. ``pandas.Period`` with
     ``freq="Q-MAR"`` gives its quarter (``2021Q1`` is ``2020-21 Q1``), ``freq="Y-MAR"`` its
     year. Anything else is refused with a message listing the forms.
+
+    Parameters
+    ----------
+    value : str, Period or pandas.Period
+
+    Returns
+    -------
+    Quarter or FinancialYear
+
+    Examples
+    --------
+    >>> parse_period("2020-21").label
+    '2020-21'
+    >>> parse_period("Q3 2020/21").label
+    '2020-21 Q3'
     """
     if isinstance(value, Period):
         return value
@@ -209,7 +224,28 @@ def parse_period(value: str | Period | pd.Period) -> Period:
 
 
 def parse_quarter(text: str | Quarter | pd.Period) -> Quarter:
-    """Parse any accepted quarter label; refuse anything else, listing the forms."""
+    """Parse any accepted quarter label; refuse anything else, listing the forms.
+
+    Parameters
+    ----------
+    text : str, Quarter or pandas.Period
+        ``2020-21 Q1``, ``2020-21_Q1``, ``2020/21 Q1``, ``Q1 2020-21``, ``Q1 2020/21``, or a
+        ``pd.Period`` with ``freq="Q-MAR"``.
+
+    Returns
+    -------
+    Quarter
+
+    Raises
+    ------
+    QuarterError
+        For anything else, listing the accepted forms.
+
+    Examples
+    --------
+    >>> parse_quarter("2020/21 Q1").start.date()
+    datetime.date(2020, 4, 1)
+    """
     if isinstance(text, Quarter):
         return text
     if isinstance(text, pd.Period):
@@ -251,12 +287,43 @@ def parse_year(text: str | int | FinancialYear | pd.Period) -> int:
 
 
 def year_quarters(year: str | int | FinancialYear) -> list[Quarter]:
-    """The four quarters of a financial year (``"2020-21"``, 2020 or a FinancialYear)."""
+    """The four quarters of a financial year (``"2020-21"``, 2020 or a FinancialYear).
+
+    Parameters
+    ----------
+    year : str, int or FinancialYear
+        ``"2020-21"``, ``"2020/21"`` or the starting year 2020.
+
+    Returns
+    -------
+    list of Quarter
+        Q1 (April to June) to Q4 (January to March).
+
+    Examples
+    --------
+    >>> [q.label for q in year_quarters("2020-21")][:2]
+    ['2020-21 Q1', '2020-21 Q2']
+    """
     return FinancialYear(parse_year(year)).quarters
 
 
 def quarter_range(first: str | Quarter, last: str | Quarter) -> list[Quarter]:
-    """Every quarter from ``first`` to ``last``, both included."""
+    """Every quarter from ``first`` to ``last``, both included.
+
+    Parameters
+    ----------
+    first, last : str or Quarter
+        The first and last quarter, both included.
+
+    Returns
+    -------
+    list of Quarter
+
+    Examples
+    --------
+    >>> [q.label for q in quarter_range("2020-21 Q3", "2021-22 Q1")]
+    ['2020-21 Q3', '2020-21 Q4', '2021-22 Q1']
+    """
     a, b = parse_quarter(first), parse_quarter(last)
     if b < a:
         raise QuarterError(f"The range ends ({b}) before it starts ({a}).")
@@ -267,7 +334,24 @@ def quarter_range(first: str | Quarter, last: str | Quarter) -> list[Quarter]:
 
 
 def trailing_quarters(quarter: str | Quarter, n: int) -> list[Quarter]:
-    """The ``n`` quarters ending with ``quarter``, oldest first (for trend charts)."""
+    """The ``n`` quarters ending with ``quarter``, oldest first (for trend charts).
+
+    Parameters
+    ----------
+    quarter : str or Quarter
+        The last quarter of the run.
+    n : int
+        How many quarters.
+
+    Returns
+    -------
+    list of Quarter
+
+    Examples
+    --------
+    >>> [q.label for q in trailing_quarters("2020-21 Q2", 3)]
+    ['2019-20 Q4', '2020-21 Q1', '2020-21 Q2']
+    """
     last = parse_quarter(quarter)
     return [last.previous(i) for i in range(n - 1, -1, -1)]
 
@@ -295,6 +379,20 @@ def working_days(start, end):
 
     Accepts scalars or array-likes of dates; returns an int for scalars and a float
     Series (NaN where either date is missing) otherwise.
+
+    Parameters
+    ----------
+    start, end : date-like or array-like of dates
+
+    Returns
+    -------
+    int or pandas.Series
+        An int (None when a date is missing) for two dates; a float Series otherwise.
+
+    Examples
+    --------
+    >>> working_days("2020-12-24", "2020-12-29")  # 25 and 28 December are bank holidays
+    1
     """
     scalar = np.ndim(start) == 0 and np.ndim(end) == 0
     a = _as_days([start] if np.ndim(start) == 0 else start)

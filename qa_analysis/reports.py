@@ -54,6 +54,7 @@ from pathlib import Path
 
 from .config import NOTEBOOKS_DIR, TEMPLATES_DIR
 from .errors import QAError
+from .redact import path_names, redact_notebook
 
 QUARTERLY_REPORTS = ("visits", "referrals", "placement_stability", "audits", "summary")
 ANNUAL_REPORT = "annual"
@@ -432,6 +433,10 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
                 )
             finally:
                 if tmp_ipynb.exists():
+                    # no local path in outputs (issue 11): folders and files named, not located
+                    redact_notebook(tmp_ipynb, path_names(
+                        job.parameters.get("data_dir"), job.parameters.get("settings_file"),
+                        job.out_dir, job.notebook.parent))
                     os.replace(tmp_ipynb, job.ipynb_path)
         timings["execute"] = time.perf_counter() - started - timings["kernel"]
         executed = nbformat.read(job.ipynb_path, as_version=4)

@@ -119,3 +119,15 @@ def test_the_data_display_holds_no_identifier(identifying, show):
 def test_the_data_display_gives_tables_rows_and_coverage(identifying, show):
     text = show(identifying)
     assert all(part in text for part in ("visits.csv", "ssda903_header.csv", "05/10/2020", "set aside"))
+
+
+def test_the_quarter_result_is_indexable_by_key_and_converts(demo):
+    result = qa.quarter_metrics(demo, "2020-21 Q3")
+    series, frame = result.to_series(), result.to_frame()
+    assert result["placements.moves"] == series["placements.moves"] == result.metrics["placements.moves"]
+    assert len(frame) == len(result.metrics) and {"quarter", "key", "value"} <= set(frame.columns)
+
+
+def test_a_mistyped_key_on_the_result_is_an_error_not_nan(demo):
+    with pytest.raises(KeyError, match="placements.moves"):
+        qa.quarter_metrics(demo, "2020-21 Q3")["placements.movez"]

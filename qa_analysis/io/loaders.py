@@ -462,6 +462,30 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     :class:`DataFileError` with a one-line message. Inputs are only read.
     ``blank_values`` (or ``settings.blank_values``): the values read as blank
     (default ``NULL``, ``N/A``, ``#N/A``, whatever their case).
+
+    Parameters
+    ----------
+    path : str or Path
+        The data folder (Windows paths work too, e.g. ``"C:/QA data/2021-06"``).
+    settings : Settings, optional
+        Local settings (its ``blank_values`` are used when ``blank_values`` is not given).
+    blank_values : iterable of str, optional
+        Values read as blank.
+
+    Returns
+    -------
+    DataSet
+        The accepted rows of each table (``data.visits``, ``data.episodes``...), the rows set
+        aside with their reasons (``data.problems``) and the counts (``data.summary``).
+        Shown in a notebook, it is a summary of tables, rows, dates covered and rows set
+        aside, never the rows themselves.
+
+    Examples
+    --------
+    >>> import qa_analysis as qa
+    >>> data = qa.load_data(qa.config.DEMO_DATA_DIR)
+    >>> int(data.summary["rows_set_aside"].sum())
+    0
     """
     folder = Path(path)
     if not folder.exists():

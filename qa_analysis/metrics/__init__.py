@@ -107,6 +107,8 @@ def quarter_metrics(data, quarter, settings: Settings = DEFAULT_SETTINGS, topics
             result.notes.append(reason)
             continue
         result.metrics.update(registry.compute_topic(topic, data, period, settings))
+        if topic == "visits" and not visits.modality_recorded(data.visits):
+            result.notes.append(visits.NOT_RECORDED_NOTE)
     # Quarters and look-back windows the data does not cover: null with a note, never 0.
     from .coverage import apply_coverage
 

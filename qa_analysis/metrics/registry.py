@@ -96,6 +96,7 @@ class Metric:
     counts: Callable | None = None
     part_of: str | Mapping[str, str] | None = None
     relations: tuple = ()
+    code_label: str = "{label}: {code}"  # a code key's label (patterns only)
 
     def __post_init__(self):
         if self.topic not in TOPICS:
@@ -134,7 +135,9 @@ class Metric:
     def label_for(self, key: str | None = None) -> str:
         """The short label of a concrete key (a code key adds its code: ``Visits by method: zoom``)."""
         code = self.code_of(key) if key else None
-        return self.label if code is None else f"{self.label}: {code.replace('_', ' ')}"
+        if code is None:
+            return self.label
+        return self.code_label.format(label=self.label, code=code.replace("_", " "))
 
     def total_of(self, key: str | None = None) -> str | None:
         """The key or base count that ``key`` is counted within (see ``part_of``)."""
@@ -333,6 +336,7 @@ _METRICS = (
         "The number of contacts in the period by who made them (police, schools, health ...), one "
         "figure per source code recorded.",
         f"{_DFE} (referrals); source codes domain.md 3.3", part_of="contacts.total",
+        code_label="{label} {code}",
     ),
     Metric(
         "referrals.total", "referrals", referrals.referrals_total, "Referrals",
@@ -445,6 +449,7 @@ _METRICS = (
         "The number of placement moves in the period by the recorded reason the previous placement "
         "ended, one figure per reason code (not_recorded where none was given).",
         f"{_DFE} (placement_stability); codes domain.md 1.7", part_of="placements.moves",
+        code_label="{label} {code}",
     ),
     # ------------------------------------------------------------------ audits
     Metric(

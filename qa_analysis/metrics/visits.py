@@ -39,6 +39,7 @@ __all__ = [
     "virtual_visits",
     "visits_by_method",
     "visits_by_month",
+    "modality_recorded",
     "visits_metrics",
     "visits_per_method",
 ]
@@ -250,7 +251,7 @@ def visits_metrics(
     """
     quarter = parse_period(quarter)
     in_q = _visits_in_quarter(visits, quarter)
-    return {
+    figures = {
         "visits.total": total_visits(in_q, quarter),
         "visits.face_to_face": face_to_face_visits(in_q, quarter),
         "visits.virtual": virtual_visits(in_q, quarter),
@@ -260,6 +261,28 @@ def visits_metrics(
         "visits.pct_seen_alone": pct_seen_alone(in_q, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
+    if not modality_recorded(visits):
+        # The source does not say how visits were made (the SSD's visit tables): the keys
+        # are absent, never 0, which would read as "no face-to-face visits".
+        for key in MODALITY_KEYS:
+            figures.pop(key)
+    return figures
+
+
+MODALITY_KEYS = ("visits.face_to_face", "visits.virtual", "visits.pct_face_to_face")
+NOT_RECORDED_NOTE = (
+    "visits: this source does not record how visits were made (face to face or virtual, "
+    "and the method), so those figures are left out"
+)
+
+
+def modality_recorded(visits: pd.DataFrame) -> bool:
+    """True when the extract records how any visit was made (``modality`` not all blank).
+
+    The Standard Safeguarding Dataset's visit tables hold no modality or method; a
+    ``visit_methods.csv`` can add them (io.ssd).
+    """
+    return bool(visits["modality"].notna().any())
 
 
 # ------------------------------------------------------------------ breakdowns for charts

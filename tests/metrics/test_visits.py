@@ -353,3 +353,19 @@ def test_input_frame_not_mutated(quarter_visits):
     vm.timeliness_by_cohort(quarter_visits, Q3)
     vm.seen_alone_by_cohort(quarter_visits, Q3)
     pd.testing.assert_frame_equal(quarter_visits, before)
+
+
+def test_modality_keys_are_absent_not_zero_when_the_source_does_not_record_them():
+    # SSD visits: no modality or method on any visit. Q3 is 1 Oct to 31 Dec 2020.
+    # V1, V2 in Q3 (C1 seen alone once of two seen) -> total 2, children 1, seen alone 50.0
+    visits = visits_frame([
+        ("V1", "C1", "CLA", "2020-10-01", None, None, True, True),
+        ("V2", "C1", "CLA", "2020-10-20", None, None, True, False),
+    ])
+
+    figures = vm.visits_metrics(visits, Q3)
+
+    assert not {"visits.face_to_face", "visits.virtual", "visits.pct_face_to_face"} & set(figures)
+    assert not [k for k in figures if k.startswith("visits.method.")]
+    assert (figures["visits.total"], figures["visits.children_visited"],
+            figures["visits.pct_seen_alone"]) == (2, 1, 50.0)
