@@ -1,7 +1,8 @@
 """What each loaded table covers, so a figure outside it is ``null`` with a note, never 0.
 
 SSDA903 returns cover whole collection years (1 April to 31 March, a return named by the
-year of its 31 March end); every other table covers its first to its last date. A quarter
+year of its 31 March end); every other table covers the months from its first to its last
+date. A quarter
 is covered when its whole span lies in the coverage (903) or overlaps the table's dates
 (other tables: a table whose last date falls in a quarter still speaks for that quarter).
 A measure that looks back (3+ placements: the 12 months to the quarter end; long-term
@@ -133,12 +134,15 @@ def return_coverage(years) -> Coverage | None:
 
 
 def table_coverage(table: str, frame: pd.DataFrame) -> Coverage | None:
-    """First to last date of a non-903 table (None when it has no dates)."""
+    """The months from a non-903 table's first date to its last (None when it has no
+    dates). Whole months: an extract runs from a month's start, and a list whose first
+    referral is dated 2 April still holds the 1st (there was none that day)."""
     dates = [frame[c].dropna() for c in DATE_COLUMNS.get(table, ()) if c in frame.columns]
     dates = [d for d in dates if len(d)]
     if not dates:
         return None
-    return Coverage(table, min(d.min() for d in dates), max(d.max() for d in dates))
+    first, last = min(d.min() for d in dates), max(d.max() for d in dates)
+    return Coverage(table, first.normalize().replace(day=1), (last + pd.offsets.MonthEnd(0)).normalize())
 
 
 def window_covered(coverage: Coverage | None, start, end) -> bool:

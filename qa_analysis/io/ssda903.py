@@ -2,7 +2,8 @@
 
 Found in a data folder (and one level of subfolders, e.g. a subfolder per return):
 
-- any CSV whose name contains ``episodes`` or ``header`` (the default
+- any CSV whose name contains ``episodes`` or ``header``, other than the Standard
+  Safeguarding Dataset's tables (``ssd_cin_episodes.csv``) (the default
   ``ssda903_episodes.csv`` / ``ssda903_header.csv``, ``2019-episodes.csv``,
   ``SSDA903_2020_episodes.csv``, ``episodes_2021.csv``...);
 - the XML return (``*.xml``, root ``EXPSSDA903``, ``CHILD`` > ``HEADER`` and ``EPISODE``;
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError, QAError
-from . import consolidate, schemas
+from . import consolidate, schemas, ssd
 from .coverage import Coverage, collection_year, return_coverage, year_label
 from .readers import RawTable, normalise_header, read_csv_text
 from .tables import TABLES
@@ -121,7 +122,8 @@ def find_sources(folder: Path) -> list[Source]:
             if path.name.startswith(("~$", ".")):
                 continue
             if path.is_file():
-                table = _is_903_csv(path.name)
+                # the Standard Safeguarding Dataset's tables (ssd_cin_episodes.csv) are not 903
+                table = None if ssd.ssd_table_of(path) is not None else _is_903_csv(path.name)
                 if table is None and path.name.lower().endswith(".xml"):
                     table = "xml"
                 if table is not None:
