@@ -1,5 +1,11 @@
 """The year's figures for the Quality Assurance annual report (issue 7; DESIGN sections 4 and 5).
 
+Figures only: the sentences are in :mod:`qa_analysis.annual_text`, the report's sections in
+:mod:`qa_analysis.paper` (issue 15). With an audit programme (audits.csv) the figures of the
+committee paper are here too: each audit of the year with its cases, families and grades
+(:func:`audit_programme`), the grade profile by domain, the recommendations by route and
+who they were shared with, and the themes that recur across audits.
+
 Every year figure is built from the quarterly definitions of DESIGN section 4, in one of
 four ways, stated beside it in :func:`year_summary` (column ``how``):
 
@@ -28,7 +34,6 @@ import pandas as pd
 
 from .config import DEFAULT_SETTINGS, Settings
 from .disclosure import SUPPRESSED, apply_audience_to_metrics, suppress_count, suppress_table
-from .io.tables import AUDIT_TYPES, TABLES
 from .metrics import audits, placements, referrals, visits
 from .metrics._common import in_quarter
 from .metrics.bases import metric_bases
@@ -41,14 +46,18 @@ __all__ = [
     "POOLED",
     "SUM",
     "YEAR_END",
-    "activity_sentences",
+    "activity_outside_programme",
     "audit_activity_by_quarter",
+    "audit_programme",
+    "grade_profile",
+    "has_programme",
+    "recommendation_routes",
+    "recurring_themes",
+    "shared_with",
     "cases_by_quarter_and_type",
     "figure_value",
     "for_audience",
     "how_year_is_built",
-    "missing_quarters",
-    "not_available",
     "quarter_series",
     "recommendations_by_quarter",
     "recommendations_by_quarter_for_audience",
@@ -57,7 +66,6 @@ __all__ = [
     "summary_table",
     "year_figures",
     "year_label",
-    "year_narrative",
     "year_rule",
     "year_summary",
     "year_summary_for_audience",
@@ -374,72 +382,152 @@ def audit_activity_by_quarter(data, year: str | int) -> pd.DataFrame:
 _CASE_AUDIT_COLUMNS = (
     "audit_id", "audit_date", "audit_type", "theme", "child_id", "family_id", "auditor", "domain", "grade",
 )
-_GRADE_WORDS = {
-    "outstanding": "outstanding", "good": "good", "requires_improvement": "requires improvement",
-    "inadequate": "inadequate",
-}
-_TYPE_WORDS = {
-    "full_case_file": ("full case file audit", "full case file audits"),
-    "thematic": ("thematic audit", "thematic audits"),
-    "stocktake": ("stocktake", "stocktakes"),
-}
+# ------------------------------------------------------------------ the audit programme (issue 15)
+
+PROGRAMME_COLUMNS = (
+    "completed", "month", "audit_type", "theme", "auditor", "method", "selection",
+    "practice_from", "practice_to", "prompted_by", "findings", "areas_for_development",
+    "cases", "families", "outstanding", "good", "requires_improvement", "inadequate",
+)
+_GRADE_COLUMNS = ("outstanding", "good", "requires_improvement", "inadequate")
 
 
-def _plural(n, one: str, many: str) -> str:
-    return one if n == 1 else many
+def has_programme(data) -> bool:
+    """True when the data folder holds an audit programme (audits.csv) with a row."""
+    return data.audits is not None and len(data.audits) > 0
 
 
-def _count(n, audience: str) -> str:
-    from .disclosure import apply_audience
+def audit_programme(data, year: str | int) -> pd.DataFrame:
+    """Each audit of audits.csv completed in the year (1 April to 31 March), in date order.
 
-    return format_count(apply_audience(int(n), audience))
-
-
-def _grades_text(row, audience: str) -> str:
-    given = [(g, row[g]) for g in _GRADE_WORDS if row[g] > 0]
-    if not given:
-        return "not graded"
-    return ", ".join(f"{_count(n, audience)} {_GRADE_WORDS[g]}" for g, n in given)
-
-
-def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = "internal") -> list[str]:
-    """One plain sentence per quarter, the way the committee paper reports audit activity.
-
-    E.g. "2020-21 Q2: 7 audits: 5 full case file audits (5 cases (5 families); overall
-    grades: 2 good, 3 requires improvement); a thematic audit "virtual visits during
-    COVID-19" in September 2020: 10 cases (9 families); not graded." Full case file audits
-    are grouped; each thematic audit and stocktake is named with its theme and month.
-    Cases and families add up over the audits (a family in two audits counts in both), as
-    the committee paper counts cases reviewed. Counts follow the audience (``c`` for 1 to 5 when public); a
-    quarter with no audit says so.
+    Columns :data:`PROGRAMME_COLUMNS`: the audit's own row (type, theme, completed date and
+    its month, auditor role, method and selection codes separated by ``;``, period of
+    practice reviewed, what prompted it, findings and areas for development) and, from its
+    case_audits.csv rows (linked by audit_id, whatever their dates), ``cases`` (distinct
+    children), ``families`` (distinct families: families.csv, else the child alone) and
+    the overall grades given. An audit with no case_audits rows has 0 cases. No audit,
+    child or family identifier. Empty (same columns) without audits.csv.
     """
-    sentences = []
-    for quarter in year_quarters(year_window(year).year):
-        rows = activity.loc[activity["quarter"] == quarter.label]
-        if rows.empty:
-            sentences.append(f"{quarter.label}: no audit was recorded.")
-            continue
-        parts = []
-        full = rows.loc[rows["audit_type"] == "full_case_file"]
-        if len(full):
-            grades = full[list(_GRADE_WORDS)].sum()
-            parts.append(
-                f"{_count(len(full), audience)} {_plural(len(full), *_TYPE_WORDS['full_case_file'])} "
-                f"({_count(full['cases'].sum(), audience)} cases ({_count(full['families'].sum(), audience)} "
-                f"families); overall grades: {_grades_text(grades, audience)})"
-            )
-        for row in rows.loc[rows["audit_type"] != "full_case_file"].itertuples(index=False):
-            kind = _TYPE_WORDS.get(row.audit_type, (str(row.audit_type).replace("_", " "),))[0]
-            theme = "" if pd.isna(row.theme) else f" \u201c{row.theme}\u201d"
-            parts.append(
-                f"a {kind}{theme} in {row.month:%B %Y}: {_count(row.cases, audience)} cases "
-                f"({_count(row.families, audience)} families); {_grades_text(row._asdict(), audience)}"
-            )
-        total = _count(len(rows), audience)
-        sentences.append(
-            f"{quarter.label}: {total} {_plural(len(rows), 'audit', 'audits')}: " + "; ".join(parts) + "."
-        )
-    return sentences
+    if not has_programme(data):
+        return pd.DataFrame(columns=list(PROGRAMME_COLUMNS))
+    window = year_window(year)
+    audits_in_year = data.audits.loc[data.audits["completed"].between(window.start, window.end)]
+    rows = []
+    for audit in audits_in_year.sort_values(["completed", "audit_id"], kind="mergesort").itertuples(index=False):
+        counts = _audit_counts(data, audit.audit_id)
+        rows.append({
+            "completed": audit.completed, "month": audit.completed.to_period("M").to_timestamp(),
+            "audit_type": audit.audit_type, "theme": audit.theme, "auditor": audit.auditor,
+            "method": audit.method, "selection": audit.selection,
+            "practice_from": audit.practice_from, "practice_to": audit.practice_to,
+            "prompted_by": audit.prompted_by, "findings": audit.findings,
+            "areas_for_development": audit.areas_for_development, **counts,
+        })
+    return pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS)).astype(
+        {"completed": "datetime64[ns]", "month": "datetime64[ns]", "practice_from": "datetime64[ns]",
+         "practice_to": "datetime64[ns]", "cases": "int64", "families": "int64",
+         **dict.fromkeys(_GRADE_COLUMNS, "int64")}
+    )
+
+
+def _audit_counts(data, audit_id) -> dict:
+    none = {"cases": 0, "families": 0, **dict.fromkeys(_GRADE_COLUMNS, 0)}
+    if data.case_audits is None:
+        return none
+    rows = data.case_audits.loc[data.case_audits["audit_id"].eq(audit_id).fillna(False)]
+    if rows.empty:
+        return none
+    one = audits.audit_activity(rows, rows["audit_date"].min(), rows["audit_date"].max(), families=data.families)
+    return {c: int(one[c].sum()) for c in ("cases", "families", *_GRADE_COLUMNS)}
+
+
+def activity_outside_programme(data, year: str | int) -> pd.DataFrame:
+    """:func:`audit_activity_by_quarter` for the audits of the year that have no audits.csv
+    row (grades only). All of them without audits.csv."""
+    if not has_programme(data) or data.case_audits is None:
+        return audit_activity_by_quarter(data, year)
+    window = year_window(year)
+    rows = data.case_audits.loc[~data.case_audits["audit_id"].isin(data.audits["audit_id"]).fillna(False)]
+    return audits.audit_activity(rows, window.start, window.end, families=data.families)
+
+
+def grade_profile(data, year: str | int) -> pd.DataFrame:
+    """``metrics.audits.pct_good_or_better_by_domain`` over the year: ``domain``,
+    ``graded``, ``good_or_better``, ``pct_good_or_better``. Empty without case_audits.csv."""
+    if data.case_audits is None:
+        return pd.DataFrame(columns=["domain", "graded", "good_or_better", "pct_good_or_better"])
+    return audits.pct_good_or_better_by_domain(data.case_audits, year_window(year))
+
+
+ROUTES = ("case", SERVICE_DEVELOPMENT_PLAN, "learning_and_development")
+
+
+def recommendation_routes(data, year: str | int) -> pd.DataFrame:
+    """The recommendations raised in the year by route, and where they stood on 31 March.
+
+    One row per route (``case``, ``service_development_plan``, ``learning_and_development``,
+    then ``not_recorded`` for a blank route, routes with nothing raised left out): ``raised``
+    (raised_date in the year), ``completed`` (of those, completed by 31 March),
+    ``completed_on_time`` (of those, on or before due_date), ``open_at_end`` (the rest) and
+    ``overdue_at_end`` (open with due_date before 31 March). Empty without
+    recommendations.csv.
+    """
+    columns = ["route", "raised", "completed", "completed_on_time", "open_at_end", "overdue_at_end"]
+    recs = data.recommendations
+    if recs is None:
+        return pd.DataFrame(columns=columns)
+    window = year_window(year)
+    raised = recs.loc[recs["raised_date"].between(window.start, window.end).fillna(False)]
+    done = (raised["completed_date"] <= window.end).fillna(False)
+    frame = pd.DataFrame({
+        "route": raised["route"].astype("string").fillna("not_recorded").astype(str),
+        "raised": 1,
+        "completed": done.astype("int64"),
+        "completed_on_time": (done & (raised["completed_date"] <= raised["due_date"]).fillna(False)).astype("int64"),
+        "open_at_end": (~done).astype("int64"),
+        "overdue_at_end": (~done & (raised["due_date"] < window.end).fillna(False)).astype("int64"),
+    })
+    sums = frame.groupby("route")[columns[1:]].sum()
+    order = [r for r in (*ROUTES, "not_recorded") if r in sums.index] + sorted(
+        set(sums.index) - {*ROUTES, "not_recorded"})
+    return sums.reindex(order).reset_index().astype({c: "int64" for c in columns[1:]})[columns]
+
+
+def shared_with(data, year: str | int) -> list[str]:
+    """Who the year's recommendations were shared with: the distinct entries of
+    ``shared_with`` (several separated by ``;``) of recommendations raised in the year,
+    most used first (ties in the order first written)."""
+    recs = data.recommendations
+    if recs is None or "shared_with" not in recs.columns:
+        return []
+    window = year_window(year)
+    texts = recs.loc[recs["raised_date"].between(window.start, window.end).fillna(False), "shared_with"].dropna()
+    entries = texts.str.split(";").explode().str.strip()
+    counts = entries.loc[entries.ne("")].value_counts(sort=False)
+    return list(counts.sort_values(ascending=False, kind="mergesort").index)
+
+
+def recurring_themes(data, year: str | int) -> pd.DataFrame:
+    """Recommendation themes raised in the year by more than one audit: ``theme``,
+    ``audits`` (distinct audits raising it), ``recommendations``; most audits first, then
+    alphabetical. Empty without recommendations.csv."""
+    columns = ["theme", "audits", "recommendations"]
+    recs = data.recommendations
+    if recs is None:
+        return pd.DataFrame(columns=columns)
+    window = year_window(year)
+    raised = recs.loc[recs["raised_date"].between(window.start, window.end).fillna(False)].dropna(subset=["theme"])
+    themes = (
+        raised.assign(theme=lambda d: d["theme"].astype(str).str.strip().str.lower())
+        .groupby("theme", as_index=False)
+        .agg(audits=("audit_id", "nunique"), recommendations=("recommendation_id", "size"))
+    )
+    return (
+        themes.loc[themes["audits"] >= 2]
+        .sort_values(["audits", "theme"], ascending=[False, True], kind="mergesort")
+        .reset_index(drop=True)
+        .astype({"theme": str, "audits": "int64", "recommendations": "int64"})[columns]
+    )
 
 
 # ------------------------------------------------------------------ recommendations
@@ -493,179 +581,6 @@ def recommendations_by_theme(data, year: str | int) -> pd.DataFrame:
         return pd.DataFrame(columns=["theme", "raised", "completed", "open_at_end", "overdue_at_end"])
     window = year_window(year)
     return audits.recommendations_by_theme(data.recommendations, window.start, window.end)
-
-
-# ------------------------------------------------------------------ gaps
-
-
-_DATED = {
-    "visits": ("visit_date", "visit dated"),
-    "contacts": ("contact_date", "contact dated"),
-    "referrals": ("referral_date", "referral dated"),
-    "assessments": ("assessment_authorised_date", "assessment authorised"),
-    "case_audits": ("audit_date", "audit dated"),
-    "recommendations": ("raised_date", "recommendation raised"),
-}
-_CONSEQUENCE = {
-    "visits": "visit figures are left out of this report",
-    "contacts": "contact figures are left out of this report",
-    "referrals": "referral figures are left out of this report",
-    "assessments": "assessment figures are left out of this report",
-    "episodes": "placement stability figures are left out of this report",
-    "header": "placement stability figures are left out of this report",
-    "case_audits": "audit activity and grades are left out of this report",
-    "recommendations": "recommendation figures are left out of this report",
-    "families": "each child counts as a family of their own in contact and audit figures",
-}
-
-
-def missing_quarters(data, year: str | int) -> list[str]:
-    """Plain sentences naming what is missing for the year: each table whose file is absent
-    (with what that leaves out), and each quarter in which a dated table has no row dated
-    in it (visit_date, contact_date, referral_date, assessment_authorised_date, audit_date,
-    raised_date; episodes: no episode open during the quarter). Empty when nothing is
-    missing. A quarter with no rows may be true (no audit that quarter) or a gap in the
-    extract: the report states it and the reader judges.
-    """
-    sentences = []
-    for table, consequence in _CONSEQUENCE.items():
-        if getattr(data, table) is None:
-            # The file's usual name, not the loader's reason: that holds the folder's path.
-            sentences.append(f"{TABLES[table].file_names[0]} was not found, so {consequence}.")
-    for quarter in year_quarters(year_window(year).year):
-        span = f"{quarter.label} ({quarter.start:%d %B %Y} to {quarter.end:%d %B %Y})"
-        for table, (column, what) in _DATED.items():
-            frame = getattr(data, table)
-            if frame is not None and not in_quarter(frame[column], quarter).any():
-                sentences.append(f"{_file_name(data, table)} has no {what} in {span}.")
-        episodes = data.episodes
-        if episodes is not None:
-            overlaps = (episodes["DECOM"] <= quarter.end) & (
-                episodes["DEC"].isna() | (episodes["DEC"] >= quarter.start)
-            )
-            if not overlaps.fillna(False).any():
-                sentences.append(f"{_file_name(data, 'episodes')} has no episode of care open in {span}.")
-    return sentences
-
-
-def not_available(data, tables) -> str | None:
-    """A plain sentence naming the files of ``tables`` that were not found (None if all
-    loaded), for a report section that cannot be drawn. File names only, never the folder's
-    path."""
-    absent = [TABLES[t].file_names[0] for t in tables if getattr(data, t) is None]
-    if not absent:
-        return None
-    return f"Not available: {_join(absent)} {'was' if len(absent) == 1 else 'were'} not found in the data folder."
-
-
-def _file_name(data, table: str) -> str:
-    path = data.files.get(table)
-    return path.name if path is not None else table
-
-
-# ------------------------------------------------------------------ narrative
-
-
-def year_narrative(
-    summary: pd.DataFrame,
-    activity: pd.DataFrame,
-    year: str | int,
-    audience: str = "internal",
-    missing: list[str] | None = None,
-) -> list[str]:
-    """A few sentences of plain English for the summary of the year, built from the figures.
-
-    ``summary`` is :func:`year_summary` as the audience sees it
-    (:func:`year_summary_for_audience`), ``activity`` :func:`audit_activity_by_quarter`.
-    One paragraph per topic whose figures are there, then one on anything missing.
-    """
-    label = year_label(year)
-
-    def n(key, column="year"):
-        return format_count(figure_value(summary, key, column))
-
-    def p(key, column="year"):
-        return format_pct(figure_value(summary, key, column))
-
-    def has(key):
-        return figure_value(summary, key) is not None
-
-    paragraphs = []
-    if has("audits.audits"):
-        types = activity["audit_type"].value_counts()
-        kinds = [
-            f"{_count(types[t], audience)} {_plural(types[t], *_TYPE_WORDS[t])}"
-            for t in AUDIT_TYPES if types.get(t, 0)
-        ]
-        kinds_text = f" ({_join(kinds)})" if kinds else ""
-        text = (
-            f"In {label} the service completed {n('audits.audits')} audits{kinds_text} covering "
-            f"{n('audits.children')} children in {n('audits.families')} families; "
-            f"{p('audits.pct_good_or_better')} of the overall grades given were good or outstanding."
-        )
-        paragraphs.append(text)
-    if has("recommendations.raised"):
-        paragraphs.append(
-            f"The audits raised {n('recommendations.raised')} recommendations in the year and "
-            f"{n('recommendations.completed')} were completed, {p('recommendations.pct_completed_on_time')} "
-            f"of them on time. On 31 March {n('recommendations.open_at_quarter_end')} were still open, "
-            f"{n('recommendations.overdue_at_quarter_end')} of them overdue, and "
-            f"{n('recommendations.service_development_plan')} open ones were being taken forward through "
-            "the Service Development Plan."
-        )
-    if has("visits.total"):
-        paragraphs.append(
-            f"Social workers made {n('visits.total')} visits to {n('visits.children_visited')} children; "
-            f"{p('visits.pct_face_to_face')} were face to face (from {p('visits.pct_face_to_face', 'q1')} "
-            f"in Q1 to {p('visits.pct_face_to_face', 'q4')} in Q4). Children were seen alone on "
-            f"{p('visits.pct_seen_alone')} of visits where they were seen, and "
-            f"{p('visits.pct_timely')} of visits were on time."
-        )
-    if has("contacts.total") or has("referrals.total"):
-        sentences = []
-        if has("contacts.total"):
-            sentences.append(
-                f"The front door received {n('contacts.total')} contacts about {n('contacts.children')} "
-                f"children in {n('contacts.families')} families; {n('contacts.families_multi_child')} "
-                "families had two or more children contacted, the largest "
-                f"{n('contacts.max_children_per_family')} children."
-            )
-        if has("referrals.total"):
-            sentences.append(
-                f"There were {n('referrals.total')} referrals, {p('referrals.pct_re_referral_12m')} of them "
-                "re-referrals within 12 months."
-            )
-        if has("assessments.completed"):
-            sentences.append(
-                f"{n('assessments.completed')} assessments were completed, "
-                f"{p('assessments.pct_within_45wd')} within 45 working days."
-            )
-        paragraphs.append(" ".join(sentences))
-    if has("placements.moves"):
-        paragraphs.append(
-            f"Looked-after children made {n('placements.moves')} placement moves "
-            f"({n('placements.children_moved')} children), {n('placements.foster_to_semi_independent')} "
-            "of them from foster care to semi-independent or independent living. At the year end "
-            f"{p('placements.pct_3plus_12m')} of looked-after children had had 3 or more placements in "
-            "12 months"
-            + (
-                f", and {p('placements.pct_long_term_stable')} of those in long-term care were in a "
-                "stable placement."
-                if has("placements.pct_long_term_stable")
-                else "; no child was in the long-term cohort (under 16, looked after for 2.5 years or "
-                "more) whose stability could be measured."
-            )
-        )
-    if missing:
-        paragraphs.append(
-            f"Not everything was available for {label}: " + " ".join(missing)
-        )
-    return paragraphs
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
 
 
 # ------------------------------------------------------------------ presentation helpers

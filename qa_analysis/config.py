@@ -115,6 +115,40 @@ def _texts(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values))
 
 
+def _words(value) -> str:
+    """Free words (a name of a committee or a role); may be blank."""
+    if not isinstance(value, str):
+        raise ValueError("words in quotes")
+    return value.strip()
+
+
+def _date_or_blank(value) -> str:
+    """A date, YYYY-MM-DD or dd/mm/YYYY, kept as written; or blank."""
+    import datetime
+
+    if isinstance(value, datetime.date):  # YAML reads 2021-02-11 as a date
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError("a date as YYYY-MM-DD or dd/mm/YYYY, or blank")
+    text = value.strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            datetime.datetime.strptime(text, form)
+            return text
+        except ValueError:
+            continue
+    if text:
+        raise ValueError("a date as YYYY-MM-DD or dd/mm/YYYY, or blank")
+    return text
+
+
+# The roles an auditor may have in audits.csv (Settings.auditor_roles): never a person.
+AUDITOR_ROLES = (
+    "independent auditor", "QA service manager", "QA practice lead", "chair of the improvement board",
+    "principal social worker", "head of service", "team manager", "IRO", "peer auditor",
+)
+
+
 def _codes(default: tuple[str, ...], codes: str, at_least: int = 1):
     return field(default=default, metadata={"rule": Rule(codes=codes, at_least=at_least)})
 
@@ -157,6 +191,15 @@ class Settings:
     long_term_carer_years: int = _whole(2, "years", 1, 18)
     # placements.pct_3plus_12m
     placements_threshold: int = _whole(3, "placements", 2, 50)
+    # The annual committee paper (issue 15): who it goes to, from whom (roles, never names)
+    # and when; and the roles an auditor may be given in audits.csv (a value outside this
+    # list is refused: a person's name must never reach a public paper).
+    authority_name: str = field(default="", metadata={"check": _words})
+    committee_name: str = field(default="Safeguarding Committee", metadata={"check": _words})
+    meeting_date: str = field(default="", metadata={"check": _date_or_blank})  # blank: "To be confirmed"
+    report_of: str = field(default="Director of Children's Services", metadata={"check": _words})
+    report_author: str = field(default="Head of Quality Assurance", metadata={"check": _words})
+    auditor_roles: tuple[str, ...] = field(default=AUDITOR_ROLES, metadata={"check": _texts})
     # Values the loader reads as blank, whatever their case (SQL Server's NULL, Excel's #N/A).
     blank_values: tuple[str, ...] = field(default=("NULL", "N/A", "#N/A"), metadata={"check": _texts})
     # qa-analysis report: a notebook still running after this long is stopped, listed as failed.

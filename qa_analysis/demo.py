@@ -1,9 +1,11 @@
 """Synthetic demo data: a small authority's data folder in the input formats of DESIGN section 2.
 
 ``write_demo_data(out_dir)`` writes ``data/demo/``: SSDA903 header and episodes as yearly
-returns (2012-13 to 2021-22, :func:`_write_903`), Annex A Lists 1, 3 and 4 as CSV, ``families.csv``, ``visits.csv``,
-``case_audits.csv`` and ``recommendations.csv`` (financial years 2019-20 to 2021-22), plus a
-README. No real child is in it: every value is drawn from a seeded ``numpy`` Generator.
+returns (2012-13 to 2021-22, :func:`_write_903`), Annex A Lists 1, 3 and 4 as CSV,
+``families.csv``, ``visits.csv``, ``case_audits.csv`` and ``recommendations.csv``
+(financial years 2019-20 to 2021-22), the 2020-21 audit programme ``audits.csv`` (see "the
+2020-21 programme" below), plus a README. No real child is in it: every value is drawn
+from a seeded ``numpy`` Generator.
 
 Patterns a QA team would recognise are planted: the 2020 shift to virtual visits, one
 family of 14 children contacted on one day, sibling groups contacted together, a cluster
@@ -62,6 +64,7 @@ OTHER_FILES = (
     "visits.csv",
     "case_audits.csv",
     "recommendations.csv",
+    "audits.csv",
 )
 
 
@@ -167,7 +170,7 @@ DOMAINS = ("overall", "assessment", "planning", "voice_of_child", "management_ov
 GRADES = ("", "Outstanding", "Good", "Requires improvement", "Inadequate",
           "Requires improvement to be good")
 STATUSES = ("open", "in_progress", "completed")
-ROUTES = ("case", "service_development_plan")
+ROUTES = ("case", "service_development_plan", "learning_and_development")
 OWNERS = (
     "Team Manager Assessment", "Team Manager Children in Care", "Team Manager Locality North",
     "Team Manager Locality South", "Service Manager Safeguarding", "Principal Social Worker",
@@ -1077,18 +1080,9 @@ def _audits(rng, n: int, visits, eps, kind, rereferred):
     return audits, q_start, q_end
 
 
-def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> dict[str, int]:
+def _audit_rows(rng, audits, graded_dom=DOMAINS):
+    """Row-level arrays of (audit, child, domain, grade) for ``audits`` (draws as before)."""
     count = len(audits)
-    a_q = np.array([a[0] for a in audits])
-    a_type = np.array([a[1] for a in audits])
-    a_day = _busday(q_start[a_q] + (rng.random(count) * (q_end[a_q] - q_start[a_q] - 5)).astype(np.int64), 0)
-    order = np.lexsort((a_type, a_day))  # audit numbers follow the calendar
-    audits = [audits[i] for i in order]
-    a_q, a_type, a_day = a_q[order], a_type[order], a_day[order]
-    a_theme = np.array([a[2] for a in audits])
-    auditors = max(6, n // 2000)
-    a_auditor = rng.integers(1, auditors + 1, count)
-
     # One row per (audit, child, domain); the thematic "graded" list may be empty -> one
     # overall row with a blank grade.
     sizes = np.array([len(a[3]) for a in audits])
@@ -1107,18 +1101,26 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
     long_form = rng.random(count) < 0.4  # some auditors write "to be good" in full
     grade = np.where((grade == 3) & long_form[aud], 5, grade)
     grade = np.where(graded[aud], grade, 0)
-    a_ids = _ids("A", np.arange(1, count + 1), 4)
-    rows = {"case_audits.csv": _write_csv(out / "case_audits.csv", {
-        "audit_id": a_ids[aud],
-        "audit_date": _dates(a_day[aud], "iso"),
-        "audit_type": _codes(AUDIT_TYPES, a_type[aud]),
-        "theme": np.array([t.encode() for t in a_theme])[aud],
-        "child_id": _ids("C", children[row_ac] + 1, 6),
-        "family_id": family_of(children[row_ac]),
-        "auditor": _ids("AUD", a_auditor[aud], 2),
-        "domain": _codes(DOMAINS, dom),
-        "grade": _codes(GRADES, grade),
-    })}
+    return aud, children[row_ac], dom, grade
+
+
+def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of,
+                  programme=None) -> dict[str, int]:
+    """case_audits.csv and recommendations.csv; with ``programme`` (the 2020-21 audits,
+    their days, details and random stream) audits.csv is written and, at the default size,
+    2020-21's drawn audits are replaced by the programme (a scaled set keeps them beside it).
+    The other years' draws are made exactly as without it."""
+    count = len(audits)
+    a_q = np.array([a[0] for a in audits])
+    a_type = np.array([a[1] for a in audits])
+    a_day = _busday(q_start[a_q] + (rng.random(count) * (q_end[a_q] - q_start[a_q] - 5)).astype(np.int64), 0)
+    order = np.lexsort((a_type, a_day))  # audit numbers follow the calendar
+    audits = [audits[i] for i in order]
+    a_q, a_type, a_day = a_q[order], a_type[order], a_day[order]
+    a_theme = np.array([a[2] for a in audits])
+    auditors = max(6, n // 2000)
+    a_auditor = rng.integers(1, auditors + 1, count)
+    aud, r_child, dom, grade = _audit_rows(rng, audits)
 
     # Recommendations: 0-3 per full case file audit, 3-5 per thematic, 2 per stocktake.
     per = np.select([a_type == 0, a_type == 1], [rng.poisson(1.2, count), rng.integers(3, 6, count)], 2)
@@ -1135,18 +1137,287 @@ def _write_audits(out: Path, rng, n: int, audits, q_start, q_end, family_of) -> 
     completed = (done <= EXTRACT_END.astype(np.int64)) & (rng.random(m) < np.where(sdp, 0.7, 0.9))
     status = np.where(completed, 2, (rng.random(m) < 0.6).astype(int))
     theme = np.where(a_type[ra] == 1, a_theme[ra], np.array(REC_THEMES)[_pick(rng, m, (3, 3, 2, 2, 2, 1, 1, 1))])
-    rows["recommendations.csv"] = _write_csv(out / "recommendations.csv", {
+    owner = rng.integers(0, len(OWNERS), m)
+    route = sdp.astype(int)
+    shared = np.full(m, "", dtype=object)
+    theme_b = np.array([_csv_field(t) for t in a_theme], dtype=object)
+
+    # The audits kept and, in 2020-21, the programme in place of the drawn ones.
+    # At the default size (a small authority's year, as in the paper) the programme is the
+    # year's audits; a scaled set keeps its drawn audits beside it, so volumes still scale.
+    replace = programme is not None and n == DEFAULT_CHILDREN
+    keep = ~np.isin(a_q, PROGRAMME_QUARTERS) if replace else np.ones(count, bool)
+    k_day, k_type, k_theme, k_auditor = a_day[keep], a_type[keep], theme_b[keep], a_auditor[keep]
+    renumber = np.cumsum(keep) - 1
+    row_keep, rec_keep = keep[aud], keep[ra]
+    rows_audit, rows_child, rows_dom, rows_grade = renumber[aud][row_keep], r_child[row_keep], dom[row_keep], grade[row_keep]
+    rec_cols = {
+        "audit": renumber[ra][rec_keep], "raised": raised[rec_keep], "due": due[rec_keep],
+        "status": status[rec_keep], "done": np.where(completed, done, NONE)[rec_keep],
+        "theme": np.array([t.encode() for t in theme], dtype=object)[rec_keep],
+        "owner": owner[rec_keep], "route": route[rec_keep], "shared": shared[rec_keep],
+    }
+    details = []
+    if programme is not None:
+        p_audits, p_day, details, p_rng = programme
+        first = int(keep.sum())
+        p_aud, p_child, p_dom, p_grade = _audit_rows(p_rng, p_audits)
+        k_day = np.r_[k_day, p_day]
+        k_type = np.r_[k_type, [a[1] for a in p_audits]]
+        k_theme = np.r_[k_theme, [_csv_field(a[2]) for a in p_audits]]
+        k_auditor = np.r_[k_auditor, p_rng.integers(1, auditors + 1, len(p_audits))]
+        rows_audit = np.r_[rows_audit, first + p_aud]
+        rows_child, rows_dom, rows_grade = np.r_[rows_child, p_child], np.r_[rows_dom, p_dom], np.r_[rows_grade, p_grade]
+        keys = [d["key"] for d in details]
+        recs = [r for r in _PROGRAMME_RECS if r[0] in keys]
+        r_audit = np.array([first + keys.index(r[0]) for r in recs])
+        r_raised = p_day[r_audit - first] + np.array([r[1] for r in recs])
+        r_done = np.array([NONE if r[6] is None else raised_ + r[6] for r, raised_ in zip(recs, r_raised, strict=True)])
+        rec_cols = {
+            "audit": np.r_[rec_cols["audit"], r_audit], "raised": np.r_[rec_cols["raised"], r_raised],
+            "due": np.r_[rec_cols["due"], r_raised + np.array([r[4] for r in recs])],
+            "status": np.r_[rec_cols["status"], [STATUSES.index(r[5]) for r in recs]],
+            "done": np.r_[rec_cols["done"], r_done],
+            "theme": np.r_[rec_cols["theme"], [r[2].encode() for r in recs]],
+            "owner": np.r_[rec_cols["owner"], [r[3] for r in recs]],
+            "route": np.r_[rec_cols["route"], [ROUTES.index(r[7]) for r in recs]],
+            "shared": np.r_[rec_cols["shared"], [r[8] for r in recs]],
+        }
+    # Audit numbers follow the calendar; rows follow their audit.
+    rank = np.empty(len(k_day), dtype=np.int64)
+    rank[np.lexsort((k_type, k_day))] = np.arange(len(k_day))
+    a_ids = _ids("A", rank + 1, 4)
+    row_order = np.lexsort((np.arange(len(rows_audit)), rank[rows_audit]))
+    ra_, child_, dom_, grade_ = rows_audit[row_order], rows_child[row_order], rows_dom[row_order], rows_grade[row_order]
+    rows = {"case_audits.csv": _write_csv(out / "case_audits.csv", {
+        "audit_id": a_ids[ra_],
+        "audit_date": _dates(k_day[ra_], "iso"),
+        "audit_type": _codes(AUDIT_TYPES, k_type[ra_]),
+        "theme": np.array(list(k_theme), dtype="S")[ra_] if len(k_theme) else np.array([], dtype="S"),
+        "child_id": _ids("C", child_ + 1, 6),
+        "family_id": family_of(child_),
+        "auditor": _ids("AUD", k_auditor[ra_], 2),
+        "domain": _codes(DOMAINS, dom_),
+        "grade": _codes(GRADES, grade_),
+    })}
+    rec_order = np.lexsort((np.arange(len(rec_cols["audit"])), rank[rec_cols["audit"]]))
+    rc = {k: v[rec_order] for k, v in rec_cols.items()}
+    m = len(rec_order)
+    columns = {
         "recommendation_id": _ids("R", np.arange(1, m + 1), 4),
-        "audit_id": a_ids[ra],
-        "raised_date": _dates(raised, "iso"),
-        "theme": np.array([t.encode() for t in theme]),
-        "owner": _codes(OWNERS, rng.integers(0, len(OWNERS), m)),
-        "due_date": _dates(due, "iso"),
-        "status": _codes(STATUSES, status),
-        "completed_date": _dates(np.where(completed, done, NONE), "iso"),
-        "route": _codes(ROUTES, sdp.astype(int)),
-    })
+        "audit_id": a_ids[rc["audit"]],
+        "raised_date": _dates(rc["raised"], "iso"),
+        "theme": np.array(list(rc["theme"]), dtype="S"),
+        "owner": _codes(OWNERS, rc["owner"].astype(np.int64)),
+        "due_date": _dates(rc["due"], "iso"),
+        "status": _codes(STATUSES, rc["status"].astype(np.int64)),
+        "completed_date": _dates(rc["done"], "iso"),
+        "route": _codes(ROUTES, rc["route"].astype(np.int64)),
+    }
+    if programme is not None:
+        columns["shared_with"] = np.array([_csv_field(v) for v in rc["shared"]], dtype="S")
+    rows["recommendations.csv"] = _write_csv(out / "recommendations.csv", columns)
+    if programme is not None:
+        ids = {d["key"]: a_ids[first + i] for i, d in enumerate(details)}
+        rows[AUDITS_FILE] = _write_programme(out, details, ids)
     return rows
+
+
+def _csv_field(text) -> bytes:
+    """Bytes for _write_csv, quoted when the text holds a comma or a quote."""
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    if any(ch in text for ch in ',"\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text.encode()
+
+
+# ------------------------------------------------------------------ the 2020-21 programme
+
+# 2020-21 is the year of the committee paper (issue 15): its programme is the four audits of
+# the City of London's 2020/21 Quality Assurance report, with their dates, case and family
+# counts, methods and selections, and findings written for the demo. Drawn from a stream of
+# its own, so the other years' audits are the same draws as before.
+PROGRAMME_QUARTERS = (4, 5, 6, 7)  # 2020-21 Q1..Q4 in _quarter_starts()
+_PROGRAMME = (
+    {
+        "key": "visits", "type": 1, "theme": "face-to-face and virtual visits",
+        "started": "2020-05-04", "completed": "2020-05-29", "auditor": "QA service manager",
+        "method": "case file review; discussion with the allocated worker",
+        "selection": "cases on theme", "practice": ("2020-03-23", "2020-05-15"), "cases": 24,
+        "domains": ("overall", "voice_of_child"),
+        "prompted_by": "the move to virtual visits when the first national lockdown began on 23 March 2020",
+        "findings": "Children continued to be visited through the lockdown. Where a visit was virtual it was "
+        "usually by Zoom or WhatsApp video; workers had adapted well and some older children preferred it. "
+        "Case records did not always say whether the child was seen, or seen alone, during a video call.",
+        "areas": "Record for every virtual visit whether it was by video or phone and whether the child was "
+        "seen alone; return to face-to-face visits first for the children whose plans need them most.",
+    },
+    {
+        "key": "full", "type": 0, "theme": "", "started": "2020-07-01", "completed": "2020-07-31",
+        "auditor": "independent auditors",
+        "method": "case file review; discussion with the allocated worker",
+        "selection": "cross-section of open cases; identified by managers",
+        "practice": ("2020-01-01", "2020-07-31"), "cases": 12, "families": 9,
+        "domains": ("overall", "assessment", "planning", "voice_of_child", "management_oversight",
+                    "recording"),
+        "prompted_by": "",
+        "findings": "Most children were safer because of the help they received, and workers knew their "
+        "children well. Assessments were thorough and the child's voice was clear in most records.",
+        "areas": "Management oversight was not always recorded; chronologies were out of date in some "
+        "files; plans did not always say who would do what by when.",
+    },
+    {
+        "key": "stocktake", "type": 2, "theme": "contacts, referrals and assessments",
+        "started": "2020-08-10", "completed": "2020-08-28", "auditor": "independent auditor",
+        "method": "case file review", "selection": "sample in window",
+        "practice": ("2020-07-01", "2020-08-05"), "cases": 30, "contacts": 25, "assessments": 5,
+        "domains": ("overall",),
+        "prompted_by": "a request from the management team for an independent view of the front door",
+        "findings": "Of the 30 cases, 25 were contacts and referrals and five were assessments. Many contacts "
+        "concerned several children of one family. Decisions at the front door were timely and "
+        "proportionate, and thresholds were applied consistently.",
+        "areas": "Consider a family's children together when a contact concerns several of them; record "
+        "the reason for the decision on every contact.",
+    },
+    {
+        "key": "stability", "type": 1, "theme": "placement stability",
+        "started": "2020-11-02", "completed": "2020-11-27", "auditor": "QA practice lead",
+        "method": "case file review; discussion with the allocated worker; discussion with manager",
+        "selection": "cases on theme", "practice": ("2019-11-01", "2020-10-31"), "cases": 10,
+        "domains": (),  # a look for common denominators, not a grading exercise
+        "prompted_by": "performance data on placement moves and the Independent Reviewing Officer's annual report",
+        "findings": "The audit looked for the common denominators of moves from foster care to "
+        "semi-independent accommodation and how practitioners and commissioned services responded. Most "
+        "moves came at 16 or 17, some sooner than the young person's plan had said.",
+        "areas": "Plan moves to semi-independent accommodation with the young person well before they "
+        "happen; commissioned services to share their placement reports with the allocated worker.",
+    },
+)
+# (audit key, days after completion raised, theme, owner, days due, status, days to complete or
+#  None, route, shared with)
+_PROGRAMME_RECS = (
+    ("visits", 5, "visits", 0, 58, "completed", 47, "learning_and_development",
+     "social work teams"),
+    ("visits", 5, "voice of the child", 5, 211, "completed", 236, "service_development_plan",
+     "the management team"),
+    ("full", 5, "management oversight", 4, 30, "completed", 23, "case", "team managers"),
+    ("full", 5, "planning", 1, 56, "completed", 68, "case", "team managers"),
+    ("full", 5, "chronology", 6, 238, "in_progress", None, "service_development_plan",
+     "the management team; the improvement board"),
+    ("full", 5, "recording", 5, 117, "completed", 103, "learning_and_development",
+     "social work teams"),
+    ("stocktake", 5, "assessment", 0, 30, "completed", 23, "case", "the front door team"),
+    ("stocktake", 5, "front door", 4, 177, "open", None, "service_development_plan",
+     "the management team; partner agencies"),
+    ("stability", 5, "placement stability", 5, 210, "in_progress", None, "service_development_plan",
+     "the Corporate Parenting Board; commissioned services"),
+    ("stability", 5, "placement stability", 1, 86, "completed", 79, "learning_and_development",
+     "foster carers; the children in care team"),
+    ("stability", 5, "voice of the child", 1, 44, "completed", 42, "case", "the children in care team"),
+)
+AUDITS_FILE = "audits.csv"
+
+
+def _read_back(out: Path, name: str, columns: list[str]):
+    import pandas as pd  # the demo's own files, read back to choose the programme's cases
+
+    return pd.read_csv(out / name, usecols=columns, dtype=str, keep_default_na=False)
+
+
+def _child_numbers(ids) -> np.ndarray:
+    return np.array([int(str(c)[1:]) - 1 for c in ids], dtype=np.int64)
+
+
+def _between(dates, first: str, last: str, dayfirst: bool) -> np.ndarray:
+    import pandas as pd
+
+    parsed = pd.to_datetime(pd.Series(dates), format="%d/%m/%Y" if dayfirst else "%Y-%m-%d")
+    return ((parsed >= first) & (parsed <= last)).to_numpy()
+
+
+def _programme_cases(out: Path, rng, eps, family) -> dict[str, np.ndarray]:
+    """The children each 2020-21 audit reviewed, chosen from the demo's own files."""
+    cases = {}
+    visits = _read_back(out, "visits.csv", ["child_id", "visit_date", "method"])
+    pool = visits.loc[_between(visits["visit_date"], "2020-03-23", "2020-05-15", False)
+                      & visits["method"].isin(["zoom", "whatsapp"]).to_numpy(), "child_id"]
+    pool = np.unique(_child_numbers(pool))
+    cases["visits"] = np.sort(rng.choice(pool, size=min(24, len(pool)), replace=False))
+
+    # Full case file audits: open cases (a visit in the months before), 12 children of 9
+    # families: three pairs of siblings and six children on their own.
+    open_cases = visits.loc[_between(visits["visit_date"], "2020-04-01", "2020-07-15", False), "child_id"]
+    pool = np.unique(_child_numbers(open_cases))
+    fam = family[pool]
+    fams, counts = np.unique(fam, return_counts=True)
+    pairs = rng.choice(fams[counts >= 2], size=min(3, int((counts >= 2).sum())), replace=False)
+    chosen = [pool[fam == f][:2] for f in pairs]
+    singles = rng.choice(np.setdiff1d(fams, pairs), size=12 - 2 * len(pairs), replace=False)
+    chosen += [pool[fam == f][:1] for f in singles]
+    cases["full"] = np.sort(np.concatenate(chosen))
+
+    # Stocktake: 25 children contacted or referred from 1 July to 5 August 2020, whole
+    # families first (contacts about several children of one family), and 5 assessments.
+    contacts = _read_back(out, "annex_a_list_1.csv", ["Child Unique ID", "Date of Contact"])
+    referrals = _read_back(out, "annex_a_list_3.csv", ["Child Unique ID", "Date of referral"])
+    front = np.unique(np.r_[
+        _child_numbers(contacts.loc[_between(contacts["Date of Contact"], "2020-07-01", "2020-08-05", True),
+                                    "Child Unique ID"]),
+        _child_numbers(referrals.loc[_between(referrals["Date of referral"], "2020-07-01", "2020-08-05", True),
+                                     "Child Unique ID"]),
+    ])
+    fam = family[front]
+    fams, counts = np.unique(fam, return_counts=True)
+    by_size = fams[np.lexsort((rng.random(len(fams)), -counts))]
+    taken = np.concatenate([front[fam == f] for f in by_size])[:25]
+    assessments = _read_back(out, "annex_a_list_4.csv",
+                             ["Child Unique ID", "Continuous Assessment Date of Authorisation"])
+    assessed = np.setdiff1d(_child_numbers(assessments.loc[_between(
+        assessments["Continuous Assessment Date of Authorisation"].replace("", "01/01/1900"),
+        "2020-07-01", "2020-08-05", True), "Child Unique ID"]), taken)
+    cases["stocktake"] = np.sort(np.r_[taken, rng.choice(assessed, size=min(5, len(assessed)), replace=False)])
+
+    # Placement stability: children who moved from foster care to semi-independent
+    # accommodation in the year to October 2020 first, then other children who moved.
+    child, decom, place = eps["child"], eps["decom"], eps["place"]
+    same = np.r_[False, child[1:] == child[:-1]]
+    in_window = (decom >= _day("2019-11-01")) & (decom <= _day("2020-10-31")) & same
+    step_down = in_window & np.r_[False, np.isin(place[:-1], FOSTER)] & np.isin(place, SEMI)
+    movers = np.unique(child[step_down])
+    others = np.setdiff1d(np.unique(child[in_window & (eps["rne"] != R_["S"])]), movers)
+    extra = rng.choice(others, size=max(0, min(10 - len(movers), len(others))), replace=False)
+    cases["stability"] = np.sort(np.r_[movers[:10], extra])
+    return cases
+
+
+def _programme(out: Path, rng, eps, family):
+    """The 2020-21 audits as _audits gives them, with their days and audits.csv rows."""
+    cases = _programme_cases(out, rng, eps, family)
+    audits, days, details = [], [], []
+    for spec in _PROGRAMME:
+        audits.append((None, spec["type"], spec["theme"] or "children's cases", cases[spec["key"]],
+                       spec["domains"]))
+        days.append(_day(spec["completed"]))
+        details.append(spec)
+    return audits, np.array(days, dtype=np.int64), details
+
+
+def _write_programme(out: Path, details, ids: dict[str, bytes]) -> int:
+    import csv
+
+    columns = ["audit_id", "audit_type", "theme", "started", "completed", "auditor", "method",
+               "selection", "practice_from", "practice_to", "prompted_by", "findings",
+               "areas_for_development"]
+    rows = sorted(
+        [[ids[d["key"]].decode(), AUDIT_TYPES[d["type"]], d["theme"], d["started"], d["completed"],
+          d["auditor"], d["method"], d["selection"], d["practice"][0], d["practice"][1],
+          d["prompted_by"], d["findings"], d["areas"]] for d in details]
+    )
+    with open(out / AUDITS_FILE, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    return len(rows)
 
 
 # ------------------------------------------------------------------ entry point
@@ -1200,7 +1471,10 @@ def write_demo_data(out_dir, seed: int = 2020, children: int | None = None,
     renumber = np.argsort(np.argsort(first_seen))  # family numbers follow child order
     family = renumber[dense] + 1
     fam_ids = _ids("F", family, 5)
-    rows.update(_write_audits(out, streams[4], n, audits, q_start, q_end, lambda c: fam_ids[c]))
+    p_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(6,)))
+    p_audits, p_day, details = _programme(out, p_rng, eps, family)
+    rows.update(_write_audits(out, streams[4], n, audits, q_start, q_end, lambda c: fam_ids[c],
+                              programme=(p_audits, p_day, details, p_rng)))
     listed = np.unique(np.r_[universe["ids"], others])
     rows["families.csv"] = _write_csv(out / "families.csv", {
         "child_id": _ids("C", listed + 1, 6), "family_id": fam_ids[listed],
@@ -1254,6 +1528,18 @@ with a long-term foster carer, some moved in the last 2 years, one placed for ad
 2020-21 after years with a foster carer); re-entries into care; re-referrals within 12 months;
 assessments over 45 working days; a thematic audit of placement stability (12 cases, 9
 families) and recommendations completed late, overdue or routed to the Service Development Plan.
+
+The 2020-21 audit programme (`audits.csv`, one row per audit, the year of the committee paper)
+holds four audits modelled on a real annual report: a thematic audit of face-to-face and
+virtual visits (May 2020, 24 cases visited by Zoom or WhatsApp), full case file audits by
+independent auditors (July 2020, 12 cases in nine families, a cross-section of open cases
+plus cases named by managers, practice from January to July 2020), an independent stocktake
+of contacts, referrals and assessments (August 2020, 30 cases from 1 July to 5 August: 25
+contacts and referrals, 5 assessments) and a thematic audit of placement stability (November
+2020, prompted by performance data and the IRO's annual report). Their recommendations say
+who they were shared with (`shared_with`) and whether they were resolved case by case,
+routed to the Service Development Plan or to learning and development. The other years'
+audits have no `audits.csv` row: their grades alone describe them.
 
 Identifiers: children `C000123`, families `F00012`, visits `V0000001`, audits `A0001`,
 recommendations `R0001`, workers `W001`, auditors `AUD01`; UPNs use the fictional LA number

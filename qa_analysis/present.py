@@ -22,7 +22,7 @@ import pandas as pd
 from .config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT, Settings, load_settings
 from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
 from .errors import QAError
-from .io.tables import TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
+from .io.tables import OPTIONAL_EXTRAS, TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
 from .periods import Quarter, parse_quarter, parse_year, trailing_quarters, year_quarters
 
 NOT_AVAILABLE = "not available"
@@ -73,21 +73,25 @@ LA_ENV = "QA_ANALYSIS_LA"
 
 
 @lru_cache(maxsize=4)
-def _load_cached(folder: str, signature: tuple, la: str | None = None):
+def _load_cached(folder: str, signature: tuple, auditor_roles: tuple | None = None, la: str | None = None):
     from .io import load_data
 
-    return load_data(Path(folder), la=la)
+    settings = None if auditor_roles is None else DEFAULT_SETTINGS.replace(auditor_roles=auditor_roles)
+    return load_data(Path(folder), settings, la=la)
 
 
-def load_data_cached(folder: Path):
+def load_data_cached(folder: Path, settings: Settings | None = None):
     """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks.
 
-    The authority of a regional SSDA903 stack is taken from ``QA_ANALYSIS_LA`` when set
+    ``settings`` matter to loading only through their auditor roles (audits.csv). The
+    authority of a regional SSDA903 stack is taken from ``QA_ANALYSIS_LA`` when set
     (``qa-analysis report --la NAME`` sets it for the notebooks it runs)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"data_dir {str(folder)!r} is not a folder.")
-    return _load_cached(str(folder.resolve()), _folder_signature(folder), os.environ.get(LA_ENV) or None)
+    roles = None if settings is None or settings.auditor_roles == DEFAULT_SETTINGS.auditor_roles else (
+        tuple(settings.auditor_roles))
+    return _load_cached(str(folder.resolve()), _folder_signature(folder), roles, os.environ.get(LA_ENV) or None)
 
 
 _COVERAGE_COLUMNS = {
@@ -337,7 +341,7 @@ def start_report(
         raise ParameterError("Give a quarter (e.g. '2020-21 Q1') or a year (e.g. '2020-21').")
     period_quarter = parse_quarter(quarter) if quarter is not None else None
     period_year = parse_year(year) if year is not None else None
-    data = load_data_cached(resolve_data_dir(data_dir))
+    data = load_data_cached(resolve_data_dir(data_dir), settings)
     context = ReportContext(topic, data, settings, audience, quarter=period_quarter, year=period_year)
     if period_quarter is not None:
         topics = (topic,) if topic in TOPICS else TOPICS
@@ -394,7 +398,7 @@ def data_quality_html(data, topic: str) -> str:
     ]
     if {"episodes", "header"} & set(tables):
         parts.append(ssda903_quality_html(data))
-    missing = {t: r for t, r in data.unavailable.items() if t in tables}
+    missing = {t: r for t, r in data.unavailable.items() if t in tables and t not in OPTIONAL_EXTRAS}
     if missing:
         # The folder's full path says where someone's files live: name the file only.
         folder = str(getattr(data, "folder", ""))

@@ -53,7 +53,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import NOTEBOOKS_DIR, TEMPLATES_DIR
-from .errors import QAError
+from .errors import QAError, UsageError
 from .redact import path_names, redact_notebook
 
 QUARTERLY_REPORTS = ("visits", "referrals", "placement_stability", "audits", "summary")
@@ -168,7 +168,7 @@ def check_parameters(notebook: Path, parameters: dict) -> None:
     declared = notebook_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        raise QAError(
+        raise UsageError(  # a usage error: the command line exits 2
             f"{notebook.name} has no parameter(s) {', '.join(unknown)}; "
             f"it declares {', '.join(sorted(declared)) or 'none'}."
         )
@@ -178,7 +178,7 @@ def check_extra_parameters(extra: dict | None) -> None:
     """``--param`` may add a parameter, never change one the run sets and checks itself."""
     for name in extra or {}:
         if name in CHECKED_PARAMETERS:
-            raise QAError(
+            raise UsageError(
                 f"--param {name}=... is refused: {name} is set by {CHECKED_PARAMETERS[name]} "
                 "(checked, and recorded in the manifest)."
             )
@@ -419,11 +419,16 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
                                          error=answer.get("fatal"), skipped=answer.get("skip"),
                                          fatal=answer.get("fatal"))
             timings["kernel"] = time.perf_counter() - started
+            parameters = job.parameters
+            if job.name == ANNUAL_REPORT:  # the committee paper's Word document beside the HTML (issue 15)
+                docx = job.html_path.with_suffix(".docx")
+                docx.unlink(missing_ok=True)
+                parameters = {**parameters, "docx_path": str(docx.resolve())}
             try:
                 papermill.execute_notebook(
                     str(job.notebook),
                     str(tmp_ipynb),
-                    parameters=job.parameters,
+                    parameters=parameters,
                     kernel_name=KERNEL_NAME,
                     progress_bar=False,
                     request_save_on_cell_execute=False,
@@ -448,6 +453,7 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
     except Exception as exc:  # noqa: BLE001 - the batch keeps going and lists failures
         job.html_path.unlink(missing_ok=True)
+        job.html_path.with_suffix(".docx").unlink(missing_ok=True)  # no paper without its report
         tmp_ipynb.unlink(missing_ok=True)
         error = _one_line(exc)
         if timeout.fired:
@@ -896,7 +902,7 @@ def plan_jobs(
     topics = list(topics or QUARTERLY_REPORTS)
     unknown = [t for t in topics if t not in QUARTERLY_REPORTS]
     if unknown:
-        raise QAError(f"Unknown topic(s) {', '.join(unknown)}; topics are {', '.join(QUARTERLY_REPORTS)}.")
+        raise UsageError(f"Unknown topic(s) {', '.join(unknown)}; topics are {', '.join(QUARTERLY_REPORTS)}.")
     check_extra_parameters(extra_parameters)
     common = {"data_dir": str(Path(data_dir).resolve()), "audience": audience}
     if settings_file:

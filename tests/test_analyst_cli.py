@@ -33,6 +33,12 @@ def test_a_usage_error_exits_2_without_a_traceback(capsys, argv):
     assert code == 2 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("extra", [["--topics", "nope"], ["--param", "colour=blue"]])
+def test_report_with_an_unknown_topic_or_parameter_exits_2(tmp_path, capsys, extra):
+    code, _, err = _run(capsys, "report", "--quarter", "2020-21 Q1", "--out", str(tmp_path / "out"), "--quiet", *extra)
+    assert code == 2 and "Traceback" not in err
+
+
 def test_a_failure_that_is_not_usage_exits_1(tmp_path, capsys):
     code, _, err = _run(capsys, "validate", "--data", str(tmp_path / "nowhere"))
     assert code == 1 and "nowhere" in err and len(err.strip().splitlines()) == 1

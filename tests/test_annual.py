@@ -15,7 +15,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from qa_analysis import annual
+from qa_analysis import annual, annual_text
 from qa_analysis.config import DEMO_DATA_DIR, NOTEBOOKS_DIR
 from qa_analysis.io import load_data
 from qa_analysis.reports import ReportJob, run_job
@@ -242,7 +242,7 @@ def test_audit_activity_by_quarter_describes_each_audit_without_identifiers(data
 
 
 def test_activity_sentences_report_cases_and_families_and_say_when_a_quarter_had_none(data):
-    sentences = annual.activity_sentences(annual.audit_activity_by_quarter(data, YEAR), YEAR)
+    sentences = annual_text.activity_sentences(annual.audit_activity_by_quarter(data, YEAR), YEAR)
     assert sentences[1] == (
         "2020-21 Q2: 2 audits: 1 full case file audit (1 cases (1 families); overall grades: "
         "1 requires improvement); a thematic audit \u201cmissing education\u201d in August 2020: "
@@ -267,7 +267,7 @@ def test_recommendations_by_quarter(data):
 
 
 def test_missing_quarters_names_absent_files_and_empty_quarters(data):
-    missing = annual.missing_quarters(data, YEAR)
+    missing = annual_text.missing_quarters(data, YEAR)
     assert "ssda903_episodes.csv was not found, so placement stability figures are left out of this report." in missing
     assert "annex_a_list_1.csv was not found, so contact figures are left out of this report." in missing
     q3 = "2020-21 Q3 (01 October 2020 to 31 December 2020)"
@@ -281,7 +281,7 @@ def test_missing_quarters_names_absent_files_and_empty_quarters(data):
 def test_the_narrative_is_built_from_the_figures(data):
     summary = annual.year_summary(data, YEAR)
     activity = annual.audit_activity_by_quarter(data, YEAR)
-    paragraphs = annual.year_narrative(summary, activity, YEAR)
+    paragraphs = annual_text.year_narrative(summary, activity, YEAR)
     assert paragraphs[0] == (
         "In 2020-21 the service completed 5 audits (3 full case file audits, 1 thematic audit and "
         "1 stocktake) covering 6 children in 4 families; 66.7% of the overall grades given were "
@@ -333,7 +333,7 @@ def annual_html(folder, tmp_path_factory):
 
 def test_the_annual_notebook_declares_its_parameters():
     assert set(papermill.inspect_notebook(str(NOTEBOOKS_DIR / "annual.ipynb"))) == {
-        "year", "data_dir", "audience", "settings_file",
+        "year", "data_dir", "audience", "settings_file", "docx_path",
     }
 
 

@@ -233,6 +233,7 @@ def test_demo_data_writes_every_file(tmp_path, capsys):
     out_dir = tmp_path / "demo"
     code, _, _ = _run(capsys, "demo-data", "--out", str(out_dir), "--children", "40")
     assert code == 0
+    # the 903 as yearly returns (issue 10), the other data files and audits.csv (issue 15)
     assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".csv") == sorted(DATA_FILES)
     # the yearly returns' headers consolidate to one row per child
     assert len(load_data(out_dir).header) == 40

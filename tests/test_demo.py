@@ -62,7 +62,9 @@ def test_another_seed_gives_different_files(demo, tmp_path):
     out, _ = demo
     write_demo_data(tmp_path, seed=7)
     differs = [name for name in FILES if (out / name).read_bytes() != (tmp_path / name).read_bytes()]
-    assert differs == list(FILES)
+    # audits.csv is the 2020-21 programme as written for the demo (issue 15), not drawn: its
+    # text is the same for every seed (only audit numbers could move).
+    assert differs == [name for name in FILES if name != "audits.csv"]
 
 
 def test_row_counts_returned_match_the_files_and_the_small_scale(demo):
@@ -100,7 +102,10 @@ def test_files_use_lf_line_endings_and_the_contract_headers(demo):
         "domain", "grade"]
     assert list(read(out, "recommendations.csv")) == [
         "recommendation_id", "audit_id", "raised_date", "theme", "owner", "due_date", "status",
-        "completed_date", "route"]
+        "completed_date", "route", "shared_with"]
+    assert list(read(out, "audits.csv")) == [
+        "audit_id", "audit_type", "theme", "started", "completed", "auditor", "method", "selection",
+        "practice_from", "practice_to", "prompted_by", "findings", "areas_for_development"]
 
 
 def test_identifiers_match_their_patterns_and_are_unique(demo):
@@ -279,13 +284,36 @@ def test_visit_gaps_are_mostly_within_the_cohort_interval_but_some_are_late(demo
 def test_audits_include_the_placement_stability_thematic_and_ungraded_thematic_rows(demo):
     out, _ = demo
     audits = read(out, "case_audits.csv")
-    stability = audits[audits.theme.eq("placement stability")]
+    # the 2019-20 thematic audit (2020-21 has one of its own, in the programme test below)
+    stability = audits[audits.theme.eq("placement stability") & audits.audit_date.lt("2020-04-01")]
     assert (stability.child_id.nunique(), stability.family_id.nunique()) == (12, 9)
     assert set(audits.audit_type) == {"full_case_file", "thematic", "stocktake"}
     assert audits.grade.eq("").any() and audits.grade.eq("Requires improvement to be good").any()
     assert audits.theme.str.contains("visits").any() and audits.theme.str.contains("semi-independent").any()
-    per_quarter = pd.to_datetime(audits.audit_date).dt.to_period("Q-MAR").groupby(audits.audit_id).first()
+    drawn = audits[~audits.audit_date.between("2020-04-01", "2021-03-31")]  # 2020-21: the programme
+    per_quarter = pd.to_datetime(drawn.audit_date).dt.to_period("Q-MAR").groupby(drawn.audit_id).first()
     assert per_quarter.value_counts().between(3, 12).all()
+
+
+def test_the_2020_21_programme_holds_the_four_audits_of_the_committee_paper(demo):
+    # issue 15: May 2020 thematic visits audit of 24 cases; July 2020 full case file audits
+    # of 12 cases in nine families; August 2020 stocktake of 30 cases (25 contacts and
+    # referrals, 5 assessments); November 2020 thematic audit of placement stability.
+    out, _ = demo
+    programme = read(out, "audits.csv").set_index("audit_id")
+    cases = read(out, "case_audits.csv").merge(read(out, "families.csv"), on="child_id", suffixes=("", "_fam"))
+    counts = cases.groupby("audit_id").agg(cases=("child_id", "nunique"), families=("family_id_fam", "nunique"))
+    got = programme.join(counts)[["audit_type", "completed", "auditor", "cases"]].sort_values("completed")
+    assert got.to_dict("list") == {
+        "audit_type": ["thematic", "full_case_file", "stocktake", "thematic"],
+        "completed": ["2020-05-29", "2020-07-31", "2020-08-28", "2020-11-27"],
+        "auditor": ["QA service manager", "independent auditors", "independent auditor", "QA practice lead"],
+        "cases": [24, 12, 30, 10],
+    }
+    full = programme.index[programme.audit_type.eq("full_case_file")][0]
+    assert counts.loc[full, "families"] == 9
+    assert programme.loc[full, "selection"] == "cross-section of open cases; identified by managers"
+    assert (programme.loc[full, "practice_from"], programme.loc[full, "practice_to"]) == ("2020-01-01", "2020-07-31")
 
 
 def test_some_recommendations_are_overdue_at_a_quarter_end_and_some_go_to_the_sdp(demo):
@@ -304,8 +332,17 @@ def test_some_recommendations_are_overdue_at_a_quarter_end_and_some_go_to_the_sd
 def test_children_scales_every_volume(tmp_path):
     small = write_demo_data(tmp_path / "small", children=50)
     large = write_demo_data(tmp_path / "large", children=400)
-    ratios = {name: large[name] / small[name] for name in OTHER_FILES}
-    # yearly 903 returns hold the children of their year: compared in total
+
+    def drawn(name, size):
+        # the 2020-21 programme (audits.csv, issue 15) is four audits at every size: count
+        # the audit rows and recommendations drawn beside it
+        programme = set(read(tmp_path / size, "audits.csv").audit_id)
+        return int((~read(tmp_path / size, name).audit_id.isin(programme)).sum())
+
+    ratios = {name: large[name] / small[name] for name in OTHER_FILES if name != "audits.csv"}
+    for name in ("case_audits.csv", "recommendations.csv"):
+        ratios[name] = drawn(name, "large") / drawn(name, "small")
+    # yearly 903 returns hold the children of their year: compared in total (issue 10)
     ratios["ssda903"] = sum(large[n] for n in SSDA903_FILES) / sum(small[n] for n in SSDA903_FILES)
     assert len(history(tmp_path / "large", "header")) / len(history(tmp_path / "small", "header")) == 8
     assert all(4 < ratio < 14 for ratio in ratios.values()), ratios

@@ -39,7 +39,7 @@ def test_a_quarterly_notebook_declares_its_parameters(name):
 
 def test_the_annual_notebook_declares_its_parameters():
     declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{ANNUAL}.ipynb"))
-    assert set(declared) == {"year", "data_dir", "audience", "settings_file"}
+    assert set(declared) == {"year", "data_dir", "audience", "settings_file", "docx_path"}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -132,7 +132,24 @@ COLUMN_WORDS: dict[str, dict[str, str]] = {
         "due_date": "date due",
         "status": "open, in_progress or completed",
         "completed_date": "date completed (blank while open)",
-        "route": "case or service_development_plan",
+        "route": "case, service_development_plan or learning_and_development",
+        "shared_with": "who it was shared with (free text, several separated by ';'; scanned "
+                       "for identifiers at load)",
+    },
+    "audits": {
+        "audit_id": "audit identifier, as in case_audits.csv",
+        "audit_type": "full_case_file, thematic, stocktake or dip_sample",
+        "theme": "what was audited (free text)",
+        "started": "date the audit started",
+        "completed": "date the audit was completed (its month opens the paper's paragraph)",
+        "auditor": "the auditor's role from the auditor_roles setting (never a person's name)",
+        "method": "how: one or more of the method codes, separated by ';'",
+        "selection": "how the cases were chosen: one or more of the selection codes, separated by ';'",
+        "practice_from": "first day of the period of practice reviewed",
+        "practice_to": "last day of the period of practice reviewed",
+        "prompted_by": "what prompted the audit (free text)",
+        "findings": "what the audit found (short free text, scanned for identifiers at load)",
+        "areas_for_development": "areas for development (short free text, scanned for identifiers)",
     },
 }
 

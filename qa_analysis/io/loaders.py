@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFileError
-from . import schemas, ssd
+from . import audit_programme, schemas, ssd
 from .coverage import table_coverage
 from .readers import (
     DELIMITERS,
@@ -279,10 +279,13 @@ class _Validated:
 
 
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
-                    source: _Source | None = None, within_return: bool = True) -> _Validated:
+                    source: _Source | None = None, auditor_roles=None,
+                    loaded: dict | None = None, within_return: bool = True) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
     ignored), notes (fallback forms) and the summary row.
 
+    ``auditor_roles`` and ``loaded`` (the tables loaded before this one) serve the audit
+    programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
     ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
     in one) skips the duplicate and overlap rules, which consolidation settles instead.
     """
@@ -332,6 +335,16 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                 joined = joined + " / " + other
             part["value"] = joined.to_numpy(dtype=object)
         parts.append(part)
+
+    extra = []
+    if table == "audits":
+        kwargs = {"roles": tuple(auditor_roles)} if auditor_roles is not None else {}
+        typed, extra = audit_programme.programme_rules(typed, **kwargs)
+    if audit_programme.has_free_text(table, typed):
+        known = audit_programme.identifiers_in({**(loaded or {}), table: typed})
+        extra += audit_programme.free_text_rules(table, typed, known)
+    for mask, column, rule in extra:
+        parts.append(_problem_frame(np.flatnonzero(mask), column, rule, text, raw, display, table))
 
     bad = np.zeros(len(typed), dtype=bool)
     for part in parts:
@@ -468,7 +481,8 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     path : str or Path
         The data folder (Windows paths work too, e.g. ``"C:/QA data/2021-06"``).
     settings : Settings, optional
-        Local settings (its ``blank_values`` are used when ``blank_values`` is not given).
+        Local settings (its ``blank_values`` are used when ``blank_values`` is not given;
+        its ``auditor_roles`` are the roles audits.csv's auditor is checked against, issue 15).
     blank_values : iterable of str, optional
         Values read as blank.
 
@@ -502,7 +516,7 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
 
     loaded903 = load_903(
         folder, la=la,
-        validate=lambda table, raw, within: _validate_table(table, raw, blanks, None, within),
+        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within),
     )
     if loaded903 is not None:
         used = {r["file"]: r for r in loaded903.recognised}
@@ -569,7 +583,8 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
         for source in chosen[table]:
             raw = (raws[table] if source.sheet
                    else read_csv_text(source.path, schemas.repetitive_columns(table)))
-            result = _validate_table(table, raw, blanks, source)
+            result = _validate_table(table, raw, blanks, source,
+                                     getattr(settings, "auditor_roles", None), data.tables)
             summaries.append(result.summary)
             problems.append(result.problems)
             warnings.append(result.warnings)

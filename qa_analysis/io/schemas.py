@@ -223,6 +223,15 @@ RULES: dict[str, TableRules] = {
         unique=("recommendation_id",),
         date_order=(("due_date", "raised_date"), ("completed_date", "raised_date")),
     ),
+    # issue 15: method, selection and auditor are checked in io/audit_programme.py (lists
+    # separated by ";", and the auditor roles of the settings)
+    "audits": TableRules(
+        not_blank=("audit_id", "audit_type", "completed", "auditor"),
+        codes={"audit_type": AUDIT_TYPES},
+        normalise={"audit_type": "snake"},
+        unique=("audit_id",),
+        date_order=(("completed", "started"), ("practice_to", "practice_from")),
+    ),
 }
 
 

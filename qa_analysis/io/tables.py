@@ -134,10 +134,24 @@ TABLES: dict[str, TableSpec] = {
         {
             "recommendation_id": "str", "audit_id": "str", "raised_date": "date",
             "theme": "str", "owner": "str", "due_date": "date", "status": "str",
-            "completed_date": "date", "route": "str",
+            "completed_date": "date", "route": "str", "shared_with": "str",
         },
         ("recommendation_id", "raised_date", "due_date", "status"),
         "Audit recommendations: one row per recommendation",
+    ),
+    # --- issue 15: the audit programme, one row per audit (optional) ---------------------
+    "audits": TableSpec(
+        "audits",
+        "audits",
+        ("audits.csv", "audit_programme.csv"),
+        {
+            "audit_id": "str", "audit_type": "str", "theme": "str", "started": "date",
+            "completed": "date", "auditor": "str", "method": "str", "selection": "str",
+            "practice_from": "date", "practice_to": "date", "prompted_by": "str",
+            "findings": "str", "areas_for_development": "str",
+        },
+        ("audit_id", "audit_type", "completed", "auditor"),
+        "The audit programme: one row per audit (what, when, by whom, how, what was found)",
     ),
 }
 
@@ -151,8 +165,11 @@ TOPIC_TABLES: dict[str, tuple[str, ...]] = {
 TOPIC_OPTIONAL: dict[str, tuple[str, ...]] = {
     "visits": ("visit_methods",),
     "referrals": ("families",),
-    "audits": ("families",),
+    "audits": ("families", "audits"),
 }
+# Optional tables whose absence leaves every report as it was: not listed as "not available"
+# in a report's data-quality section (``qa-analysis validate`` still says so).
+OPTIONAL_EXTRAS: tuple[str, ...] = ("audits",)
 TOPICS = tuple(TOPIC_TABLES)
 
 # Which metrics need each column (issue 11). A value that cannot be used (not a date, not a
@@ -213,6 +230,11 @@ NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "completed_date": ("recommendations.*",),
         "route": ("recommendations.service_development_plan",),
     },
+    # issue 15: the committee paper's paragraph per audit needs its type and completion date
+    "audits": {
+        "audit_id": ("the annual committee paper",), "audit_type": ("the annual committee paper",),
+        "completed": ("the annual committee paper",),
+    },
 }
 
 
@@ -232,9 +254,19 @@ VISIT_METHODS = {
     "face_to_face": ("home", "office", "school", "other"),
     "virtual": ("zoom", "whatsapp", "teams", "facetime", "phone", "other_video"),
 }
-AUDIT_TYPES = ("full_case_file", "thematic", "stocktake")
+AUDIT_TYPES = ("full_case_file", "thematic", "stocktake", "dip_sample")
 RECOMMENDATION_STATUSES = ("open", "in_progress", "completed")
-RECOMMENDATION_ROUTES = ("case", "service_development_plan")
+RECOMMENDATION_ROUTES = ("case", "service_development_plan", "learning_and_development")
+# audits.csv: method and selection hold one or more of these, separated by ";".
+AUDIT_METHODS = (
+    "case_file_review", "discussion_with_allocated_worker", "observation", "family_feedback",
+    "discussion_with_manager", "performance_data",
+)
+AUDIT_SELECTIONS = (
+    "cross_section_of_open_cases", "identified_by_managers", "all_contacts_in_window",
+    "all_cases_in_window", "sample_in_window", "cases_on_theme",
+)
+# The roles an auditor may be given: config.AUDITOR_ROLES (Settings.auditor_roles).
 SOURCE_CODES = (
     "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F", "4",
     "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",

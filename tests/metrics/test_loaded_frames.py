@@ -61,6 +61,9 @@ A2,2020-11-01,full_case_file,planning,C2,,AUD02,overall,Inadequate
 R1,A1,2020-10-20,recording,Team manager,2020-11-20,completed,2020-11-15,case
 R2,A2,2020-11-05,planning,Head of service,2020-12-01,open,,service_development_plan
 """,
+    "audits.csv": """audit_id,audit_type,theme,started,completed,auditor,method,selection,practice_from,practice_to,prompted_by,findings,areas_for_development
+A1,thematic,visits,2020-10-01,2020-10-30,QA service manager,case file review,cases on theme,2020-07-01,2020-09-30,,Children were seen.,
+""",
 }
 
 
@@ -79,7 +82,7 @@ def test_every_row_of_the_folder_is_accepted(data):
     assert (int(summary["rows_set_aside"].sum()), sorted(used & set(data.unavailable))) == (0, [])
 
 
-@pytest.mark.parametrize("table", sorted({t for ts in TOPIC_TABLES.values() for t in ts} | {"families"}))
+@pytest.mark.parametrize("table", sorted({t for ts in TOPIC_TABLES.values() for t in ts} | {"families", "audits"}))
 def test_loaded_dates_and_flags_have_the_kinds_tables_promise(data, table):
     frame = getattr(data, table)
     kinds = TABLES[table].columns

@@ -1,0 +1,200 @@
+"""The audit programme's own rules (``audits.csv``, issue 15) and the free-text scan.
+
+``audits.csv`` holds one row per audit: what was audited, when, by whom (a role, never a
+person), how, how the cases were chosen, the period of practice reviewed, what prompted
+it and what it found. Its codes and dates are checked like every table's
+(:mod:`qa_analysis.io.schemas`); the rules here are those a fixed code list cannot make:
+
+- ``method`` and ``selection`` hold one or more codes separated by ``;`` (``case file
+  review; discussion with the allocated worker``), matched whatever the case, spacing and
+  articles (``the``, ``a``); a value outside the list sets the row aside with the list.
+- ``auditor`` is a role from ``Settings.auditor_roles`` (``independent auditor``, ``QA
+  service manager``...; a plural such as ``independent auditors`` is the same role, kept
+  plural for the paper). Anything else, a person's name above all, sets the row aside with
+  the list of roles: a name must never reach a public paper.
+- Free text (``theme``, ``prompted_by``, ``findings``, ``areas_for_development`` of
+  audits.csv; ``shared_with`` of recommendations.csv) is scanned for every identifier the
+  data folder holds (child, family, visit and worker identifiers, UPNs, worker, auditor and
+  owner names): a row whose text names one is set aside, the message naming the column and
+  where the identifier comes from, never the identifier itself. Identifiers shorter than
+  four characters, and numbers shorter than five digits, are not looked for: they would
+  match ordinary words and years ("In 2020").
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..config import AUDITOR_ROLES
+from .tables import AUDIT_METHODS, AUDIT_SELECTIONS
+
+__all__ = [
+    "FREE_TEXT",
+    "IDENTIFIER_COLUMNS",
+    "code_words",
+    "free_text_rules",
+    "identifiers_in",
+    "programme_rules",
+]
+
+LIST_COLUMNS = {"method": AUDIT_METHODS, "selection": AUDIT_SELECTIONS}
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "audits": ("theme", "prompted_by", "findings", "areas_for_development"),
+    "recommendations": ("shared_with",),
+}
+# Where the identifiers and names of a data folder live.
+IDENTIFIER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "header": ("CHILD", "UPN"),
+    "episodes": ("CHILD",),
+    "contacts": ("child_id",),
+    "referrals": ("child_id", "allocated_worker"),
+    "assessments": ("child_id", "allocated_worker"),
+    "families": ("child_id", "family_id"),
+    "visits": ("visit_id", "child_id", "worker_id"),
+    "case_audits": ("child_id", "family_id", "auditor"),
+    "recommendations": ("owner",),
+}
+_ARTICLES = {"the", "a", "an"}
+_WORD = re.compile(r"[\w'\-]+")
+_MAX_WORDS = 6  # longest name looked for, in words
+
+
+def _key(text: str) -> str:
+    """'Discussion with the allocated worker' -> 'discussion_with_allocated_worker'."""
+    words = [w for w in re.split(r"[\s_\-]+", str(text).strip().lower()) if w and w not in _ARTICLES]
+    return "_".join(words)
+
+
+# The words a committee paper uses for each code.
+CODE_WORDS = {
+    "case_file_review": "a review of the electronic case file",
+    "discussion_with_allocated_worker": "a discussion with the allocated worker",
+    "observation": "observation of practice",
+    "family_feedback": "feedback from the family",
+    "discussion_with_manager": "a discussion with the team manager",
+    "performance_data": "a review of performance data",
+    # selections read after "The cases were ..."
+    "cross_section_of_open_cases": "a cross-section of open cases",
+    "identified_by_managers": "cases identified by the management team",
+    "all_contacts_in_window": "all the contacts and referrals in the period",
+    "all_cases_in_window": "every case in the period",
+    "sample_in_window": "a sample of those in the period",
+    "cases_on_theme": "chosen for the theme",
+}
+
+
+def code_words(code: str) -> str:
+    """'discussion_with_allocated_worker' -> 'a discussion with the allocated worker'."""
+    return CODE_WORDS.get(str(code), str(code).replace("_", " "))
+
+
+def _split_codes(values: pd.Series, allowed: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
+    """Each value's codes joined by ';' (NA kept), and the mask of values naming a code
+    outside ``allowed``."""
+    out, bad = [], []
+    for value in values.astype(object):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            out.append(pd.NA)
+            bad.append(False)
+            continue
+        codes = [_key(part) for part in re.split(r"[;|]", str(value)) if part.strip()]
+        bad.append(any(c not in allowed for c in codes))
+        out.append(";".join(codes) if codes else pd.NA)
+    return pd.Series(out, index=values.index, dtype="string"), np.asarray(bad, dtype=bool)
+
+
+def _roles(values: pd.Series, roles: tuple[str, ...]) -> tuple[pd.Series, np.ndarray]:
+    """The auditor as its role from ``roles`` (plural kept), and the mask of values that are
+    not a role."""
+    lookup = {}
+    for role in roles:
+        lookup[_key(role)] = role
+        lookup[_key(role) + "s"] = role + "s"
+    out, bad = [], []
+    for value in values.astype(object):
+        if value is None or value is pd.NA:
+            out.append(pd.NA)
+            bad.append(False)
+            continue
+        role = lookup.get(_key(value))
+        out.append(role if role is not None else value)
+        bad.append(role is None)
+    return pd.Series(out, index=values.index, dtype="string"), np.asarray(bad, dtype=bool)
+
+
+def programme_rules(typed: pd.DataFrame, roles: tuple[str, ...] = AUDITOR_ROLES):
+    """(typed frame with method, selection and auditor normalised, [(mask, column, rule)])."""
+    found = []
+    changed = {}
+    for column, allowed in LIST_COLUMNS.items():
+        changed[column], bad = _split_codes(typed[column], allowed)
+        if bad.any():
+            words = "; ".join(c.replace("_", " ") for c in allowed)
+            found.append((bad, column, f"{column} holds a value outside the list ({words}; "
+                                       "several separated by ';')"))
+    changed["auditor"], bad = _roles(typed["auditor"], tuple(roles))
+    if bad.any():
+        found.append((bad, "auditor", "auditor is not one of the auditor roles ("
+                      + "; ".join(roles) + "): give the role, never a person's name "
+                      "(the roles are the auditor_roles setting)"))
+    return typed.assign(**changed), found
+
+
+def _phrase(text) -> str:
+    return " ".join(_WORD.findall(str(text))).casefold()
+
+
+def _worth_looking_for(phrase: str) -> bool:
+    if len(phrase) < 4:
+        return False
+    return not (phrase.isdigit() and len(phrase) < 5)
+
+
+def identifiers_in(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Every identifier and name of the loaded ``tables`` (lower-cased words joined by one
+    space) -> where it comes from (``child_id in visits``), for :func:`free_text_rules`."""
+    known: dict[str, str] = {}
+    for table, columns in IDENTIFIER_COLUMNS.items():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        for column in columns:
+            if column not in frame.columns:
+                continue
+            for value in pd.unique(frame[column].dropna().astype(str)):
+                phrase = _phrase(value)
+                if _worth_looking_for(phrase):
+                    known.setdefault(phrase, f"{column} in {table}")
+    return known
+
+
+def _named(text, known: dict[str, str]) -> str | None:
+    """Where the first identifier ``text`` names comes from, or None."""
+    words = _WORD.findall(str(text).casefold())
+    for size in range(1, min(_MAX_WORDS, len(words)) + 1):
+        for start in range(len(words) - size + 1):
+            hit = known.get(" ".join(words[start:start + size]))
+            if hit is not None:
+                return hit
+    return None
+
+
+def has_free_text(table: str, typed: pd.DataFrame) -> bool:
+    return any(typed[c].notna().any() for c in FREE_TEXT.get(table, ()) if c in typed.columns)
+
+
+def free_text_rules(table: str, typed: pd.DataFrame, known: dict[str, str]):
+    """[(mask, column, rule)]: rows whose free text names an identifier of the folder."""
+    found = []
+    for column in FREE_TEXT.get(table, ()):
+        hits = [None if pd.isna(v) else _named(v, known) for v in typed[column].astype(object)]
+        mask = np.array([h is not None for h in hits], dtype=bool)
+        for source in dict.fromkeys(h for h in hits if h is not None):
+            one = mask & np.array([h == source for h in hits], dtype=bool)
+            found.append((one, column, f"{column} names an identifier found in the data folder "
+                          f"(it matches a {source}): free text must never carry a child, family or "
+                          "person into a report"))
+    return found

@@ -1,0 +1,177 @@
+"""The annual report as the committee paper (qa_analysis.paper) and its Word document.
+
+The demo's 2020-21 programme (data/demo/audits.csv) is the one of issue 15: the expected
+months, types, auditor roles, case counts and selections below are those the issue gives;
+families, findings and areas for development are read from the demo's own input files.
+"""
+
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from docx import Document
+
+from qa_analysis import paper, paper_docx, present
+from qa_analysis.config import DEMO_DATA_DIR
+
+YEAR = "2020-21"
+# Builds the demo's whole report (every chart) and converts it with LibreOffice: slow tests,
+# run by `make test` and CI (.ci/run installs LibreOffice Writer and poppler-utils).
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def public_report():
+    return paper.annual_report(present.start_report("annual", year=YEAR, data_dir=str(DEMO_DATA_DIR),
+                                                    audience="public"))
+
+
+@pytest.fixture(scope="module")
+def docx_path(public_report, tmp_path_factory):
+    return paper_docx.write_docx(public_report, tmp_path_factory.mktemp("paper") / "annual.docx")
+
+
+@pytest.fixture(scope="module")
+def docx_text(docx_path):
+    document = Document(str(docx_path))
+    return document, "\n".join(p.text for p in document.paragraphs)
+
+
+def test_the_docx_opens_in_libreoffice_and_page_one_is_the_committee_report(docx_path, tmp_path):
+    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    assert soffice and pdftotext, "LibreOffice (soffice) and poppler-utils (pdftotext) are needed: .ci/run installs them"
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(docx_path)], check=True, capture_output=True, timeout=300)
+    page_one = subprocess.run([pdftotext, "-f", "1", "-l", "1", "-layout", str(tmp_path / "annual.pdf"), "-"],
+                              check=True, capture_output=True, text=True).stdout
+    for words in ("Committee:", "Report of:", "Report author:", "Summary", "Recommendation",
+                  "Members are asked to note the report."):
+        assert words in page_one
+
+
+def _programme_inputs():
+    audits = pd.read_csv(DEMO_DATA_DIR / "audits.csv", dtype=str)
+    cases = pd.read_csv(DEMO_DATA_DIR / "case_audits.csv", dtype=str)
+    families = pd.read_csv(DEMO_DATA_DIR / "families.csv", dtype=str)
+    linked = cases.merge(families, on="child_id", suffixes=("_row", ""))
+    count = linked.groupby("audit_id")["family_id"].nunique()
+    return audits.assign(families=audits["audit_id"].map(count)).sort_values("completed")
+
+
+# (month, the words for the audit and its auditor, cases) as issue 15 gives them
+EXPECTED = [
+    ("May 2020", "the QA service manager completed a thematic audit of face-to-face and virtual visits covering 24 cases"),
+    ("July 2020", "independent auditors completed full case file audits of 12 cases (nine families)"),
+    ("August 2020", "an independent auditor completed a stocktake of contacts, referrals and assessments covering 30 cases"),
+    ("November 2020", "the QA practice lead completed a thematic audit of placement stability covering 10 cases"),
+]
+
+
+def _paragraph_of(text: str, month: str) -> str:
+    [found] = [line for line in text.splitlines() if line.split("\t")[-1].startswith(f"In {month}, ")]
+    return found
+
+
+def test_the_docx_has_the_committee_report_layout(docx_text):
+    document, text = docx_text
+    header = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
+    assert [label for label, _ in header] == [
+        "Committee:", "Date:", "Subject:", "Public:", "Report of:", "Report author:"]
+    assert header[3][1] == "Public" and header[2][1] == "Quality Assurance Annual Report 2020-21"
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    for name in ("Summary", "Recommendation", "Main Report", "Background", "Current Position", "Conclusion",
+                 "Appendices", "Appendix A: The year in summary"):
+        assert name in headings
+    assert headings.index("Summary") < headings.index("Recommendation") < headings.index("Main Report")
+    assert "Members are asked to note the report." in text
+
+
+@pytest.mark.parametrize(("month", "words"), EXPECTED)
+def test_the_docx_has_one_paragraph_per_audit_with_what_the_inputs_say(docx_text, month, words):
+    _, text = docx_text
+    row = _programme_inputs().loc[lambda d: pd.to_datetime(d["completed"]).dt.strftime("%B %Y").eq(month)].iloc[0]
+    paragraph = _paragraph_of(text, month)
+    assert paragraph.split("\t")[-1].startswith(f"In {month}, {words}")
+    assert f"({row['families']} families)" in paragraph or "(nine families)" in paragraph
+    assert f"Findings: {row['findings']}" in paragraph
+    assert f"Areas for development: {row['areas_for_development']}" in paragraph
+
+
+def test_the_full_case_file_paragraph_gives_the_method_selection_and_practice_period(docx_text):
+    _, text = docx_text
+    paragraph = _paragraph_of(text, "July 2020")
+    assert "The cases were a cross-section of open cases and cases identified by the management team." in paragraph
+    assert ("The audit was a review of the electronic case file and a discussion with the allocated worker, "
+            "and looked at practice from January to July 2020.") in paragraph
+
+
+def test_the_stocktake_and_placement_stability_paragraphs_give_what_prompted_them(docx_text):
+    _, text = docx_text
+    assert "practice from 1 July to 5 August 2020" in _paragraph_of(text, "August 2020")
+    assert ("It was prompted by performance data on placement moves and the Independent Reviewing Officer's "
+            "annual report.") in _paragraph_of(text, "November 2020")
+
+
+def test_the_docx_says_how_recommendations_were_shared_and_routed_and_what_is_open(docx_text):
+    # demo inputs: 11 recommendations raised in 2020-21, four case, four to the plan (three
+    # still open on 31 March, one overdue), three to learning and development
+    _, text = docx_text
+    assert ("The audits of 2020-21 made 11 recommendations: c resolved case by case, c routed to the Service "
+            "Development Plan and c taken into learning and development.") in text
+    assert "They were shared with the management team, social work teams, team managers" in text
+    assert "three were still open" not in text  # public: three is c
+    assert re.search(r"routed to the Service Development Plan, c had been completed \(none on time\) and c were "
+                     r"still open, c of them overdue", text)
+
+
+def test_the_appendices_hold_charts_as_images_and_tables_as_word_tables(docx_text):
+    document, _ = docx_text
+    assert len(document.inline_shapes) >= 10
+    descriptions = [s._inline.docPr.get("descr") for s in document.inline_shapes]
+    assert all(d and len(d) > 20 for d in descriptions)
+    assert len(document.tables) >= 8
+    assert any(t.rows[0].cells[0].text == "Figure" for t in document.tables)
+
+
+def test_no_identifier_of_the_demo_reaches_the_docx(docx_text):
+    document, text = docx_text
+    cells = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert not re.search(r"\b(C\d{6}|F\d{5}|A\d{4}|R\d{4}|W\d{3}|AUD\d{2}|V\d{7})\b", text + " " + cells)
+
+
+def test_without_audits_csv_the_report_keeps_todays_sections(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("case_audits.csv", "recommendations.csv", "families.csv", "visits.csv"):
+        (folder / name).write_bytes((DEMO_DATA_DIR / name).read_bytes())
+
+    report = paper.annual_report(present.start_report("annual", year=YEAR, data_dir=str(folder)))
+
+    headings = [b.text for s in report.sections for b in s.blocks if b.kind == "heading" and b.level == 2]
+    assert not report.paper
+    assert headings == ["The year in summary", "Audit activity by quarter", "Findings by topic", "Recommendations",
+                        "How the year's figures are built", "Definitions", "Data quality"]
+    assert report.sections[0].blocks[0].text.startswith("# Quality Assurance annual report: evidence base, 2020-21")
+
+
+def test_the_annual_notebook_writes_the_paper_as_html_and_docx(tmp_path):
+    from qa_analysis.config import NOTEBOOKS_DIR
+    from qa_analysis.reports import ReportJob, run_job
+
+    docx = tmp_path / YEAR / "annual.docx"
+    job = ReportJob("annual", YEAR, YEAR, NOTEBOOKS_DIR / "annual.ipynb",
+                    {"year": YEAR, "data_dir": str(DEMO_DATA_DIR), "audience": "public", "docx_path": str(docx)},
+                    tmp_path)
+
+    result = run_job(job)
+
+    assert result.ok, result.error
+    page = job.html_path.read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", page, flags=re.S)))
+    for month, words in EXPECTED:
+        assert f"In {month}, {words}" in text
+    assert "Members are asked to note the report." in text and "Appendix A: The year in summary" in text
+    assert "@page { size: A4" in page and "break-inside: avoid" in page
+    assert Document(str(docx)).tables[0].rows[0].cells[0].text == "Committee:"
