@@ -175,3 +175,14 @@ def test_the_annual_notebook_writes_the_paper_as_html_and_docx(tmp_path):
     assert "Members are asked to note the report." in text and "Appendix A: The year in summary" in text
     assert "@page { size: A4" in page and "break-inside: avoid" in page
     assert Document(str(docx)).tables[0].rows[0].cells[0].text == "Committee:"
+
+
+def test_report_annual_writes_the_word_document_beside_the_html(tmp_path, capsys):
+    from qa_analysis.cli import main
+
+    code = main(["report", "--annual", YEAR, "--audience", "public", "--out", str(tmp_path), "--quiet"])
+
+    assert code == 0, capsys.readouterr().err
+    document = Document(str(tmp_path / "public" / YEAR / "annual.docx"))
+    assert document.tables[0].rows[3].cells[1].text == "Public"
+    assert "Members are asked to note the report." in [p.text.split("\t")[-1] for p in document.paragraphs]
