@@ -698,7 +698,12 @@ def line_chart(
         return _empty_chart(title, kind, _with_period(what, period))
 
     points = _ordered(frame[x])
-    points = points[_first_point_with_data(frame, x, y, points):]
+    # Quarters the data does not cover (``frame.attrs["gaps"]``, from ReportContext.trend,
+    # issue 10) stay on the axis as labelled gaps; other empty leading quarters are dropped.
+    gaps = {str(k): v for k, v in frame.attrs.get("gaps", {}).items()}
+    first = _first_point_with_data(frame, x, y, points)
+    first = min([first] + [i for i, p in enumerate(points) if str(p) in gaps])
+    points = points[first:]
     frame = frame.loc[frame[x].isin(points)]
     with mpl.rc_context(HOUSE_RC):
         figure, ax = _new_figure()
@@ -727,6 +732,11 @@ def line_chart(
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
             table[ylabel if group is None else str(group)] = [_fmt(v, percent) for v in values]
 
+        # A quarter the data does not cover is a labelled gap, never a 0.
+        for position, point in zip(positions, points, strict=True):
+            if str(point) in gaps and all(math.isnan(h[position]) for h in all_heights):
+                ax.annotate("no data", xy=(position, 0), xytext=(0, 3), textcoords="offset points",
+                            ha="center", va="bottom", color=TEXT_COLOUR, fontsize=9)
         step = max(1, math.ceil(len(points) / 12))
         ax.set_xticks(positions[::step], [_period_label(p) for p in points[::step]])
         ax.set_xlim(-0.5, len(points) - 0.5)
@@ -743,9 +753,10 @@ def line_chart(
         artist = _set_title(ax, title)
 
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
+    gap_text = " ".join(f"No data: {note}." for note in dict.fromkeys(gaps.values()))
     what = span if hue in (None, "series") else f"{span}, by {_humanise(hue)}"
     if len(alt_groups) == 1:
-        alt = _alt(kind, what, alt_groups, percent, reference, target=target)
+        alt = _alt(kind, what, alt_groups, percent, reference, gap_text, target=target)
         frame_table = None
     else:
         summaries = "; ".join(_series_summary(group, items, percent) for group, items in alt_groups)
@@ -756,6 +767,8 @@ def line_chart(
             alt += f" The dotted line shows {target[1]}."
         if any(_is_suppressed(v) for _, items in alt_groups for _, v in items):
             alt += f" {SUPPRESSED_NOTE}"
+        if gap_text:
+            alt += f" {gap_text}"
         alt += " The full figures are in the table below the chart."
         frame_table = pd.DataFrame({_humanise(x).capitalize(): [str(p) for p in points], **table})
     return Chart(figure, title, alt, artist, table=frame_table)

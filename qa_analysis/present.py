@@ -63,27 +63,36 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
 
 
 def _folder_signature(folder: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+    # one level of subfolders too: SSDA903 returns may come a subfolder per year
+    files = [p for p in folder.iterdir() if p.is_file()]
+    files += [f for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") for f in d.iterdir() if f.is_file()]
+    return tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+# The authority of a regional SSDA903 stack (``report --la``), for notebooks' kernels.
+LA_ENV = "QA_ANALYSIS_LA"
 
 
 @lru_cache(maxsize=4)
-def _load_cached(folder: str, signature: tuple, auditor_roles: tuple | None = None):
+def _load_cached(folder: str, signature: tuple, auditor_roles: tuple | None = None, la: str | None = None):
     from .io import load_data
 
     settings = None if auditor_roles is None else DEFAULT_SETTINGS.replace(auditor_roles=auditor_roles)
-    return load_data(Path(folder), settings)
+    return load_data(Path(folder), settings, la=la)
 
 
 def load_data_cached(folder: Path, settings: Settings | None = None):
     """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks.
 
-    ``settings`` matter to loading only through their auditor roles (audits.csv)."""
+    ``settings`` matter to loading only through their auditor roles (audits.csv). The
+    authority of a regional SSDA903 stack is taken from ``QA_ANALYSIS_LA`` when set
+    (``qa-analysis report --la NAME`` sets it for the notebooks it runs)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"data_dir {str(folder)!r} is not a folder.")
     roles = None if settings is None or settings.auditor_roles == DEFAULT_SETTINGS.auditor_roles else (
         tuple(settings.auditor_roles))
-    return _load_cached(str(folder.resolve()), _folder_signature(folder), roles)
+    return _load_cached(str(folder.resolve()), _folder_signature(folder), roles, os.environ.get(LA_ENV) or None)
 
 
 _COVERAGE_COLUMNS = {
@@ -395,7 +404,21 @@ class ReportContext:
         frame = self._series(list(keys), self.trailing(n))
         if labels:
             frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
+        # Quarters the data does not cover are gaps with a note (issue 10): charts label them.
+        frame.attrs["gaps"] = self._gap_notes(frame)
         return frame
+
+    def _gap_notes(self, frame: pd.DataFrame) -> dict[str, str]:
+        from .metrics.coverage import gap_note
+
+        notes: dict[str, str] = {}
+        by_label = {q.label: q for q in self.trailing(len(frame["quarter"].unique()) or 1)}
+        for r in frame.loc[frame["value"].isna()].itertuples():
+            quarter = by_label.get(r.quarter)
+            note = gap_note(self.data, quarter, r.key, self.settings) if quarter is not None else None
+            if note and r.quarter not in notes:
+                notes[r.quarter] = note
+        return notes
 
     def compare(self, labels: dict[str, str], quarters: int = 2) -> pd.DataFrame:
         """Headline figures side by side for the last ``quarters`` quarters, formatted for reading.
@@ -676,18 +699,23 @@ def data_quality_html(data, topic: str) -> str:
     """
     tables = topic_tables(topic)
     summary = data.summary.loc[lambda d: d["table"].isin(tables)]
+    merged = "rows_consolidated" in summary and bool(summary["rows_consolidated"].sum())
     rows = "".join(
         f"<tr><td>{html.escape(str(r.table))}</td><td>{html.escape(Path(str(r.file)).name)}</td>"
         f'<td class="num">{int(r.rows_read):,}</td><td class="num">{int(r.rows_accepted):,}</td>'
-        f'<td class="num">{int(r.rows_set_aside):,}</td></tr>'
+        f'<td class="num">{int(r.rows_set_aside):,}</td>'
+        + (f'<td class="num">{int(r.rows_consolidated):,}</td>' if merged else "") + "</tr>"
         for r in summary.itertuples()
     )
     parts = [
         '<table><caption>Rows read, accepted and set aside, by table</caption>'
         '<thead><tr><th scope="col">Table</th><th scope="col">File</th><th scope="col" class="num">Read</th>'
-        '<th scope="col" class="num">Accepted</th><th scope="col" class="num">Set aside</th></tr></thead>'
+        '<th scope="col" class="num">Accepted</th><th scope="col" class="num">Set aside</th>'
+        + ('<th scope="col" class="num">Consolidated</th>' if merged else "") + "</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     ]
+    if {"episodes", "header"} & set(tables):
+        parts.append(ssda903_quality_html(data))
     missing = {t: r for t, r in data.unavailable.items() if t in tables and t not in OPTIONAL_EXTRAS}
     if missing:
         # The folder's full path says where someone's files live: name the file only.
@@ -719,6 +747,43 @@ def data_quality_html(data, topic: str) -> str:
             "list them row by row.</p>"
         )
     return "\n".join(parts)
+
+
+def ssda903_quality_html(data) -> str:
+    """The SSDA903 returns behind the placement figures (issue 10): the authority, the years
+    covered, notes on the files, and the consolidation's changes counted by rule (counts
+    only, no rows: ``qa-analysis validate`` lists them)."""
+    from .io.consolidate import RULES
+
+    returns = getattr(data, "returns", None)
+    if returns is None or not len(returns):
+        return ""
+    authority = getattr(data, "authority", None)
+    lines = []
+    coverage = getattr(data, "coverage", {}).get("episodes")
+    who = f"{html.escape(authority)}'s " if authority else ""
+    what = html.escape(coverage.describe()) if coverage is not None else "SSDA903 returns"
+    lines.append(f"<p>The placement figures come from {who}{what}; quarters outside them are left "
+                 "blank, never counted as 0.</p>")
+    changes = getattr(data, "consolidation", None)
+    if changes is not None and len(changes):
+        counts = changes["rule"].value_counts(sort=False)
+        body = "".join(
+            f"<tr><td>{html.escape(RULES[rule][0])}</td><td>{html.escape(RULES[rule][1])}</td>"
+            f'<td class="num">{int(n):,}</td></tr>'
+            for rule, n in counts.items()
+        )
+        lines.append(
+            "<table><caption>How the yearly returns were consolidated (changes, by rule)</caption>"
+            '<thead><tr><th scope="col">Rule</th><th scope="col">What it does</th>'
+            f'<th scope="col" class="num">Rows</th></tr></thead><tbody>{body}</tbody></table>'
+            "<p>Consolidated rows are copies of an episode or a child already given by a later return: "
+            "read = accepted + consolidated + set aside.</p>"
+        )
+    notes = getattr(data, "return_notes", [])
+    if notes:
+        lines.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    return "\n".join(lines)
 
 
 def file_checksum(path: Path) -> str:

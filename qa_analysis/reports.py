@@ -29,6 +29,7 @@ finished is listed, and the exit code is 130 or 143.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -1054,15 +1055,36 @@ def _page_entry(result: JobResult, run_id: str) -> dict:
     return entry
 
 
+@contextlib.contextmanager
+def _authority_for_kernels(la: str | None):
+    """Workers (spawned) and their kernels inherit the environment: pass ``--la`` that way."""
+    from .present import LA_ENV
+
+    before = os.environ.get(LA_ENV)
+    if la:
+        os.environ[LA_ENV] = la
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LA_ENV, None)
+        else:
+            os.environ[LA_ENV] = before
+
+
 def generate_reports(
     data_dir: Path, quarters, annual_years, topics=None, n_jobs: int = 2, audience: str = "internal",
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
-    extra_parameters: dict | None = None, progress: bool = True,
+    extra_parameters: dict | None = None, progress: bool = True, la: str | None = None,
 ) -> int:
     """The main job: every report, each quarter's metrics.json, the manifest and the index,
     written as one set into ``out_dir/<audience>`` or not at all. Returns the exit code
     (0; 1 when a report failed; 130 / 143 when stopped by SIGINT / SIGTERM) and raises
-    :class:`QAError` (one line for the user) when the run cannot start or is stopped."""
+    :class:`QAError` (one line for the user) when the run cannot start or is stopped.
+
+    ``la`` picks one authority of a regional SSDA903 stack (issue 10): checked here from
+    the LA columns alone, then given to the workers' kernels through ``QA_ANALYSIS_LA``
+    (:func:`present.load_data_cached`)."""
     from . import __version__
     from .config import load_settings
     from .disclosure import AUDIENCES
@@ -1076,6 +1098,9 @@ def generate_reports(
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "folder not found" if not data_dir.exists() else "is not a folder")
     settings = load_settings(settings_file)
+    from .io.ssda903 import check_authority
+
+    la = check_authority(data_dir, la)  # one line, before any notebook, when --la is needed or wrong
     run_id = _new_run_id()
     planned = plan_jobs(
         quarters, annual_years, topics, data_dir, audience, Path(out_dir), settings_file, extra_parameters,
@@ -1122,10 +1147,11 @@ def generate_reports(
             workers, capped = jobs_for_memory(n_jobs, data_dir, len(jobs))
             if capped:
                 print(capped, file=sys.stderr)
-            results = run_jobs(
-                jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
-                on_result=on_result,
-            )
+            with _authority_for_kernels(la):
+                results = run_jobs(
+                    jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
+                    on_result=on_result,
+                )
             after = data_checksums(data_dir)
             changed = changed_files(before, after)
             if settings_file and sha256_of(Path(settings_file)) != settings_sum:

@@ -149,7 +149,7 @@ def test_a_complete_run_matches_its_manifest(monkeypatch, data, tmp_path):
     assert_matches_its_manifest(out / "internal")
     manifest = read_manifest(out / "internal")
     assert {k: manifest[k] for k in ("audience", "periods")} == {"audience": "internal", "periods": ["2020-21 Q1"]}
-    assert set(manifest["data"]["files"]) >= {"visits.csv", "ssda903_episodes.csv"}
+    assert set(manifest["data"]["files"]) >= {"visits.csv", "ssda903_2020-21_episodes.csv"}  # 903 as yearly returns (issue 10)
     assert manifest["settings"]["visit_interval_cla_calendar_days"] == 42
     assert [p["file"] for p in manifest["pages"]] == [
         "2020-21_Q1/metrics.json", "2020-21_Q1/visits.html", "2020-21_Q1/summary.html",

@@ -11,7 +11,8 @@ this file, the module holding its function, and their tests.
 
 A metric function is called by the names of its parameters: a parameter named after a
 table (``visits``, ``contacts``, ``episodes``, ``header``, ``families`` ...) gets that
-table of the data set, ``quarter`` gets the period and ``settings`` the settings. A table
+table of the data set, ``quarter`` gets the period and ``settings`` the settings; a
+parameter named ``<table>_coverage`` gets what that table covers (``DataSet.coverage``). A table
 parameter without a default is required; ``families=None`` is optional.
 """
 
@@ -233,7 +234,15 @@ def _call(function, data, period, settings: Settings, strict: bool = True):
             kwargs[name] = period
         elif name == "settings":
             kwargs[name] = settings
+        elif name.endswith("_coverage") and name[: -len("_coverage")] in _TABLE_NAMES:
+            # what the table covers (DataSet.coverage, issue 10): None when unknown
+            kwargs[name] = _coverage(data, name[: -len("_coverage")])
     return function(**kwargs)
+
+
+def _coverage(data, table: str):
+    coverage = data.get("coverage") if isinstance(data, Mapping) else getattr(data, "coverage", None)
+    return (coverage or {}).get(table)
 
 
 # ---------------------------------------------------------------------------- the catalogue
