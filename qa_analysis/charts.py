@@ -55,13 +55,13 @@ GRID_COLOUR = "#DDDDDD"
 MUTED_FILL = "#F3F2F1"
 AXIS_COLOUR = "#505A5F"
 REFERENCE_COLOUR = PALETTE["dark_grey"]
+TARGET_COLOUR = PALETTE["dark_pink"]
 
 LINE_MARKERS = ("o", "s", "^", "D", "v", "P")
 LINE_STYLES = ("-", "--", "-.", ":", "-", "--")
 FIGSIZE = (8.0, 4.5)
 DPI = 120
 FONT_SIZE = 11
-MAX_ALT_ITEMS = 15
 NO_DATA = "No data for this period"
 SUPPRESSED = "c"
 MISSING = "n/a"
@@ -132,6 +132,8 @@ class Chart:
     title: str
     alt: str
     title_artist: Text | None = field(default=None, repr=False)
+    # The chart's figures as an accessible table under it (None: the alt text lists them all).
+    table: pd.DataFrame | None = field(default=None, repr=False)
     _png: dict[bool, bytes] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -145,8 +147,30 @@ class Chart:
             '<figure class="qa-chart">'
             f"<figcaption>{html.escape(self.title)}</figcaption>"
             f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt, quote=True)}">'
+            f"{table_html(self.table, self.title)}"
             "</figure>"
         )
+
+
+def table_html(frame: pd.DataFrame | None, title: str) -> str:
+    """The figures behind a chart as a table (first column: row headers), folded under it."""
+    if frame is None or frame.empty:
+        return ""
+    columns = list(frame.columns)
+    numeric = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{numeric if i else ""}>{html.escape(str(c))}</th>' for i, c in enumerate(columns)
+    )
+    rows = []
+    for row in frame.itertuples(index=False):
+        first, *rest = row
+        cells = "".join(f'<td class="num">{html.escape(_fmt(v) if not isinstance(v, str) else v)}</td>' for v in rest)
+        rows.append(f'<tr><th scope="row">{html.escape(str(first))}</th>{cells}</tr>')
+    return (
+        '<details class="chart-table"><summary>The figures in this chart</summary>'
+        f"<table><caption>{html.escape(title)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></details>"
+    )
 
 
 def to_png_bytes(chart: Chart, include_title: bool = True) -> bytes:
@@ -235,6 +259,17 @@ def _aligned(frame: pd.DataFrame, key, value, keys: list) -> pd.Series:
     return pd.Series(rows[value].to_numpy(dtype=object), index=list(rows[key]), dtype=object).reindex(keys)
 
 
+def _bar_height(categories: int, per_category: int = 1) -> float:
+    """A horizontal bar chart grows with its bars, so wrapped labels never touch."""
+    return max(FIGSIZE[1], INCHES_PER_BAR * categories * max(1, per_category) ** 0.5 + 1.6)
+
+
+def _reads_better_across(categories, hue) -> bool:
+    """Many or long category labels read better on horizontal bars than rotated."""
+    names = [str(c) for c in categories]
+    return len(names) > 8 or (hue is None and max(map(len, names), default=0) > 16)
+
+
 def _new_figure(height: float = FIGSIZE[1]):
     figure = Figure(figsize=(FIGSIZE[0], height), dpi=DPI, facecolor=BACKGROUND, layout="constrained")
     return figure, figure.add_subplot()
@@ -257,29 +292,53 @@ def _value_top(heights: np.ndarray, reference, percent: bool, y_max=None) -> flo
     if y_max is not None:
         return float(y_max)
     candidates = [h for h in np.ravel(heights) if not math.isnan(h)]
-    if reference is not None:
-        candidates.append(float(reference[0]))
+    candidates.extend(float(value) for value, _ in _refs(reference))
     highest = max(candidates, default=0.0)
     if percent and highest <= 100:
         return 100.0
     return highest * 1.15 if highest > 0 else 1.0
 
 
-def _draw_reference(ax, reference, horizontal: bool = False, percent: bool = False) -> None:
-    value, label = reference
+def _line_label(label: str, value, percent: bool) -> str:
     shown = _fmt(value, percent)
     # A label that already states the value is not given it twice.
-    text = label if shown.rstrip("%").split(".")[0] in label else f"{label}: {shown}"
-    style = {"color": REFERENCE_COLOUR, "linestyle": "--", "linewidth": 1.5, "zorder": 3}
-    if horizontal:
-        ax.axvline(value, **style)
-        ax.annotate(text, xy=(value, 1), xycoords=("data", "axes fraction"), xytext=(4, -2),
-                    textcoords="offset points", ha="left", va="top", color=REFERENCE_COLOUR, fontsize=10)
-    else:
-        ax.axhline(value, **style)
+    return label if shown.rstrip("%").split(".")[0] in label else f"{label}: {shown}"
+
+
+def _refs(reference) -> list[tuple[float, str]]:
+    """Comparator lines: None, one (value, label) or a list of them."""
+    if reference is None:
+        return []
+    if isinstance(reference, tuple) and len(reference) == 2 and not isinstance(reference[0], tuple):
+        return [reference]
+    return list(reference)
+
+
+def _draw_reference(ax, reference, horizontal: bool = False, percent: bool = False, target=None) -> None:
+    """The England (or other comparator) line, dashed grey, and the target line, dotted pink,
+    each labelled in the margin; when both are drawn their labels go either side of the lines
+    so they never overlap."""
+    lines = []
+    for i, line in enumerate(_refs(reference)):
+        lines.append((line, REFERENCE_COLOUR, "--" if i == 0 else "-."))
+    if target is not None:
+        lines.append((target, TARGET_COLOUR, ":"))
+    # Higher line's label above it, lower one's below, when two are drawn.
+    order = sorted(range(len(lines)), key=lambda i: float(lines[i][0][0]))
+    for rank, i in enumerate(order):
+        (value, label), colour, style = lines[i]
+        text = _line_label(label, value, percent)
+        line_style = {"color": colour, "linestyle": style, "linewidth": 1.8, "zorder": 3}
+        if horizontal:
+            ax.axvline(value, **line_style)
+            ax.annotate(text, xy=(value, 1 - 0.08 * rank), xycoords=("data", "axes fraction"), xytext=(4, -2),
+                        textcoords="offset points", ha="left", va="top", color=colour, fontsize=10)
+            continue
+        ax.axhline(value, **line_style)
+        va = "center" if len(lines) == 1 else ("top" if rank == 0 else "bottom")
         # Labelled in the right margin, clear of the bars and points.
-        ax.annotate(_wrap(text, 16), xy=(1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                    textcoords="offset points", ha="left", va="center", color=REFERENCE_COLOUR, fontsize=10)
+        ax.annotate(_wrap(text, 18), xy=(1, value), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", ha="left", va=va, color=colour, fontsize=10)
 
 
 def _period_label(point) -> str:
@@ -289,13 +348,35 @@ def _period_label(point) -> str:
     return f"{match[2]}\n{match[1]}" if match else _wrap(text)
 
 
+# Horizontal bars: category labels wrap at this width, and each bar gets this much height.
+HORIZONTAL_WRAP = 30
+INCHES_PER_BAR = 0.42
+
+
+_MONTH = re.compile(r"([A-Z][a-z]{2}) (\d{4})")
+
+
+def _month_labels(categories) -> list[str] | None:
+    """Month labels ("Jan 2020" ...) as the month, with the year under the first month and
+    under each January only, so a year and more of months fit side by side."""
+    matches = [_MONTH.fullmatch(str(c)) for c in categories]
+    if len(matches) < 7 or not all(matches):
+        return None
+    return [f"{m[1]}\n{m[2]}" if i == 0 or m[1] == "Jan" else m[1] for i, m in enumerate(matches)]
+
+
 def _category_ticks(ax, positions, categories, horizontal: bool = False) -> None:
-    labels = [_wrap(c) for c in categories]
     if horizontal:
-        ax.set_yticks(positions, labels)
+        ax.set_yticks(positions, [_wrap(c, HORIZONTAL_WRAP) for c in categories])
         return
+    # Each label wraps to the width its category has ("Jan 2020" over 15 months becomes
+    # "Jan" over "2020"), so labels sit side by side unrotated; only a single word too long
+    # for its slot turns the labels.
+    width = max(4, min(16, 72 // max(1, len(categories))))
+    labels = _month_labels(categories) or [_wrap(c, width) for c in categories]
     ax.set_xticks(positions, labels)
-    if len(categories) * max(len(str(c)) for c in categories) > 90:
+    longest_word = max((len(w) for c in categories for w in str(c).split()), default=0)
+    if longest_word > width + 2:
         ax.tick_params(axis="x", labelrotation=45)
         for label in ax.get_xticklabels():
             label.set_horizontalalignment("right")
@@ -313,33 +394,49 @@ def _legend(ax, title, reverse: bool = False) -> None:
 
 
 def _items_text(groups: list[tuple[str | None, list[tuple[str, object]]]], percent: bool = False) -> str:
-    """'a 1, b 2; group: a 3, ...' for the first MAX_ALT_ITEMS values, then a summary."""
-    parts, shown, rest = [], 0, []
+    """'a 1, b 2; group: a 3, ...': every value, none left out."""
+    parts = []
     for group, items in groups:
-        take = items[: max(MAX_ALT_ITEMS - shown, 0)]
-        rest.extend(value for _, value in items[len(take):])
-        shown += len(take)
-        if take:
-            listed = ", ".join(f"{label} {_fmt(value, percent)}" for label, value in take)
+        if items:
+            listed = ", ".join(f"{label} {_fmt(value, percent)}" for label, value in items)
             parts.append(f"{group}: {listed}" if group is not None else listed)
-    text = "; ".join(parts)
-    if rest:
-        numbers = [float(v) for v in rest if not _is_suppressed(v) and v is not None and not pd.isna(v)]
-        text += f"; and {len(rest)} more"
-        if numbers:
-            text += f" ranging from {_fmt(min(numbers), percent)} to {_fmt(max(numbers), percent)}"
+    return "; ".join(parts)
+
+
+def _series_summary(group, items, percent: bool) -> str:
+    """'Contacts: 78 in 2019-20 Q1 to 101 in 2020-21 Q4, highest 133 (2020-21 Q3), lowest 78
+    (2019-20 Q1)': a series read out honestly in one phrase (its full table is below the chart)."""
+    shown = [(label, v) for label, v in items if _is_suppressed(v) or not pd.isna(v)]
+    numbers = [(label, float(v)) for label, v in shown if not _is_suppressed(v)]
+    name = f"{group}: " if group is not None else ""
+    if not numbers:
+        return f"{name}no figures to show" if not shown else f"{name}all values suppressed"
+    first, last = shown[0], shown[-1]
+    text = f"{name}{_fmt(first[1], percent)} in {first[0]} to {_fmt(last[1], percent)} in {last[0]}"
+    high = max(numbers, key=lambda item: item[1])
+    low = min(numbers, key=lambda item: item[1])
+    text += f", highest {_fmt(high[1], percent)} ({high[0]}), lowest {_fmt(low[1], percent)} ({low[0]})"
+    if len(numbers) < len(shown):
+        text += ", some values suppressed"
     return text
 
 
-def _alt(kind: str, what: str, groups, percent: bool = False, reference=None, notes: str = "") -> str:
+def _alt(kind: str, what: str, groups, percent: bool = False, reference=None, notes: str = "",
+         target=None) -> str:
     text = f"{kind} of {what}: {_items_text(groups, percent)}."
-    if reference is not None:
-        text += f" The dashed line shows {reference[1]}: {_fmt(reference[0], percent)}."
+    for value, label in _refs(reference):
+        text += f" The dashed line shows {label}: {_fmt(value, percent)}."
+    if target is not None:
+        text += f" The dotted line shows {target[1]}."
     if notes:
         text += f" {notes}"
     if any(isinstance(value, str) and value == SUPPRESSED for _, items in groups for _, value in items):
         text += f" {SUPPRESSED_NOTE}"
     return text
+
+
+def _with_period(what: str, period) -> str:
+    return f"{what}, {period}" if period else what
 
 
 def _empty_chart(title: str, kind: str, what: str) -> Chart:
@@ -371,21 +468,27 @@ def bar_chart(
     value_labels: bool = True,
     reference: tuple[float, str] | None = None,
     percent: bool = False,
+    period: str | None = None,
+    target: tuple[float, str] | None = None,
 ) -> Chart:
     """Bars of ``y`` for each ``x`` (grouped by ``hue`` if given), the value axis from 0.
 
-    ``reference`` is an optional (value, label) dashed line, e.g. the England figure.
-    ``percent`` formats values as percentages on a 0-100 axis. Bars keep the frame's order.
+    ``reference`` is an optional (value, label) dashed line, e.g. the England figure, and
+    ``target`` a dotted one. ``percent`` formats values as percentages on a 0-100 axis.
+    ``period`` (e.g. "2020-21 Q3") is named in the alt text. Bars keep the frame's order;
+    with many or long category names they run across, and the chart grows to fit them.
     """
     _check_columns(frame, [x, y, hue])
     kind = "Bar chart"
-    what = _what(ylabel, xlabel, hue)
+    what = _with_period(_what(ylabel, xlabel, hue), period)
     if frame.empty or not _has_data(frame[y]):
         return _empty_chart(title, kind, what)
 
     with mpl.rc_context(HOUSE_RC):
-        figure, ax = _new_figure()
         categories = _ordered(frame[x])
+        horizontal = horizontal or _reads_better_across(categories, hue)
+        groups_per = 1 if hue is None else frame[hue].nunique()
+        figure, ax = _new_figure(_bar_height(len(categories), groups_per) if horizontal else FIGSIZE[1])
         series = [(None, frame)] if hue is None else [(g, frame.loc[frame[hue] == g]) for g in _ordered(frame[hue])]
         # Each category gets a bar per series it has a row for, centred on its tick: a full
         # grid gives classic grouped bars, a hue that only colours (one row per category)
@@ -422,6 +525,8 @@ def bar_chart(
         }
 
         top = _value_top(np.concatenate(all_heights), reference, percent)
+        if horizontal and value_labels and not percent:
+            top *= 1.08  # room for the value labels at the bar ends
         _category_ticks(ax, positions, categories, horizontal)
         value_axis = ax.xaxis if horizontal else ax.yaxis
         if horizontal:
@@ -432,8 +537,8 @@ def bar_chart(
         else:
             ax.set_ylim(0, top)
         _count_axis(value_axis, percent)
-        if reference is not None:
-            _draw_reference(ax, reference, horizontal, percent)
+        if _refs(reference) or target is not None:
+            _draw_reference(ax, reference, horizontal, percent, target)
         if hue is not None:
             _legend(ax, hue)
         # xlabel names the categories and ylabel the values, whichever way the bars run.
@@ -445,10 +550,12 @@ def bar_chart(
         groups = [(None, [item for items in alt_groups.values() for item in items])]
     else:
         groups = [(str(c), items) for c, items in alt_groups.items()]
-    return Chart(figure, title, _alt(kind, what, groups, percent, reference), artist)
+    return Chart(figure, title, _alt(kind, what, groups, percent, reference, target=target), artist)
 
 
-def stacked_bar_chart(frame: pd.DataFrame, x, y, hue, title: str, xlabel: str, ylabel: str) -> Chart:
+def stacked_bar_chart(
+    frame: pd.DataFrame, x, y, hue, title: str, xlabel: str, ylabel: str, period: str | None = None
+) -> Chart:
     """Bars of ``y`` for each ``x`` stacked by ``hue`` (e.g. visits by month and modality).
 
     A combination absent from the frame counts as 0. Each stack is topped by its total, or
@@ -456,7 +563,7 @@ def stacked_bar_chart(frame: pd.DataFrame, x, y, hue, title: str, xlabel: str, y
     """
     _check_columns(frame, [x, y, hue])
     kind = "Stacked bar chart"
-    what = _what(ylabel, xlabel, hue)
+    what = _with_period(_what(ylabel, xlabel, hue), period)
     if frame.empty or not _has_data(frame[y]):
         return _empty_chart(title, kind, what)
 
@@ -503,6 +610,14 @@ def stacked_bar_chart(frame: pd.DataFrame, x, y, hue, title: str, xlabel: str, y
     return Chart(figure, title, _alt(kind, what, alt_groups), artist)
 
 
+def _first_point_with_data(frame: pd.DataFrame, x, y, points: list) -> int:
+    """Index of the first point where any series has a figure (or a suppressed one)."""
+    for i, point in enumerate(points):
+        if _has_data(frame.loc[frame[x] == point, y]):
+            return i
+    return 0
+
+
 def line_chart(
     frame: pd.DataFrame,
     x,
@@ -514,24 +629,32 @@ def line_chart(
     reference: tuple[float, str] | None = None,
     y_max: float | None = None,
     percent: bool = False,
+    target: tuple[float, str] | None = None,
+    period: str | None = None,
 ) -> Chart:
     """The trend of ``y`` over ``x`` (e.g. quarters, in the frame's order), one line per ``hue``.
 
-    The value axis starts at 0 and ends at ``y_max`` if given, else at 100 for percentages.
-    A suppressed point leaves a gap marked ``c``; a missing one a plain gap.
+    The value axis starts at 0 and ends at ``y_max`` if given, else at 100 for percentages;
+    the time axis starts at the first point with data (earlier empty quarters are dropped).
+    A suppressed point leaves a gap marked ``c``; a missing one a plain gap. ``reference``
+    (dashed, e.g. England) and ``target`` (dotted) are (value, label) lines. The alt text
+    names the span and reads out a single series point by point; with several series it
+    gives each one's first, last, highest and lowest, and the full table follows the chart.
     """
     _check_columns(frame, [x, y, hue])
     kind = "Line chart"
     what = _what(ylabel, xlabel, hue)
     if frame.empty or not _has_data(frame[y]):
-        return _empty_chart(title, kind, what)
+        return _empty_chart(title, kind, _with_period(what, period))
 
+    points = _ordered(frame[x])
+    points = points[_first_point_with_data(frame, x, y, points):]
+    frame = frame.loc[frame[x].isin(points)]
     with mpl.rc_context(HOUSE_RC):
         figure, ax = _new_figure()
-        points = _ordered(frame[x])
         positions = np.arange(len(points))
         series = [(None, frame)] if hue is None else [(g, frame.loc[frame[hue] == g]) for g in _ordered(frame[hue])]
-        all_heights, alt_groups = [], []
+        all_heights, alt_groups, table = [], [], {}
         for i, (group, rows) in enumerate(series):
             colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
             values = _aligned(rows, x, y, points)
@@ -552,14 +675,17 @@ def line_chart(
                                     textcoords="offset points", ha="center", va="bottom", fontsize=10)
             all_heights.append(heights)
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
+            table[ylabel if group is None else str(group)] = [_fmt(v, percent) for v in values]
 
         step = max(1, math.ceil(len(points) / 12))
         ax.set_xticks(positions[::step], [_period_label(p) for p in points[::step]])
         ax.set_xlim(-0.5, len(points) - 0.5)
         ax.set_ylim(0, _value_top(np.concatenate(all_heights), reference, percent, y_max))
+        if target is not None and y_max is None and not percent:
+            ax.set_ylim(0, max(ax.get_ylim()[1], float(target[0]) * 1.15))
         _count_axis(ax.yaxis, percent)
-        if reference is not None:
-            _draw_reference(ax, reference, percent=percent)
+        if _refs(reference) or target is not None:
+            _draw_reference(ax, reference, percent=percent, target=target)
         if hue is not None:
             _legend(ax, hue)
         ax.set_xlabel(xlabel)
@@ -567,11 +693,27 @@ def line_chart(
         artist = _set_title(ax, title)
 
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
-    what = span if hue is None else f"{span}, by {_humanise(hue)}"
-    return Chart(figure, title, _alt(kind, what, alt_groups, percent, reference), artist)
+    what = span if hue in (None, "series") else f"{span}, by {_humanise(hue)}"
+    if len(alt_groups) == 1:
+        alt = _alt(kind, what, alt_groups, percent, reference, target=target)
+        frame_table = None
+    else:
+        summaries = "; ".join(_series_summary(group, items, percent) for group, items in alt_groups)
+        alt = f"{kind} of {what}, {len(alt_groups)} series: {summaries}."
+        for value, label in _refs(reference):
+            alt += f" The dashed line shows {label}: {_fmt(value, percent)}."
+        if target is not None:
+            alt += f" The dotted line shows {target[1]}."
+        if any(_is_suppressed(v) for _, items in alt_groups for _, v in items):
+            alt += f" {SUPPRESSED_NOTE}"
+        alt += " The full figures are in the table below the chart."
+        frame_table = pd.DataFrame({_humanise(x).capitalize(): [str(p) for p in points], **table})
+    return Chart(figure, title, alt, artist, table=frame_table)
 
 
-def heatmap_chart(frame: pd.DataFrame, row, col, value, title: str, xlabel: str, ylabel: str) -> Chart:
+def heatmap_chart(
+    frame: pd.DataFrame, row, col, value, title: str, xlabel: str, ylabel: str, period: str | None = None
+) -> Chart:
     """A grid of ``value`` by ``row`` (down) and ``col`` (across), each cell annotated.
 
     For count matrices such as placement transitions or grades by domain: a combination
@@ -580,7 +722,7 @@ def heatmap_chart(frame: pd.DataFrame, row, col, value, title: str, xlabel: str,
     """
     _check_columns(frame, [row, col, value])
     kind = "Heatmap"
-    what = f"{_humanise(value)} by {_lower(ylabel)} (rows) and {_lower(xlabel)} (columns)"
+    what = _with_period(f"{_humanise(value)} by {_lower(ylabel)} (rows) and {_lower(xlabel)} (columns)", period)
     if frame.empty or not _has_data(frame[value]):
         return _empty_chart(title, kind, what)
 
@@ -626,26 +768,40 @@ def heatmap_chart(frame: pd.DataFrame, row, col, value, title: str, xlabel: str,
 
 
 def funnel_chart(
-    frame: pd.DataFrame, stage, count, title: str, xlabel: str = "Number", ylabel: str = "Stage"
+    frame: pd.DataFrame, stage, count, title: str, xlabel: str = "Number", ylabel: str = "Stage",
+    period: str | None = None,
 ) -> Chart:
-    """Stages in the frame's order as bars from 0, each labelled with its count and the % of
-    the stage before it (left out when either count is suppressed or missing)."""
+    """Stages in the frame's order as bars from 0, each labelled with its count.
+
+    With ``share`` and ``share_of`` columns (see ``referrals.referral_funnel``) a stage is
+    labelled with the given share only, so a percentage on the chart is the same figure as
+    the metric of that name; without them, each stage with the % of the stage before it
+    (left out when either count is suppressed or missing).
+    """
     _check_columns(frame, [stage, count])
     kind = "Funnel chart"
-    what = f"{_lower(xlabel)} at each {_lower(ylabel)}"
+    what = _with_period(f"{_lower(xlabel)} at each {_lower(ylabel)}", period)
     if frame.empty or not _has_data(frame[count]):
         return _empty_chart(title, kind, what)
 
     stages = _ordered(frame[stage])
     values = _aligned(frame, stage, count, stages)
     heights = _numbers(values)
+    given = "share" in frame.columns and "share_of" in frame.columns
+    shares = _aligned(frame, stage, "share", stages) if given else None
+    share_of = _aligned(frame, stage, "share_of", stages) if given else None
     labels, alt_items = [], []
     for i, (name, value) in enumerate(values.items()):
         label = _fmt(value)
-        previous = heights[i - 1] if i else math.nan
-        if i and not math.isnan(heights[i]) and not math.isnan(previous) and previous > 0:
-            share = _fmt(round(100 * heights[i] / previous, 1), percent=True)
-            label = f"{label} ({share} of {stages[i - 1]})"
+        if given:
+            share = shares.iloc[i]
+            if isinstance(share, str) or (share is not None and not pd.isna(share)):
+                label = f"{label} ({_fmt(share, percent=True)} of {share_of.iloc[i]})"
+        else:
+            previous = heights[i - 1] if i else math.nan
+            if i and not math.isnan(heights[i]) and not math.isnan(previous) and previous > 0:
+                share = _fmt(round(100 * heights[i] / previous, 1), percent=True)
+                label = f"{label} ({share} of {stages[i - 1]})"
         labels.append(label)
         alt_items.append((str(name), label))
 
@@ -655,7 +811,7 @@ def funnel_chart(
         bars = ax.barh(positions, np.nan_to_num(heights, nan=0.0), 0.7, color=PALETTE["dark_blue"])
         ax.bar_label(bars, labels=labels, padding=3, fontsize=10)
         _category_ticks(ax, positions, stages, horizontal=True)
-        ax.invert_yaxis()
+        ax.invert_yaxis()  # first stage at the top
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
         # Extra room on the right for the "(x% of ...)" labels.
@@ -666,3 +822,93 @@ def funnel_chart(
         artist = _set_title(ax, title)
 
     return Chart(figure, title, _alt(kind, what, [(None, alt_items)]), artist)
+
+
+# --- sparklines -----------------------------------------------------------------------------
+
+SPARK_SIZE = (1.6, 0.45)
+
+
+def sparkline_html(points: list[tuple[str, object]], name: str, percent: bool = False,
+                   target: float | None = None) -> str:
+    """A small trend line for a table cell, as an ``<img>`` with its own alt text.
+
+    ``points`` are (quarter label, value) oldest first; leading quarters without a figure
+    are dropped; a suppressed or missing value is a gap. The last point is marked. An
+    optional target is a dotted line. Returns "" when no point has a figure.
+    """
+    while points and _number_or_none(points[0][1]) is None:
+        points = points[1:]
+    numbers = [_number_or_none(v) for _, v in points]
+    if not points or all(n is None for n in numbers):
+        return ""
+    heights = np.array([math.nan if n is None else n for n in numbers], dtype=float)
+    with mpl.rc_context(HOUSE_RC):
+        figure = Figure(figsize=SPARK_SIZE, dpi=DPI, facecolor=BACKGROUND)
+        ax = figure.add_axes((0.02, 0.08, 0.96, 0.84))
+        ax.set_axis_off()
+        positions = np.arange(len(points))
+        ax.plot(positions, heights, color=PALETTE["dark_blue"], linewidth=1.6)
+        last = max(i for i, n in enumerate(numbers) if n is not None)
+        ax.plot([last], [heights[last]], marker="o", color=PALETTE["dark_blue"], markersize=4)
+        low, high = np.nanmin(heights), np.nanmax(heights)
+        if target is not None:
+            ax.axhline(target, color=TARGET_COLOUR, linestyle=":", linewidth=1.2)
+            low, high = min(low, target), max(high, target)
+        pad = (high - low) * 0.15 or 1.0
+        ax.set_ylim(low - pad, high + pad)
+        ax.set_xlim(-0.3, len(points) - 0.7)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND)
+    shown = [(label, v) for label, v in points]
+    alt = f"Trend of {_lower(name)}, {points[0][0]} to {points[-1][0]}: " + ", ".join(
+        f"{label} {_fmt(value, percent)}" for label, value in shown
+    ) + "."
+    if target is not None:
+        alt += f" Target {_fmt(target, percent)}."
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img class="sparkline" src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+
+
+def _number_or_none(value):
+    if value is None or isinstance(value, str):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+# --- label overlap ----------------------------------------------------------------------------
+
+
+def text_overlaps(chart: Chart, include_title: bool = False) -> list[tuple[str, str]]:
+    """Pairs of visible texts on the chart (tick labels, value labels, annotations, axis
+    labels, legend) whose bounding boxes, as matplotlib's renderer draws them, overlap.
+
+    How the reports check that labels never overlap: the tests call this on every kind of
+    chart built from the demo data (tests/test_charts.py).
+    """
+    figure = chart.figure
+    with mpl.rc_context(HOUSE_RC):
+        if chart.title_artist is not None:
+            chart.title_artist.set_visible(include_title)
+        try:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+            canvas = FigureCanvasAgg(figure)  # the renderer the PNG is drawn with
+            canvas.draw()
+            renderer = canvas.get_renderer()
+            texts = [
+                t for t in figure.findobj(Text)
+                if t.get_visible() and t.get_text().strip() and t.get_alpha() != 0
+            ]
+            boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+        finally:
+            if chart.title_artist is not None:
+                chart.title_artist.set_visible(True)
+    found = []
+    for i, (text_a, box_a) in enumerate(boxes):
+        for text_b, box_b in boxes[i + 1:]:
+            # Touching edges are fine; a shared pixel row or column of ink is not.
+            if box_a.x0 < box_b.x1 - 1 and box_b.x0 < box_a.x1 - 1 and box_a.y0 < box_b.y1 - 1 and box_b.y0 < box_a.y1 - 1:
+                found.append((text_a, text_b))
+    return found

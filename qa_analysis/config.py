@@ -115,6 +115,19 @@ def _texts(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values))
 
 
+def _targets(value) -> dict:
+    """The ``targets`` section: checked by :func:`qa_analysis.targets.parse_targets`."""
+    if value is None or value == {}:
+        return {}
+    from .targets import TargetError, parse_targets
+
+    try:
+        parse_targets(value)
+    except TargetError as exc:
+        raise ValueError(f"entries of 'metric: {{target: N, tolerance: N}}' ({exc})") from None
+    return dict(value)
+
+
 def _words(value) -> str:
     """Free words (a name of a committee or a role); may be blank."""
     if not isinstance(value, str):
@@ -191,6 +204,11 @@ class Settings:
     long_term_carer_years: int = _whole(2, "years", 1, 18)
     # placements.pct_3plus_12m
     placements_threshold: int = _whole(3, "placements", 2, 50)
+    # Local targets and tolerances per metric (none by default); see qa_analysis.targets.
+    # Not part of the comparison: targets change no figure, so cached figures stay valid.
+    targets: dict = field(default_factory=dict, compare=False, metadata={"check": _targets})
+
+
     # The annual committee paper (issue 15): who it goes to, from whom (roles, never names)
     # and when; and the roles an auditor may be given in audits.csv (a value outside this
     # list is refused: a person's name must never reach a public paper).

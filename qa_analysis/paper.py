@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import annual, annual_text, charts, present, reference
+from . import annual, annual_text, charts, present
+from .io.tables import REASON_PLACE_CHANGE_LABELS
 from .metrics import audits as audit_metrics
 from .metrics import placements as placement_metrics
 from .metrics import referrals as referral_metrics
@@ -331,17 +332,21 @@ def _referrals(ctx, summary) -> list[Block]:
                   f"{present.format_count(annual.figure_value(summary, 'contacts.max_children_per_family'))}",
             xlabel="Children of the family contacted in the year", ylabel="Families",
         )))
-    funnel = referral_metrics.contact_funnel(data.contacts, data.referrals, data.assessments, window, ctx.settings)
+    # Like with like (issue 16): the year's contacts, those followed by a referral (its share is
+    # the contact-to-referral figure itself), referrals and assessments started in the year.
+    funnel = referral_metrics.referral_funnel(data.contacts, data.referrals, data.assessments, window, ctx.settings)
+    from_contact = present.format_pct(annual.figure_value(summary, "referrals.pct_from_contact"))
+    if ctx.public:
+        funnel = funnel.assign(share=lambda d: [from_contact if s is not None else None for s in d["share"]])
     if len(funnel) == 4:
         blocks.append(_chart(charts.funnel_chart(
-            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count",
-            title=f"{present.format_count(annual.figure_value(summary, 'referrals.total'))} referrals and "
-                  f"{present.format_count(annual.figure_value(summary, 'assessments.completed'))} completed "
-                  f"assessments in {label}",
+            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count", period=label,
+            title=f"{from_contact} of contacts in {label} were followed by a referral within "
+                  f"{ctx.settings.contact_referral_window_days} days",
         )))
     elif len(funnel):
         blocks.append(_chart(charts.funnel_chart(
-            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count",
+            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count", period=label,
             title=f"Activity at each stage in {label} (some lists are missing)",
         )))
     rates = annual.quarter_series(
@@ -364,8 +369,8 @@ def _placements(ctx, summary) -> list[Block]:
     data, label = ctx.data, ctx.period_label
     blocks = [
         _heading("Placement stability of looked-after children", 3),
-        _text("Children on agreed series of short breaks (legal status V3, V4) are left out, as in DfE figures. "
-              "The dashed lines are the England figures (see Definitions)."),
+        _text("Children on an agreed series of short breaks are left out, as in DfE figures. A dashed line is "
+              "an England figure for the year, drawn only where one is held (see Definitions)."),
     ]
     unavailable = data.episodes is None or data.header is None
     if unavailable:
@@ -388,26 +393,28 @@ def _placements(ctx, summary) -> list[Block]:
             value = annual.figure_value(summary, key)
             blocks.append(_chart(charts.line_chart(
                 annual.quarter_series(summary, [key]), x="quarter", y="value", hue="series", percent=True,
-                reference=reference.reference_line(key),
+                reference=ctx.reference_lines(key), target=ctx.target_line(key), period=label,
                 title=(f"At the year end {present.format_pct(value)} {words}" if value is not None
                        else f"No figure at the year end: nobody was in the group measured ({ylabel[:-4].lower()})"),
                 xlabel="Quarter end", ylabel=ylabel,
             )))
         transitions = placement_metrics.transitions_matrix(data.episodes, ctx.start, ctx.end, ctx.settings).assign(
-            from_group=lambda d: d["from_group"].str.replace("_", " ").str.capitalize(),
-            to_group=lambda d: d["to_group"].str.replace("_", " ").str.capitalize(),
+            from_group=lambda d: d["from_group"].map(present.words),
+            to_group=lambda d: d["to_group"].map(present.words),
         )
         blocks.append(_chart(charts.heatmap_chart(
             ctx.table(transitions, ["moves"]), row="from_group", col="to_group", value="moves",
             title=f"Moves between kinds of placement in {label}", xlabel="Moved to", ylabel="Moved from",
         )))
-        reasons = placement_metrics.moves_by_reason(data.episodes, ctx.start, ctx.end, ctx.settings)
-        top = reasons.head(1)
+        reasons = placement_metrics.moves_by_reason(data.episodes, ctx.start, ctx.end, ctx.settings).assign(
+            reason=lambda d: d["reason"].map(lambda code: present.describe(code, REASON_PLACE_CHANGE_LABELS))
+        )
+        top = reasons.sort_values("moves", ascending=False).head(1)
         lead = (f"{top['reason'].iloc[0]} was the most common reason for a move"
                 if len(top) and top["moves"].iloc[0] > 0 else "No placement moves")
         blocks.append(_chart(charts.bar_chart(
             ctx.table(reasons, ["moves"]), x="reason", y="moves",
-            title=f"{lead} in {label}", xlabel="Reason for the placement change (DfE code)", ylabel="Moves",
+            title=f"{lead} in {label}", xlabel="Reason for the placement change", ylabel="Moves", period=label,
         )))
     blocks += [
         _heading("From foster care to semi-independent accommodation", 4),
@@ -424,9 +431,7 @@ def _placements(ctx, summary) -> list[Block]:
         blocks.append(_text(f"No child moved from foster care to semi-independent accommodation in {label}."))
     else:
         blocks.append(_table(
-            ctx.table(profile, ["children"]).assign(
-                characteristic=lambda d: d["characteristic"].str.replace("_", " ").str.capitalize()
-            ),
+            present.profile_for_reading(ctx.table(profile, ["children"])),
             f"Children who moved from foster care to semi-independent accommodation in {label}, by characteristic",
         ))
     return blocks
@@ -513,12 +518,12 @@ def _how_built(title) -> Section:
     ])
 
 
-def _definitions(title) -> Section:
+def _definitions(title, ctx=None) -> Section:
+    # Plain-English definitions; each figure with an England comparator says which (source and
+    # year) or that none is held for the year (issue 16).
     return Section("definitions", [
         _heading(title),
-        _text(present.definitions_markdown(_DEFINITION_KEYS) + "\n\nNational figures: " + "; ".join(
-            f"{key}: {reference.reference_source(key)}" for key in reference.NATIONAL
-        ) + "."),
+        _text(present.definitions_markdown(_DEFINITION_KEYS, ctx)),
     ])
 
 
@@ -567,7 +572,7 @@ def annual_report(ctx) -> AnnualReport:
         _findings(ctx, summary, titles[2]),
         _recommendations(ctx, summary, titles[3]),
         _how_built(titles[4]),
-        _definitions(titles[5]),
+        _definitions(titles[5], ctx),
         _data_quality(ctx, figures),
     ]
     if paper:

@@ -23,6 +23,7 @@ from .config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT, Settings, loa
 from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
 from .errors import QAError
 from .io.tables import OPTIONAL_EXTRAS, TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
+from .metrics.plain import label_of  # noqa: F401 - the figure names notebooks show
 from .periods import Quarter, parse_quarter, parse_year, trailing_quarters, year_quarters
 
 NOT_AVAILABLE = "not available"
@@ -205,19 +206,110 @@ class ReportContext:
         """Any count computed in a notebook, formatted and suppressed for this audience."""
         return format_count(suppress_count(n) if self.public else n)
 
-    def trend(self, keys, n: int = 8, labels: dict | None = None) -> pd.DataFrame:
-        """Keys over the ``n`` quarters to this report's last quarter, as this audience sees them.
+    # --- what changed, against what ----------------------------------------------------
+    def value_in(self, key: str, quarter: Quarter):
+        """``key`` in another quarter as this audience sees it (None outside the data)."""
+        frame = self._series([key], [quarter])
+        return frame["value"].iloc[0] if len(frame) else None
 
-        A tidy frame (quarter, key, value[, series]) ready for ``charts.line_chart``; for the
-        public audience each quarter's figures are suppressed on that quarter's own bases.
-        """
+    def change_parts(self, key: str) -> list[str]:
+        """``["up 4.2 points on Q2", "down 1.0 point on 2019-20 Q3"]`` for this quarter's figure."""
+        from .changes import against_labels, change, change_words
+
+        if self.quarter is None:
+            return []
+        previous, previous_name, year_ago, year_ago_name = against_labels(self.quarter)
+        now = self.value(key)
+        percent = ".pct_" in key
+        return [
+            change_words(change(now, self.value_in(key, previous), percent), previous_name),
+            change_words(change(now, self.value_in(key, year_ago), percent), year_ago_name),
+        ]
+
+    def changes(self, key: str) -> str:
+        """What changed, in words, for a headline sentence: ``up 4.2 points on Q2 and down
+        1.0 point on 2019-20 Q3``."""
+        return " and ".join(self.change_parts(key))
+
+    @property
+    def targets(self) -> dict:
+        from .targets import parse_targets
+
+        return parse_targets(self.settings.targets)
+
+    def status(self, key: str):
+        """The red/amber/green :class:`~qa_analysis.targets.Status` of this quarter's figure, or None."""
+        from .targets import status
+
+        return status(self.value(key), self.targets.get(key))
+
+    def status_html(self, key: str) -> str:
+        """The status in words and colour, or "" without a target."""
+        found = self.status(key)
+        if found is None:
+            return ""
+        return f'<span class="{found.css_class}">{html.escape(found.words)}</span>'
+
+    def target_line(self, key: str):
+        from .targets import target_line
+
+        return target_line(self.targets.get(key))
+
+    @property
+    def comparators(self) -> list:
+        from .reference import load_comparators
+
+        folder = getattr(self.data, "folder", None)
+        try:
+            return load_comparators(folder) if folder else []
+        except QAError as exc:
+            raise ParameterError(str(exc)) from None
+
+    @property
+    def financial_year(self) -> int:
+        return self.quarter.year if self.quarter else self.year
+
+    def reference_lines(self, key: str) -> list[tuple[float, str]]:
+        """The comparator lines for a chart of ``key``: England for the year the report
+        covers (where held) and the authority's own comparators for that year."""
+        from .reference import comparators_for
+
+        quarter = self.quarter.label if self.quarter else None
+        return [(c.value, c.label) for c in comparators_for(key, self.financial_year, self.comparators, quarter)]
+
+    def comparison_text(self, key: str) -> str:
+        """The comparators in one sentence with their source and year, or why there is none."""
+        from .reference import comparison_sentence
+
+        quarter = self.quarter.label if self.quarter else None
+        return comparison_sentence(key, self.financial_year, self.comparators, quarter)
+
+    # --- figures marked for checking ------------------------------------------------------
+    def fig(self, key: str) -> str:
+        """A headline figure in bold, marked with its metric so a test can check every figure
+        printed on a page against ``metrics.json``."""
+        shown = self.p(key) if ".pct_" in key else self.n(key)
+        return f'<strong data-metric="{html.escape(key)}">{html.escape(shown)}</strong>'
+
+    def headline(self, key: str, sentence: str) -> str:
+        """A headline bullet: the sentence, then what changed and the status against target."""
+        parts = [sentence.rstrip(".") + "."]
+        changes = self.changes(key)
+        if changes:
+            parts.append(f"That is {changes}.")
+        found = self.status(key)
+        if found is not None:
+            parts.append(self.status_html(key))
+        return "- " + " ".join(parts)
+
+    def _series(self, keys, quarters) -> pd.DataFrame:
         from .disclosure import apply_audience_to_metrics
         from .metrics import topic_of
 
         topics = tuple(sorted({topic_of(k) for k in keys}))
         coverage = {t: data_coverage(self.data, t) for t in topics}
         rows = []
-        for quarter in self.trailing(n):
+        for quarter in quarters:
             result = _quarter_figures(self.data, quarter, self.settings, topics)
             bases = _quarter_bases(self.data, quarter, self.settings) if self.public else {}
             shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
@@ -226,7 +318,15 @@ class ReportContext:
                 # A quarter the data does not reach is missing, not zero.
                 covered = first is not None and quarter.end >= first and quarter.start <= last
                 rows.append({"quarter": quarter.label, "key": k, "value": shown.get(k) if covered else None})
-        frame = pd.DataFrame(rows, columns=["quarter", "key", "value"])
+        return pd.DataFrame(rows, columns=["quarter", "key", "value"])
+
+    def trend(self, keys, n: int = 8, labels: dict | None = None) -> pd.DataFrame:
+        """Keys over the ``n`` quarters to this report's last quarter, as this audience sees them.
+
+        A tidy frame (quarter, key, value[, series]) ready for ``charts.line_chart``; for the
+        public audience each quarter's figures are suppressed on that quarter's own bases.
+        """
+        frame = self._series(list(keys), self.trailing(n))
         if labels:
             frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
         return frame
@@ -332,16 +432,158 @@ def start_report(
 # --- sections -------------------------------------------------------------------------
 
 
-def definitions_markdown(keys) -> str:
-    """The definitions section: each key with its function's docstring (definition, numerator,
-    denominator, exclusions, source), so the words cannot drift from the code."""
-    from .metrics.catalogue import definition_details, definition_of
+def definitions_markdown(keys, comparisons: ReportContext | None = None) -> str:
+    """The definitions section in plain English: each figure by the name it has on the page,
+    what is counted, out of what, over which period and from which source (kept with the
+    metric in ``metrics.plain``; the technical detail stays in the docstrings and docs).
 
+    With a report context, each figure with a national comparator also says which England
+    figure (source and year) it is compared with, or that none is held for the year.
+    """
+    from .metrics.catalogue import definition_of
+    from .reference import metrics_with_england_figures
+
+    national = set(metrics_with_england_figures())
     lines = []
     for key in keys:
-        details = definition_details(key)
-        lines.append(f"- **`{key}`**: {definition_of(key)}" + (f" {details}" if details else ""))
+        text = definition_of(key)
+        if comparisons is not None and key in national:
+            text += f" Compared with: {comparisons.comparison_text(key)}"
+        lines.append(f"- **{label_of(key)}**: {text}")
     return "\n".join(lines)
+
+
+def describe(code, labels: dict) -> str:
+    """A code as its description for the reader (``CARPL`` -> ``Change to or implementation
+    of care plan``); a code with no description is shown as it is."""
+    words = labels.get(str(code))
+    return words if words else str(code)
+
+
+AUDIT_TYPE_LABELS = {"full_case_file": "Full case file audit", "thematic": "Thematic audit", "stocktake": "Stocktake"}
+LEGAL_STATUS_LABELS = {
+    "C1": "Interim care order", "C2": "Full care order", "D1": "Freeing order granted",
+    "E1": "Placement order granted", "V2": "Accommodated under section 20 (single period)",
+    "V3": "Short breaks (individual episodes)", "V4": "Short breaks (agreements)",
+    "L1": "Police protection", "L2": "Emergency protection order", "L3": "Child assessment order",
+    "J1": "Remanded to local authority accommodation", "J2": "Placed under PACE 1984",
+    "J3": "Youth rehabilitation order with residence requirement",
+}
+PROFILE_LABELS = {
+    "age_at_move": "Age at the move", "sex": "Sex", "legal_status": "Legal status",
+    "uasc": "Unaccompanied asylum-seeking child", "earlier_placements": "Earlier placements",
+    "reason": "Reason for the move",
+}
+
+
+def words(text) -> str:
+    """``requires_improvement`` -> ``Requires improvement``: a code-like name as words."""
+    spoken = str(text).replace("_", " ").strip()
+    return spoken[:1].upper() + spoken[1:]
+
+
+# --- links between reports ---------------------------------------------------------------
+
+TOPIC_ORDER = ("summary", "visits", "referrals", "placement_stability", "audits")
+
+
+def report_href(from_slug: str, to_slug: str, name: str) -> str:
+    """The relative link from a report in ``from_slug`` to the report ``name`` of ``to_slug``.
+
+    The one place that knows the output layout (``<out>/<period slug>/<name>.html``, the
+    index at ``<out>/index.html``), taken from ``reports``.
+    """
+    from .reports import report_relpath
+
+    target = report_relpath(to_slug, name)
+    return target if from_slug is None else f"../{target}"
+
+
+def index_href(from_slug: str) -> str:
+    from .reports import INDEX_NAME
+
+    return f"../{INDEX_NAME}"
+
+
+def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
+    """Links from this page: the same topic's previous and next quarter, the other topics of
+    the quarter and the index. ``linked_quarters`` ("2020-21 Q1,2020-21 Q2", as the batch
+    passes it) limits the quarter links to reports that exist; without it, quarters the
+    data covers are linked."""
+    from .reports import REPORT_TITLES
+
+    if context.quarter is None:
+        slug = context.period_label
+        items = [f'<li><a href="{index_href(slug)}">All reports (index)</a></li>']
+        return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
+    quarter, slug = context.quarter, context.quarter.slug
+    wanted = [q.strip() for q in str(linked_quarters or "").split(",") if q.strip()]
+    if wanted:
+        available = {parse_quarter(q) for q in wanted}
+    else:
+        first, last = data_coverage(context.data, context.topic) if context.topic in _COVERAGE_COLUMNS else (None, None)
+        available = {q for q in (quarter.previous(1), quarter.next(1))
+                     if first is not None and q.end >= first and q.start <= last}
+    title = REPORT_TITLES.get(context.topic, context.topic)
+    items = []
+    for other, word in ((quarter.previous(1), "Previous quarter"), (quarter.next(1), "Next quarter")):
+        if other in available:
+            href = report_href(slug, other.slug, context.topic)
+            items.append(f'<li>{word}: <a href="{href}">{html.escape(title)}, {other.label}</a></li>')
+    others = [
+        f'<a href="{report_href(slug, slug, name)}">{html.escape(REPORT_TITLES[name])}</a>'
+        for name in TOPIC_ORDER if name != context.topic
+    ]
+    items.append(f"<li>Other reports for {quarter.label}: {', '.join(others)}</li>")
+    items.append(f'<li><a href="{index_href(slug)}">All reports (index)</a></li>')
+    return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
+
+
+# --- the summary table ------------------------------------------------------------------
+
+
+def headline_table_html(context: ReportContext, labels: dict[str, str], caption: str, n: int = 8) -> str:
+    """The summary page's table: each headline figure this quarter, what changed since the
+    previous quarter and the same quarter a year earlier, its status against a local target
+    (in words), and a sparkline of the last ``n`` quarters with its own alt text."""
+    from . import charts
+    from .changes import against_labels
+
+    _, previous_name, _, year_ago_name = against_labels(context.quarter)
+    keys = [k for k in labels if k in context.metrics]
+    series = context.trend(keys, n=n)
+    has_targets = any(k in context.targets for k in keys)
+    head = [
+        '<th scope="col">Figure</th>', f'<th scope="col" class="num">{html.escape(context.period_label)}</th>',
+        f'<th scope="col">Change since {html.escape(previous_name)}</th>',
+        f'<th scope="col">Change since {html.escape(year_ago_name)}</th>',
+    ]
+    if has_targets:
+        head.append('<th scope="col">Against target</th>')
+    head.append(f'<th scope="col">Last {n} quarters</th>')
+    rows = []
+    for key in keys:
+        percent = ".pct_" in key
+        shown = context.p(key) if percent else context.n(key)
+        on_previous, on_year_ago = context.change_parts(key)
+        points = [(r.quarter, r.value) for r in series.loc[series["key"] == key].itertuples()]
+        target = context.targets.get(key)
+        spark = charts.sparkline_html(points, labels[key], percent, target.target if target else None)
+        cells = [
+            f'<th scope="row">{html.escape(labels[key])}</th>',
+            f'<td class="num" data-metric="{html.escape(key)}">{html.escape(shown)}</td>',
+            # The column heading names the quarter compared with, so the cell leaves it out.
+            f"<td>{html.escape(on_previous.removesuffix(f' on {previous_name}'))}</td>",
+            f"<td>{html.escape(on_year_ago.removesuffix(f' on {year_ago_name}'))}</td>",
+        ]
+        if has_targets:
+            cells.append(f"<td>{context.status_html(key) or 'No target set'}</td>")
+        cells.append(f"<td>{spark or 'No trend to show'}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<table class="headlines"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def topic_tables(topic: str) -> tuple[str, ...]:
@@ -397,8 +639,8 @@ def data_quality_html(data, topic: str) -> str:
             "<table><caption>Why rows were set aside (problems found, by rule)</caption>"
             '<thead><tr><th scope="col">Table</th><th scope="col">Column</th><th scope="col">Rule</th>'
             f'<th scope="col" class="num">Problems</th></tr></thead><tbody>{body}</tbody></table>'
-            "<p>Rows set aside are left out of every figure. Run <code>qa-analysis validate</code> "
-            "for the row-by-row list.</p>"
+            "<p>Rows set aside are left out of every figure. The analyst who ran this report can "
+            "list them row by row.</p>"
         )
     return "\n".join(parts)
 
@@ -424,9 +666,10 @@ def footer_html(context: ReportContext) -> str:
     from . import __version__
 
     tables = topic_tables(context.topic)
-    files = sorted({Path(p) for t, p in context.data.files.items() if t in tables})
+    every = getattr(context.data, "all_files", None) or {t: (p,) for t, p in context.data.files.items()}
+    files = sorted({Path(p) for t, ps in every.items() if t in tables for p in ps})  # SSD: 3 visit files
     items = "".join(
-        f"<li>{html.escape(p.name)}: <code>sha256 {file_checksum(p)}</code></li>" for p in files
+        f'<li>{html.escape(p.name)}: <span class="checksum">sha256 {file_checksum(p)}</span></li>' for p in files
     )
     seconds = time.perf_counter() - context.started
     settings_items = "".join(f"<li>{html.escape(line)}</li>" for line in context.settings.describe())
@@ -483,3 +726,90 @@ def children_in_profile(profile: pd.DataFrame) -> int:
     if profile.empty:
         return 0
     return int(profile.groupby("characteristic")["children"].sum().max())
+
+
+# --- breakdowns put in words for the reader ---------------------------------------------
+
+RECOMMENDATION_COLUMNS = {
+    "owner": "Owner", "theme": "Theme", "raised": "Raised", "completed": "Completed",
+    "open_at_end": "Open at quarter end", "overdue_at_end": "Overdue at quarter end",
+    "0 to 30 days": "Overdue 0 to 30 days", "31 to 90 days": "Overdue 31 to 90 days",
+    "Over 90 days": "Overdue over 90 days",
+}
+
+
+def activity_for_reading(activity: pd.DataFrame) -> pd.DataFrame:
+    """The audit activity table with its codes as words (audit types, month names)."""
+    return (
+        activity.assign(
+            month=lambda d: d["month"].dt.strftime("%B %Y"),
+            audit_type=lambda d: d["audit_type"].map(lambda t: describe(t, AUDIT_TYPE_LABELS)),
+            theme=lambda d: d["theme"].where(d["theme"].notna() & (d["theme"] != "<NA>"), "Not recorded"),
+        )
+        .drop(columns=["quarter"])
+        .rename(columns={
+            "month": "Month", "audit_type": "Type", "theme": "Theme", "cases": "Cases", "families": "Families",
+            "outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires improvement",
+            "inadequate": "Inadequate",
+        })
+    )
+
+
+def domain_change_for_reading(context: ReportContext, change: pd.DataFrame) -> pd.DataFrame:
+    """Good or better by domain with the change since last quarter, in words; for the public
+    audience a percentage on 1 to 5 graded cases is shown as c."""
+    from .changes import Change, change_words
+
+    previous = context.quarter.previous(1).label.split(" ")[1]
+    small = SMALLEST_SHOWN - 1
+
+    def shown(pct_value, graded):
+        if context.public and graded is not None and not pd.isna(graded) and 1 <= int(graded) <= small:
+            return "c"
+        return format_pct(None if pd.isna(pct_value) else pct_value)
+
+    rows = []
+    for r in change.itertuples():
+        now, before = shown(r.pct_good_or_better, r.graded), shown(r.previous_pct, r.previous_graded)
+        if "c" in (now, before):
+            words_ = change_words(Change(now, before, True, None, None, "suppressed"), previous)
+        elif r.change_points is None:
+            words_ = change_words(Change(now, before, True, None, None, "missing"), previous)
+        else:
+            words_ = change_words(Change(now, before, True, float(r.change_points), None), previous)
+        rows.append({
+            "Domain": words(r.domain), "Cases graded": context.count(int(r.graded)),
+            "Good or better": now, f"Good or better in {previous}": before, "Change": words_,
+        })
+    return pd.DataFrame(rows)
+
+
+def sdp_items_for_reading(items: pd.DataFrame) -> pd.DataFrame:
+    return items.assign(
+        theme=lambda d: d["theme"].map(lambda t: t[:1].upper() + t[1:]),
+        raised=lambda d: d["raised"].dt.strftime("%B %Y"),
+        due=lambda d: d["due"].dt.strftime("%d %B %Y").fillna("No due date"),
+    ).rename(columns={"theme": "Theme", "owner": "Owner", "raised": "Raised", "due": "Due", "standing": "Standing at quarter end"})
+
+
+def profile_for_reading(profile: pd.DataFrame) -> pd.DataFrame:
+    """The foster-to-semi-independent profile with characteristics and codes as words."""
+    from .io.tables import REASON_PLACE_CHANGE_LABELS
+
+    def value_words(characteristic, value):
+        if value == "not_recorded":
+            return "Not recorded"
+        if characteristic == "legal_status":
+            return describe(value, LEGAL_STATUS_LABELS)
+        if characteristic == "reason":
+            return describe(value, REASON_PLACE_CHANGE_LABELS)
+        if characteristic == "earlier_placements":
+            return f"{value} earlier placement{'' if value == '1' else 's'}"
+        if characteristic == "age_at_move":
+            return f"{value} years"
+        return words(value)
+
+    return profile.assign(
+        value=[value_words(c, v) for c, v in zip(profile["characteristic"], profile["value"], strict=True)],
+        characteristic=profile["characteristic"].map(lambda c: PROFILE_LABELS.get(c, words(c))),
+    ).rename(columns={"characteristic": "Characteristic", "value": "Value", "children": "Children"})

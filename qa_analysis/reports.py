@@ -69,6 +69,16 @@ AUDIENCE_WORDS = {
     "internal": "internal: counts shown as they are",
     "public": "public: counts of 1 to 5 shown as c, with secondary suppression",
 }
+INDEX_NAME = "index.html"
+
+
+def report_relpath(slug: str, name: str) -> str:
+    """Where a page lives in an audience's set (``2020-21_Q1/visits.html``): the one
+    definition of the layout inside a set, used for the files, the index and the links
+    between pages (``present.report_href``)."""
+    return f"{slug}/{name}.html"
+
+
 KERNEL_NAME = "python3"
 TEMPLATE_NAME = "qa_report"
 MANIFEST = "manifest.json"
@@ -125,7 +135,7 @@ class ReportJob:
 
     @property
     def relpath(self) -> str:
-        return f"{self.slug}/metrics.json" if self.kind == "metrics" else f"{self.slug}/{self.name}.html"
+        return f"{self.slug}/metrics.json" if self.kind == "metrics" else report_relpath(self.slug, self.name)
 
     @property
     def html_path(self) -> Path:
@@ -931,6 +941,12 @@ def plan_jobs(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
             {"year": label, **common}, Path(out_dir), timeout=timeout,
         ))
+    linked = ",".join(q.label for q in quarters)
+    for job in jobs:
+        # Pages link to the same topic's other quarters only where this batch writes them.
+        if (job.notebook is not None and job.name != ANNUAL_REPORT and job.notebook.exists()
+                and "linked_quarters" in notebook_parameters(job.notebook)):
+            job.parameters.setdefault("linked_quarters", linked)
     for notebook in sorted({job.notebook for job in jobs if job.notebook is not None}):
         if not notebook.exists():
             raise QAError(f"The notebook {notebook.name} is missing from {notebook.parent}.")

@@ -18,9 +18,12 @@ from qa_analysis.charts import (
     funnel_chart,
     heatmap_chart,
     line_chart,
+    sparkline_html,
     stacked_bar_chart,
+    text_overlaps,
     to_png_bytes,
 )
+from qa_analysis.periods import Quarter  # noqa: E402 - after the chart names
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -138,14 +141,14 @@ def test_bar_chart_hue_that_only_colours_draws_one_centred_bar_per_category():
     assert chart.alt == "Bar chart of visits by method and modality: Home: Face to face 120; Zoom: Virtual 80."
 
 
-def test_bar_chart_alt_lists_fifteen_values_then_summarises_the_rest():
-    # Twenty categories valued 1..20: the first fifteen listed, the other five (16 to 20) summarised.
+def test_bar_chart_alt_lists_every_value_however_many():
+    # Twenty categories valued 1..20: all twenty read out, none left as "and 5 more".
     frame = pd.DataFrame({"team": [f"T{i}" for i in range(1, 21)], "audits": list(range(1, 21))})
 
-    chart = bar_chart(frame, "team", "audits", "Audits by team", "Team", "Audits")
+    chart = bar_chart(frame, "team", "audits", "Audits by team", "Team", "Audits", period="2020-21 Q3")
 
-    listed = ", ".join(f"T{i} {i}" for i in range(1, 16))
-    assert chart.alt == f"Bar chart of audits by team: {listed}; and 5 more ranging from 16 to 20."
+    listed = ", ".join(f"T{i} {i}" for i in range(1, 21))
+    assert chart.alt == f"Bar chart of audits by team, 2020-21 Q3: {listed}."
 
 
 def test_bar_chart_of_an_empty_frame_says_there_is_no_data():
@@ -248,7 +251,14 @@ def test_line_chart_with_series_lists_each_series():
 
     chart = line_chart(frame, "quarter", "visits", "Zoom visits rose", "Quarter", "Visits", hue="method")
 
-    assert chart.alt == "Line chart of visits by quarter, Q1 to Q2, by method: zoom: Q1 4, Q2 6; phone: Q1 10, Q2 8."
+    # Each series summarised (first, last, highest, lowest); the full figures go in a table.
+    assert chart.alt == (
+        "Line chart of visits by quarter, Q1 to Q2, by method, 2 series: "
+        "zoom: 4 in Q1 to 6 in Q2, highest 6 (Q2), lowest 4 (Q1); "
+        "phone: 10 in Q1 to 8 in Q2, highest 10 (Q1), lowest 8 (Q2). "
+        "The full figures are in the table below the chart."
+    )
+    assert chart.table.to_dict("list") == {"Quarter": ["Q1", "Q2"], "zoom": ["4", "6"], "phone": ["10", "8"]}
 
 
 def test_line_chart_of_an_empty_frame_says_there_is_no_data():
@@ -346,3 +356,99 @@ def test_to_png_bytes_renders_a_png_and_leaves_the_title_visible():
 
     assert png.startswith(PNG_SIGNATURE)
     assert chart.title_artist.get_visible()
+
+
+# --- labels never overlap (issue 16) ---------------------------------------------------------
+# How it is checked: charts.text_overlaps draws the figure with matplotlib's renderer and
+# compares the bounding boxes of every visible text (tick labels, value labels, line labels,
+# axis labels, legend). The charts are the reports' own, built from the demo data.
+
+
+@pytest.fixture(scope="module")
+def demo():
+    from qa_analysis.config import DEMO_DATA_DIR
+    from qa_analysis.io import load_data
+
+    return load_data(DEMO_DATA_DIR)
+
+
+def _demo_charts(demo, quarter):
+    from qa_analysis.io.tables import REASON_PLACE_CHANGE_LABELS, SOURCE_LABELS
+    from qa_analysis.metrics import audits, placements, referrals, visits
+    from qa_analysis.present import describe, words
+
+    q = Quarter(*quarter)
+    sources = referrals.contacts_by_source(demo.contacts, q).assign(
+        source=lambda d: d["source"].map(lambda c: describe(c, SOURCE_LABELS)))
+    yield bar_chart(sources, "source", "contacts", "Who made contacts", "Who made the contact", "Contacts",
+                    horizontal=True, period=q.label)
+    reasons = placements.moves_by_reason(demo.episodes, q.start, q.end).assign(
+        reason=lambda d: d["reason"].map(lambda c: describe(c, REASON_PLACE_CHANGE_LABELS)))
+    yield bar_chart(reasons, "reason", "moves", "Reasons", "Reason for the placement change", "Moves",
+                    horizontal=True, period=q.label)
+    methods = visits.visits_by_method(demo.visits, q).assign(method=lambda d: d["method"].map(words))
+    yield bar_chart(methods, "method", "visits", "Methods", "Method", "Visits", hue="modality", period=q.label)
+    yield funnel_chart(referrals.referral_funnel(demo.contacts, demo.referrals, demo.assessments, q),
+                       "stage", "count", "Funnel", period=q.label)
+    yield heatmap_chart(audits.grades_by_domain(demo.case_audits, q).assign(domain=lambda d: d["domain"].map(words)),
+                        "domain", "grade", "audits", "Grades", "Grade", "Domain", period=q.label)
+    yield bar_chart(audits.recommendations_by_status(demo.recommendations, q).assign(
+        status=lambda d: d["status"].map(words)), "status", "recommendations", "Status",
+        "Where recommendations stood at the quarter end", "Recommendations", period=q.label)
+    yield bar_chart(referrals.assessment_duration_bands(demo.assessments, q), "band", "assessments", "Bands",
+                    "Working days from start to sign-off", "Assessments completed", period=q.label)
+    by_month = visits.visits_by_month(demo.visits, q.previous(4).start, q.end).assign(
+        month=lambda d: d["month"].dt.strftime("%b %Y"))
+    yield stacked_bar_chart(by_month, "month", "visits", "modality", "Months", "Month", "Visits", period=q.label)
+
+
+@pytest.mark.parametrize("quarter", [(2020, 1), (2020, 2), (2020, 3), (2020, 4)])
+def test_no_two_labels_of_a_report_chart_overlap(demo, quarter):
+    for chart in _demo_charts(demo, quarter):
+        assert text_overlaps(chart) == [], chart.alt[:80]
+
+
+def test_a_target_and_an_england_line_close_together_keep_their_labels_apart():
+    chart = line_chart(_trend(), "quarter", "pct", "Stability", "Quarter", "% of CLA", percent=True,
+                       reference=(68.0, "England 2023-24: 68%"), target=(70.0, "Target for stability: 70%"))
+    assert text_overlaps(chart) == []
+
+
+def test_the_overlap_check_finds_two_labels_drawn_on_top_of_each_other():
+    chart = bar_chart(pd.DataFrame({"a": ["x"], "b": [1]}), "a", "b", "t", "x", "y")
+    chart.ax.text(0.5, 0.5, "overlapping label", transform=chart.ax.transAxes)
+    chart.ax.text(0.5, 0.5, "overlapping label too", transform=chart.ax.transAxes)
+    assert ("overlapping label", "overlapping label too") in text_overlaps(chart)
+
+
+def test_many_long_categories_switch_to_horizontal_bars_that_grow_with_them():
+    frame = pd.DataFrame({"reason": [f"A fairly long reason for a move number {i}" for i in range(12)],
+                          "moves": range(12)})
+    chart = bar_chart(frame, "reason", "moves", "Reasons", "Reason", "Moves")
+    assert chart.figure.get_figheight() > 4.5  # taller than the house size
+    assert [t.get_text() for t in chart.ax.get_yticklabels()][0].startswith("A fairly long reason")
+    assert text_overlaps(chart) == []
+
+
+def test_a_line_chart_starts_at_the_first_quarter_with_data():
+    frame = pd.DataFrame({"quarter": ["2019-20 Q4", "2020-21 Q1", "2020-21 Q2"], "value": [None, 10.0, 12.0]})
+    chart = line_chart(frame, "quarter", "value", "t", "Quarter", "Number", period="2020-21 Q2")
+    assert chart.alt.startswith("Line chart of number by quarter, 2020-21 Q1 to 2020-21 Q2: 2020-21 Q1 10, 2020-21 Q2 12.")
+
+
+def test_a_target_line_is_drawn_and_read_out():
+    chart = line_chart(_trend(), "quarter", "pct", "t", "Quarter", "% of CLA", percent=True,
+                       target=(12.0, "Target for stability: 12%"))
+    assert chart.alt.endswith("The dotted line shows Target for stability: 12%. "
+                              "Values shown as c are suppressed to protect confidentiality.")
+    assert any(line.get_linestyle() == ":" and line.get_ydata()[0] == 12.0 for line in chart.ax.get_lines())
+
+
+def test_a_sparkline_has_its_own_alt_text_naming_the_span_and_every_value():
+    html_text = sparkline_html([("2020-21 Q1", None), ("2020-21 Q2", 5), ("2020-21 Q3", 7)], "Moves")
+    assert 'class="sparkline"' in html_text and html_text.count("data:image/png;base64,") == 1
+    assert 'alt="Trend of moves, 2020-21 Q2 to 2020-21 Q3: 2020-21 Q2 5, 2020-21 Q3 7."' in html_text
+
+
+def test_a_sparkline_with_no_figure_is_left_out():
+    assert sparkline_html([("2020-21 Q1", None)], "Moves") == ""

@@ -311,15 +311,15 @@ def test_q1_recommendations_completed_is_small_enough_to_suppress(public_reports
 
 def test_the_public_html_shows_c_and_the_suppression_note(public_reports_dir):
     text = (public_reports_dir / "2020-21_Q1" / "audits.html").read_text(encoding="utf-8")
-    assert "<strong>c</strong> completed" in text
+    assert '<strong data-metric="recommendations.completed">c</strong> completed' in text
     assert "counts of 1 to 5 shown as c" in _Page(text).text("footer")
 
 
 def test_the_internal_html_shows_the_raw_counts(reports_dir):
     completed = _recommendations_completed_in_q1()
     text = (reports_dir / "2020-21_Q1" / "audits.html").read_text(encoding="utf-8")
-    assert f"<strong>{completed}</strong> completed" in text
-    assert "shown as c" not in text and "<strong>c</strong>" not in text
+    assert f'<strong data-metric="recommendations.completed">{completed}</strong> completed' in text
+    assert "shown as c" not in text and not re.search(r"<strong[^>]*>c</strong>", text)
 
 
 def test_the_public_run_holds_every_topic_for_its_quarter(public_reports_dir):
@@ -327,6 +327,214 @@ def test_the_public_run_holds_every_topic_for_its_quarter(public_reports_dir):
     assert missing == []
     assert Path(public_reports_dir / ANNUAL[0] / f"{ANNUAL[1]}.html").is_file()
 
+
+
+# --- one figure, one definition; pages a manager reads (issue 16) ------------------------------
+
+
+class _Elements(HTMLParser):
+    """Text of each element of interest, with its attributes, and the page's visible text."""
+
+    VOID = {"img", "br", "meta", "hr", "input", "link"}
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.found = []  # (tag, attrs, text)
+        self.visible = []
+        self._stack = []  # [tag, attrs, parts]
+        self._skip = 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("style", "script", "title"):
+            self._skip += 1
+        if tag == "img":
+            self.found.append(("img", attrs, ""))
+            self.visible.append(attrs.get("alt") or "")
+        if tag not in self.VOID:
+            self._stack.append([tag, attrs, []])
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script", "title"):
+            self._skip -= 1
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                name, attrs, parts = self._stack.pop(i)
+                text = " ".join("".join(parts).split())
+                self.found.append((name, attrs, text))
+                if self._stack and i > 0:
+                    self._stack[i - 1][2].append("".join(parts))
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        self.visible.append(data)
+        if self._stack:
+            self._stack[-1][2].append(data)
+
+    def all(self, tag):
+        return [(attrs, text) for name, attrs, text in self.found if name == tag]
+
+    def marked(self):
+        return [(attrs["data-metric"], text) for _, attrs, text in self.found if "data-metric" in attrs]
+
+
+def _shown(key, value):
+    """A metrics.json value as a page prints it (present.format_pct / format_count)."""
+    if value is None:
+        return "not available"
+    if isinstance(value, str):
+        return value
+    if ".pct_" in key:
+        return f"{float(value):.1f}%"
+    return f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
+
+
+def _metrics(root, quarter):
+    return json.loads((root / _slug(quarter) / "metrics.json").read_text())["metrics"]
+
+
+def _reports(root, quarters):
+    return [(q, root / _slug(q) / f"{t}.html") for q in quarters for t in TOPICS]
+
+
+def test_every_figure_marked_on_a_page_equals_metrics_json(reports_dir, public_reports_dir):
+    checked = 0
+    for root, quarters in ((reports_dir, QUARTERS), (public_reports_dir, QUARTERS[:1])):
+        for quarter, path in _reports(root, quarters):
+            metrics = _metrics(root, quarter)
+            for key, text in _Elements(path.read_text(encoding="utf-8")).marked():
+                assert key in metrics, (path, key)
+                assert text == _shown(key, metrics[key]), (path, key, text, metrics[key])
+                checked += 1
+    assert checked > 200  # every headline figure of 5 pages x 5 quarters
+
+
+def test_every_figure_in_bold_or_in_the_summary_table_is_marked_with_its_metric(reports_dir):
+    number = re.compile(r"^(c|not available|[\d,]+(\.\d)?%?)$")
+    for _quarter, path in _reports(reports_dir, QUARTERS):
+        page = _Elements(path.read_text(encoding="utf-8"))
+        for attrs, text in page.all("strong"):
+            if number.match(text):
+                assert "data-metric" in attrs, (path, text)
+
+
+def test_every_percentage_in_a_chart_title_is_a_figure_of_the_quarter(reports_dir):
+    # A title such as "43.6% of contacts led to a referral" must print the same figure as
+    # the headline of that name: every % in a caption is one of the quarter's pct figures.
+    for quarter, path in _reports(reports_dir, QUARTERS):
+        metrics = _metrics(reports_dir, quarter)
+        shown = {_shown(k, v) for k, v in metrics.items() if ".pct_" in k}
+        for _, caption in _Elements(path.read_text(encoding="utf-8")).all("figcaption"):
+            for pct in re.findall(r"\d+\.\d%", caption):
+                assert pct in shown, (path, caption)
+
+
+def test_the_funnel_share_is_the_contact_to_referral_figure(reports_dir):
+    # The referrals chart said "48.9% of contacts led to a referral" over a bar of "46.6% of
+    # contacts": now the one share on the funnel is referrals.pct_from_contact itself.
+    for quarter in QUARTERS:
+        path = reports_dir / _slug(quarter) / "referrals.html"
+        alts = [a.get("alt", "") for a, _ in _Elements(path.read_text(encoding="utf-8")).all("img")]
+        funnel = next(a for a in alts if a.startswith("Funnel chart"))
+        pct = _shown("referrals.pct_from_contact", _metrics(reports_dir, quarter)["referrals.pct_from_contact"])
+        assert re.findall(r"\d+\.\d%", funnel) == [pct], funnel
+        assert "assessments completed" not in funnel.lower()
+
+
+# Words a manager should never meet: code markup, internal references, developer notes.
+FORBIDDEN = ("DESIGN", ":func:", "``", "pd.", "DateOffset", "JupyterLab", "qa-analysis validate",
+             "domain.md", "docstring", "(DfE code)", "metrics.json")
+RAW_CODES = re.compile(
+    r"\b(CARPL|CLOSE|ALLEG|STAND|APPRR|CREQB|CREQO|LAREQ|CUSTOD|full_case_file|requires_improvement|"
+    r"voice_of_child|management_oversight|semi_independent|not_recorded|face_to_face|other_video)\b"
+    r"|\b(1[A-D]|2[AB]|3[A-F]|5[A-D]):|\b[CDEJLV][1-4]\b"
+)
+
+
+def _reader_text(text):
+    """What a manager reads: visible text and alt text, without the data-quality section
+    and the footer (which name the data files and tables for the analyst)."""
+    body = text.split('id="Data-quality"')[0]
+    return " ".join(_Elements(body).visible)
+
+
+def test_no_page_holds_code_markup_internal_references_or_raw_codes(pages):
+    for path, text in pages.items():
+        assert "<code" not in text, path
+        reader = _reader_text(text)
+        for word in FORBIDDEN:
+            assert word not in reader, (path, word)
+        assert not RAW_CODES.search(reader), (path, RAW_CODES.search(reader).group(0))
+
+
+def test_every_chart_alt_text_names_the_quarter(reports_dir):
+    for quarter, path in _reports(reports_dir, QUARTERS):
+        for attrs, _ in _Elements(path.read_text(encoding="utf-8")).all("img"):
+            assert quarter in attrs.get("alt", ""), (path, attrs.get("alt", "")[:120])
+
+
+def test_no_alt_text_leaves_values_out(pages):
+    for path, text in pages.items():
+        for attrs, _ in _Elements(text).all("img"):
+            assert not re.search(r"and \d+ more", attrs.get("alt", "")), path
+
+
+def test_the_summary_has_a_sparkline_for_every_headline_figure(reports_dir):
+    for quarter in QUARTERS:
+        page = _Elements((reports_dir / _slug(quarter) / "summary.html").read_text(encoding="utf-8"))
+        figures = [text for attrs, text in page.all("th") if attrs.get("scope") == "row"]
+        sparklines = [attrs["alt"] for attrs, _ in page.all("img") if attrs.get("class") == "sparkline"]
+        assert len(figures) >= 18 and len(sparklines) == len(figures), quarter
+        for figure, alt in zip(figures, sparklines, strict=True):
+            assert alt.lower().startswith(f"trend of {figure.lower()}") and quarter in alt, (figure, alt)
+
+
+def test_the_summary_says_what_changed_on_both_quarters(reports_dir):
+    text = (reports_dir / "2020-21_Q2" / "summary.html").read_text(encoding="utf-8")
+    page = _Elements(text)
+    headers = [t for a, t in page.all("th") if a.get("scope") == "col"]
+    assert "Change since Q1" in headers and "Change since 2019-20 Q2" in headers
+    assert re.search(r"<td>(up|down) \d", text)
+
+
+def test_every_page_links_its_neighbours_the_other_topics_and_the_index(reports_dir):
+    page = _Elements((reports_dir / "2020-21_Q2" / "visits.html").read_text(encoding="utf-8"))
+    hrefs = {attrs.get("href") for attrs, _ in page.all("a")}
+    assert {"../2020-21_Q1/visits.html", "../2020-21_Q3/visits.html", "../index.html"} <= hrefs
+    assert {f"../2020-21_Q2/{t}.html" for t in TOPICS if t != "visits"} <= hrefs
+
+
+def test_every_link_between_reports_resolves(reports_dir):
+    for _quarter, path in _reports(reports_dir, QUARTERS):
+        for attrs, _ in _Elements(path.read_text(encoding="utf-8")).all("a"):
+            href = attrs.get("href", "")
+            if href.startswith("../"):
+                assert (path.parent / href).resolve().is_file(), (path, href)
+
+
+def test_a_first_quarter_of_the_batch_links_no_earlier_quarter(reports_dir):
+    page = _Elements((reports_dir / "2020-21_Q1" / "visits.html").read_text(encoding="utf-8"))
+    assert "../2019-20_Q4/visits.html" not in {attrs.get("href") for attrs, _ in page.all("a")}
+
+
+def test_the_index_shows_period_audience_and_run_time(reports_dir, public_reports_dir):
+    for root, audience in ((reports_dir, "internal"), (public_reports_dir, "public")):
+        index = (root / "index.html").read_text(encoding="utf-8")
+        assert f'<p class="audience">Audience: {audience}:' in index
+        assert re.search(r"<h2>2020-21 Q1</h2><p>Run [^<]+ on \d{2} [A-Z][a-z]+ \d{4} at \d{2}:\d{2}\.</p>", index)
+
+
+def test_the_stylesheet_never_breaks_a_word_and_prints_on_a4():
+    from qa_analysis.config import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "qa_report" / "report.css").read_text(encoding="utf-8")
+    assert "anywhere" not in css
+    assert "th, td { overflow-wrap: normal; word-break: normal;" in css
+    assert "@page { size: A4" in css and "@media print" in css
 
 
 # --- the audience and the settings in force (issue 14) -----------------------------------

@@ -208,3 +208,101 @@ def test_aggregate_table_keeps_quarter_labels_in_headers_as_written():
     frame = pd.DataFrame({"Figure": ["Visits"], "2019-20 Q4": ["211"], "2020-21 Q1": ["200"]})
     html = aggregate_table_html(frame, caption="Visits")
     assert ">2019-20 Q4</th>" in html and ">2020-21 Q1</th>" in html
+
+
+# --- what changed, targets, links, definitions (issue 16) -------------------------------------
+
+
+@pytest.fixture
+def visits_series(tmp_path):
+    """Visits over five quarters, worked by hand.
+
+    2019-20 Q4: 4 visits (2 face to face)  -> 50.0%
+    2020-21 Q1: 2 visits (0 face to face)  ->  0.0%
+    2020-21 Q2: 1 visit  (1)               -> 100.0%
+    2020-21 Q3: 4 visits (1)               -> 25.0%
+    2020-21 Q4: 5 visits (4)               -> 80.0%
+    """
+    rows = []
+    plan = {"2020-01-15": [1, 1, 0, 0], "2020-04-15": [0, 0], "2020-07-15": [1],
+            "2020-10-15": [1, 0, 0, 0], "2021-01-15": [1, 1, 1, 1, 0]}
+    n = 0
+    for date, modes in plan.items():
+        for f2f in modes:
+            n += 1
+            mode, method = ("face_to_face", "home") if f2f else ("virtual", "zoom")
+            rows.append(f"V{9000000 + n},C{900000 + n},CLA,{date},{mode},{method},Y,N,W901\n")
+    (tmp_path / "visits.csv").write_text(VISITS_HEADER + "".join(rows))
+    return tmp_path
+
+
+def test_changes_are_points_for_percentages_and_counts_with_per_cent(visits_series):
+    ctx = start_report("visits", quarter="2020-21 Q4", data_dir=str(visits_series))
+    # 80.0% against 25.0% (Q3): up 55.0 points; against 50.0% (2019-20 Q4): up 30.0 points.
+    assert ctx.changes("visits.pct_face_to_face") == "up 55.0 points on Q3 and up 30.0 points on 2019-20 Q4"
+    # 5 visits against 4 (Q3): up 1 (25.0%); against 4 (2019-20 Q4): up 1 (25.0%).
+    assert ctx.changes("visits.total") == "up 1 (25.0%) on Q3 and up 1 (25.0%) on 2019-20 Q4"
+
+
+def test_a_quarter_before_the_data_starts_is_not_compared_as_zero(visits_series):
+    ctx = start_report("visits", quarter="2020-21 Q1", data_dir=str(visits_series))
+    # 2 visits against 4 in 2019-20 Q4: down 2 (50.0%); 2019-20 Q1 is before the data starts.
+    assert ctx.change_parts("visits.total") == ["down 2 (50.0%) on 2019-20 Q4", "no figure for 2019-20 Q1 to compare with"]
+
+
+def test_status_against_a_local_target_in_words(visits_series, tmp_path):
+    settings = tmp_path / "settings.yml"
+    settings.write_text("targets:\n  visits.pct_face_to_face: {target: 85, tolerance: 10}\n", encoding="utf-8")
+    ctx = start_report("visits", quarter="2020-21 Q4", data_dir=str(visits_series), settings_file=str(settings))
+    # 80.0 against 85: 5.0 points below, within 10 -> amber, in words and with its class.
+    assert ctx.status_html("visits.pct_face_to_face") == (
+        '<span class="rag rag-amber">Amber: 5.0 points below the 85% target, within the tolerance of 10.0 points.</span>'
+    )
+    assert ctx.target_line("visits.pct_face_to_face") == (85.0, "Target for visits made face to face: 85%")
+
+
+def test_the_summary_table_has_changes_and_a_sparkline_per_figure(visits_series):
+    from qa_analysis.present import headline_table_html
+
+    ctx = start_report("summary", quarter="2020-21 Q4", data_dir=str(visits_series))
+    table = headline_table_html(ctx, {"visits.total": "Visits", "visits.pct_face_to_face": "Visits made face to face"}, "Visits")
+
+    assert '<td class="num" data-metric="visits.total">5</td><td>up 1 (25.0%)</td>' in table
+    assert table.count('class="sparkline"') == 2
+    # The trend starts where the data does (2019-20 Q4), not on the empty quarters before it.
+    assert 'alt="Trend of visits, 2019-20 Q4 to 2020-21 Q4: 2019-20 Q4 4, 2020-21 Q1 2, 2020-21 Q2 1, 2020-21 Q3 4, 2020-21 Q4 5."' in table
+
+
+def test_a_headline_marks_its_figures_and_says_what_changed(visits_series):
+    ctx = start_report("visits", quarter="2020-21 Q4", data_dir=str(visits_series))
+    line = ctx.headline("visits.total", f"{ctx.fig('visits.total')} visits took place")
+    assert line == ('- <strong data-metric="visits.total">5</strong> visits took place. '
+                    "That is up 1 (25.0%) on Q3 and up 1 (25.0%) on 2019-20 Q4.")
+
+
+def test_page_links_follow_the_batch_and_the_output_layout(visits_series):
+    from qa_analysis.present import nav_html
+
+    ctx = start_report("visits", quarter="2020-21 Q2", data_dir=str(visits_series))
+    links = nav_html(ctx, "2020-21 Q1,2020-21 Q2")
+    assert '<a href="../2020-21_Q1/visits.html">Visits to children, 2020-21 Q1</a>' in links
+    assert "2020-21_Q3" not in links  # not in this batch, so no link to a page that does not exist
+    assert '<a href="../2020-21_Q2/summary.html">Quarterly summary</a>' in links
+    assert '<a href="../index.html">All reports (index)</a>' in links
+
+
+def test_definitions_are_plain_english_with_the_figure_name_and_no_code():
+    from qa_analysis.present import definitions_markdown
+
+    text = definitions_markdown(["visits.pct_timely", "placements.reason.<code>"])
+    assert text.startswith("- **Visits on time**: Visits in the quarter that came within")
+    assert "`" not in text and "DESIGN" not in text and ":func:" not in text
+
+
+def test_codes_are_shown_as_their_descriptions():
+    from qa_analysis.io.tables import REASON_PLACE_CHANGE_LABELS
+    from qa_analysis.present import describe, words
+
+    assert describe("CARPL", REASON_PLACE_CHANGE_LABELS) == "Change to or implementation of care plan"
+    assert describe("ZZZ", REASON_PLACE_CHANGE_LABELS) == "ZZZ"
+    assert words("requires_improvement") == "Requires improvement"

@@ -438,3 +438,120 @@ def audit_activity(
 def _first(values: pd.Series):
     present = values.dropna()
     return str(present.iloc[0]) if len(present) else pd.NA
+
+
+# ---------------------------------------------------------- for the people who act (issue 16)
+
+NO_OWNER = "Not recorded"
+OVERDUE_BANDS = ("0 to 30 days", "31 to 90 days", "Over 90 days")
+
+
+def _overdue_days(recommendations: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    """Days past the due date at ``date`` (only meaningful where overdue)."""
+    return (date - recommendations["due_date"]).dt.days
+
+
+def overdue_band(days: pd.Series) -> pd.Series:
+    """0 to 30, 31 to 90 or over 90 days overdue (an overdue recommendation is at least
+    1 day past its due date, so the first band holds 1 to 30)."""
+    return pd.Series(
+        pd.cut(days, bins=[-1, 30, 90, float("inf")], labels=list(OVERDUE_BANDS)), index=days.index
+    )
+
+
+def recommendations_by_owner(recommendations: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """Recommendations by owner (the role that must act), for the quarter.
+
+    Columns ``owner`` (blank as "Not recorded"; sorted with it last), ``raised`` and
+    ``completed`` (dated in the quarter), ``open_at_end`` and ``overdue_at_end`` (as
+    ``recommendations.open_at_quarter_end`` / ``overdue_at_quarter_end``), then the
+    overdue split by how long past the due date at the quarter end: ``0 to 30 days``,
+    ``31 to 90 days``, ``Over 90 days`` (they add up to ``overdue_at_end``). Owners with
+    nothing to count are left out; the columns add up to the quarter's keys.
+    """
+    q = parse_period(quarter)
+    overdue = _overdue_at(recommendations, q.end)
+    bands = overdue_band(_overdue_days(recommendations, q.end)).where(overdue)
+    frame = pd.DataFrame(
+        {
+            "owner": recommendations["owner"].astype("string").fillna(NO_OWNER).astype(str),
+            "raised": in_quarter(recommendations["raised_date"], q).astype("int64"),
+            "completed": in_quarter(recommendations["completed_date"], q).astype("int64"),
+            "open_at_end": _open_at(recommendations, q.end).astype("int64"),
+            "overdue_at_end": overdue.astype("int64"),
+            **{band: (bands == band).fillna(False).astype("int64") for band in OVERDUE_BANDS},
+        }
+    )
+    columns = ["raised", "completed", "open_at_end", "overdue_at_end", *OVERDUE_BANDS]
+    sums = frame.groupby("owner")[columns].sum()
+    sums = sums.loc[sums[["raised", "completed", "open_at_end"]].sum(axis=1) > 0]
+    order = sorted(o for o in sums.index if o != NO_OWNER) + [o for o in sums.index if o == NO_OWNER]
+    return sums.reindex(order).reset_index().astype({"owner": str, **dict.fromkeys(columns, "int64")})
+
+
+def overdue_by_age(recommendations: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """Recommendations overdue at the quarter end by how long overdue: columns ``band``
+    (``0 to 30 days``, ``31 to 90 days``, ``Over 90 days``, all three always present) and
+    ``recommendations``; they add up to ``recommendations.overdue_at_quarter_end``."""
+    q = parse_period(quarter)
+    overdue = _overdue_at(recommendations, q.end)
+    bands = overdue_band(_overdue_days(recommendations.loc[overdue], q.end))
+    counts = bands.value_counts()
+    return pd.DataFrame(
+        {"band": list(OVERDUE_BANDS), "recommendations": [int(counts.get(b, 0)) for b in OVERDUE_BANDS]}
+    ).astype({"band": str, "recommendations": "int64"})
+
+
+def open_service_development_plan_items(recommendations: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """The Service Development Plan items still open at the quarter end (the rows behind
+    ``recommendations.service_development_plan``), one per recommendation, oldest first.
+
+    Columns ``theme``, ``owner`` (blanks "Not recorded"), ``raised`` (month raised, first of
+    the month), ``due`` (due date), ``standing`` ("Overdue by N days" or "Due in N days",
+    "No due date"). Service-level actions: no audit, child or recommendation identifiers.
+    """
+    q = parse_period(quarter)
+    rows = recommendations.loc[
+        _open_at(recommendations, q.end) & recommendations["route"].astype("string").eq(SERVICE_DEVELOPMENT_PLAN).fillna(False)
+    ].sort_values(["raised_date", "due_date"], kind="mergesort")
+    days = _overdue_days(rows, q.end)
+    standing = [
+        "No due date" if pd.isna(d) else (f"Overdue by {int(d)} days" if d > 0 else f"Due in {int(-d)} days")
+        for d in days
+    ]
+    return pd.DataFrame(
+        {
+            "theme": rows["theme"].astype("string").fillna(NO_THEME).astype(str).to_numpy(),
+            "owner": rows["owner"].astype("string").fillna(NO_OWNER).astype(str).to_numpy(),
+            "raised": rows["raised_date"].dt.to_period("M").dt.to_timestamp().to_numpy(),
+            "due": rows["due_date"].to_numpy(),
+            "standing": standing,
+        }
+    ).astype({"theme": str, "owner": str, "standing": str})
+
+
+def grades_by_domain_with_change(case_audits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """Good or better by practice domain this quarter and the quarter before, and the change.
+
+    Columns ``domain`` (the domains graded this quarter, ``overall`` first), ``graded``,
+    ``pct_good_or_better`` (as :func:`pct_good_or_better_by_domain`), ``previous_graded``,
+    ``previous_pct`` (the previous quarter's, None where the domain was not graded then)
+    and ``change_points`` (this quarter's % minus the previous one, 1 decimal place; None
+    where either is missing).
+    """
+    q = parse_period(quarter)
+    now = pct_good_or_better_by_domain(case_audits, q)
+    before = pct_good_or_better_by_domain(case_audits, q.previous(1)).rename(
+        columns={"graded": "previous_graded", "pct_good_or_better": "previous_pct"}
+    )
+    merged = now.drop(columns="good_or_better").merge(
+        before.drop(columns="good_or_better"), on="domain", how="left"
+    )
+    change = [
+        None if pd.isna(a) or pd.isna(b) else round(round(a, 1) - round(b, 1), 1)
+        for a, b in zip(merged["pct_good_or_better"], merged["previous_pct"], strict=True)
+    ]
+    return merged.assign(
+        previous_graded=lambda d: d["previous_graded"].astype("Int64"),
+        change_points=pd.Series(change, index=merged.index, dtype="object"),
+    )

@@ -531,3 +531,48 @@ def contacts_by_month(contacts: pd.DataFrame, start, end) -> pd.DataFrame:
             "contacts": pd.Series([int(counts.get(m, 0)) for m in months], dtype="int64"),
         }
     )
+
+
+def referral_funnel(
+    contacts: pd.DataFrame | None,
+    referrals: pd.DataFrame | None,
+    assessments: pd.DataFrame | None,
+    quarter: Quarter,
+    settings: Settings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """From contact to referral to assessment in the quarter, like with like: columns
+    ``stage``, ``count``, ``share`` (a % or None) and ``share_of`` (the stage it is a % of).
+
+    Stages: ``Contacts`` (contacts.total); ``Contacts followed by a referral within N days``
+    (the numerator of referrals.pct_from_contact, so its share is that very figure);
+    ``Referrals`` (referrals.total); ``Assessments started`` (assessment_start_date in the
+    quarter, whether or not completed yet). Completed assessments are left out: they
+    include assessments started in earlier quarters, so they are not a stage of this
+    quarter's referrals. Only the contact-to-referral share is given: referrals and
+    assessments of the quarter are different children's records, not a cohort followed
+    through. A frame given as None leaves out its stage(s).
+    Source: DESIGN section 4 (referrals).
+    """
+    rows: list[tuple[str, int, float | None, str | None]] = []
+    if contacts is not None:
+        total = contacts_total(contacts, quarter)
+        rows.append(("Contacts", total, None, None))
+        if referrals is not None:
+            converted, _ = contacts_followed_by_referral_counts(contacts, referrals, quarter, settings)
+            rows.append((
+                f"Contacts followed by a referral within {settings.contact_referral_window_days} days",
+                converted, pct(converted, total), "contacts",
+            ))
+    if referrals is not None:
+        rows.append(("Referrals", referrals_total(referrals, quarter), None, None))
+    if assessments is not None:
+        rows.append(("Assessments started", int(in_quarter(assessments["assessment_start_date"], quarter).sum()),
+                     None, None))
+    return pd.DataFrame(
+        {
+            "stage": pd.Series([r[0] for r in rows], dtype="str"),
+            "count": pd.Series([r[1] for r in rows], dtype="int64"),
+            "share": pd.Series([r[2] for r in rows], dtype="object"),
+            "share_of": pd.Series([r[3] for r in rows], dtype="object"),
+        }
+    )

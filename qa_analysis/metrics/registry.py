@@ -514,6 +514,21 @@ _METRICS = (
     ),
 )
 
+
+
+def _with_plain_definition(metric: Metric) -> Metric:
+    """The manager-facing definition is kept with the metric's reader name in
+    ``metrics/plain.py`` (issue 16): what is counted, out of what, over which period and
+    from which source. Every page, command and API then gives the same words."""
+    from dataclasses import replace
+
+    from .plain import plain_definition
+
+    text = plain_definition(metric.key)
+    return replace(metric, definition=text) if text else metric
+
+
+_METRICS = tuple(_with_plain_definition(m) for m in _METRICS)
 REGISTRY: dict[str, Metric] = {m.key: m for m in _METRICS}
 
 # Each topic's keys for one period in one call, slicing the tables once; every value comes

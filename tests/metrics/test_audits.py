@@ -315,3 +315,93 @@ def test_inputs_not_mutated(case_audits, recommendations):
     am.audit_activity(case_audits, Q3, Q3, families)
     for frame, copy in zip((case_audits, recommendations, families), before, strict=True):
         pd.testing.assert_frame_equal(frame, copy)
+
+
+# ---------------------------------------------------- for the people who act (issue 16)
+
+
+def owned_recommendations(rows) -> pd.DataFrame:
+    """rows are (owner, raised, theme, due, completed, route)."""
+    frame = pd.DataFrame(
+        [(f"R{i}", "A1", r[1], r[2], r[0], r[3], "open" if r[4] is None else "completed", r[4], r[5])
+         for i, r in enumerate(rows)],
+        columns=REC_COLUMNS,
+    )
+    dates = ["raised_date", "due_date", "completed_date"]
+    return frame.astype({c: "string" for c in REC_COLUMNS if c not in dates}).assign(
+        **{c: (lambda d, c=c: pd.to_datetime(d[c]).astype("datetime64[ns]")) for c in dates}
+    )
+
+
+@pytest.fixture
+def owned():
+    # Quarter end 31 Dec 2020. Overdue = open at the end with due date before it.
+    # Team Manager: due 1 Dec (30 days overdue), due 1 Nov (60 days), due 1 Jan 2021 (not due);
+    # Principal Social Worker: due 1 Sep (121 days), completed 10 Oct (not open); raised 5 Nov, due 30 Nov (31 days).
+    return owned_recommendations([
+        ("Team Manager", "2020-06-01", "recording", "2020-12-01", None, "case"),
+        ("Team Manager", "2020-07-01", "visits", "2020-11-01", None, "service_development_plan"),
+        ("Team Manager", "2020-10-20", "visits", "2021-01-01", None, "service_development_plan"),
+        ("Principal Social Worker", "2020-05-01", "planning", "2020-09-01", None, "case"),
+        ("Principal Social Worker", "2020-05-01", "planning", "2020-09-01", "2020-10-10", "case"),
+        ("Principal Social Worker", "2020-11-05", "recording", "2020-11-30", None, "case"),
+    ])
+
+
+def test_overdue_by_age_bands_add_up_to_the_overdue_figure(owned):
+    # Overdue days at 31 Dec: 30, 60, 121, 31 -> 0-30: 1; 31-90: 2 (60, 31); over 90: 1.
+    frame = am.overdue_by_age(owned, Q3)
+
+    expected = pd.DataFrame({"band": ["0 to 30 days", "31 to 90 days", "Over 90 days"],
+                             "recommendations": [1, 2, 1]}).astype({"band": str, "recommendations": "int64"})
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["recommendations"].sum() == am.recommendations_overdue_at_quarter_end(owned, Q3)
+
+
+def test_recommendations_by_owner_counts_and_ages_each_owners_overdue(owned):
+    # Principal Social Worker: raised in Q3 1 (5 Nov), completed in Q3 1 (10 Oct), open at end 2,
+    # overdue 2 (121 days -> over 90; 31 days -> 31-90).
+    # Team Manager: raised in Q3 1 (20 Oct), completed 0, open 3, overdue 2 (30 -> 0-30; 60 -> 31-90).
+    frame = am.recommendations_by_owner(owned, Q3)
+
+    expected = pd.DataFrame({
+        "owner": ["Principal Social Worker", "Team Manager"],
+        "raised": [1, 1], "completed": [1, 0], "open_at_end": [2, 3], "overdue_at_end": [2, 2],
+        "0 to 30 days": [0, 1], "31 to 90 days": [1, 1], "Over 90 days": [1, 0],
+    }).astype({"owner": str, **dict.fromkeys(
+        ["raised", "completed", "open_at_end", "overdue_at_end", "0 to 30 days", "31 to 90 days", "Over 90 days"],
+        "int64")})
+    pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_open_service_development_plan_items_oldest_first_with_their_standing(owned):
+    # Open at 31 Dec and routed to the plan: raised 1 Jul (due 1 Nov: 60 days overdue) and
+    # raised 20 Oct (due 1 Jan 2021: due in 1 day).
+    frame = am.open_service_development_plan_items(owned, Q3)
+
+    assert frame["theme"].tolist() == ["visits", "visits"]
+    assert frame["raised"].dt.strftime("%Y-%m").tolist() == ["2020-07", "2020-10"]
+    assert frame["standing"].tolist() == ["Overdue by 60 days", "Due in 1 days"]
+    assert len(frame) == am.recommendations_to_service_development_plan(owned, Q3)
+
+
+def test_grades_by_domain_with_change_since_last_quarter():
+    # Q2 (Jul-Sep): overall Good, Inadequate -> 50.0%; planning Good -> 100.0%.
+    # Q3 (Oct-Dec): overall Good, Good, Requires improvement -> 66.7%; planning Inadequate -> 0.0%;
+    # recording Good -> 100.0% (not graded in Q2: no change).
+    # Changes: overall 66.7 - 50.0 = 16.7; planning 0.0 - 100.0 = -100.0.
+    frame = am.grades_by_domain_with_change(audits_frame([
+        ("A1", "2020-08-01", "full_case_file", None, "C1", None, "overall", "Good"),
+        ("A1", "2020-08-01", "full_case_file", None, "C1", None, "planning", "Good"),
+        ("A2", "2020-09-01", "full_case_file", None, "C2", None, "overall", "Inadequate"),
+        ("A3", "2020-10-01", "full_case_file", None, "C3", None, "overall", "Good"),
+        ("A3", "2020-10-01", "full_case_file", None, "C4", None, "overall", "Good"),
+        ("A3", "2020-10-01", "full_case_file", None, "C3", None, "planning", "Inadequate"),
+        ("A4", "2020-11-01", "full_case_file", None, "C5", None, "overall", "Requires improvement"),
+        ("A4", "2020-11-01", "full_case_file", None, "C5", None, "recording", "Good"),
+    ]), Q3)
+
+    assert frame["domain"].tolist() == ["overall", "planning", "recording"]
+    assert frame["pct_good_or_better"].tolist() == [66.7, 0.0, 100.0]
+    assert frame["previous_pct"].tolist()[:2] == [50.0, 100.0] and pd.isna(frame["previous_pct"].iloc[2])
+    assert frame["change_points"].tolist() == [16.7, -100.0, None]

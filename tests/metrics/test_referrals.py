@@ -528,3 +528,43 @@ def test_contacts_by_month_fills_empty_months_with_zero():
         }
     )
     pd.testing.assert_frame_equal(contacts_by_month(frame, "2020-10-01", "2020-12-31"), expected)
+
+
+# ---------------------------------------------------------------- the funnel, like with like (issue 16)
+
+
+def test_referral_funnel_shares_only_the_contact_to_referral_figure():
+    from qa_analysis.metrics.referrals import referral_funnel
+
+    # Q3 (1 Oct to 31 Dec 2020). Contacts: A on 1 Oct, B on 10 Oct, C on 20 Dec -> 3.
+    # Referrals: A on 15 Oct (14 days after: counts), B on 1 Oct (before its contact: no),
+    # C on 5 Jan 2021 (16 days after, after the quarter end: counts), D on 2 Nov (no contact).
+    # Contacts followed by a referral within 30 days: A and C = 2; 2 / 3 = 66.7%.
+    # Referrals dated in Q3: A, B, D = 3. Assessments started in Q3: 1 Nov and 30 Dec = 2
+    # (one started 1 Sep and completed in Q3 is not a Q3 start).
+    frame = referral_funnel(
+        contacts(["A", "B", "C"], ["2020-10-01", "2020-10-10", "2020-12-20"]),
+        referrals(["A", "B", "C", "D"], ["2020-10-15", "2020-10-01", "2021-01-05", "2020-11-02"]),
+        assessments(["2020-11-01", "2020-12-30", "2020-09-01"], ["2020-11-20", None, "2020-10-20"]),
+        Q3,
+    )
+
+    expected = pd.DataFrame({
+        "stage": pd.Series(["Contacts", "Contacts followed by a referral within 30 days", "Referrals",
+                            "Assessments started"], dtype="str"),
+        "count": pd.Series([3, 2, 3, 2], dtype="int64"),
+        "share": pd.Series([None, 66.7, None, None], dtype="object"),
+        "share_of": pd.Series([None, "contacts", None, None], dtype="object"),
+    })
+    pd.testing.assert_frame_equal(frame, expected)
+
+
+def test_the_funnel_share_is_the_pct_from_contact_figure():
+    from qa_analysis.metrics.referrals import referral_funnel
+
+    contact_rows = contacts(["A", "B", "C"], ["2020-10-01", "2020-10-10", "2020-12-20"])
+    referral_rows = referrals(["A", "C"], ["2020-10-15", "2021-01-05"])
+
+    funnel = referral_funnel(contact_rows, referral_rows, None, Q3)
+
+    assert funnel["share"].iloc[1] == referrals_pct_from_contact(contact_rows, referral_rows, Q3)
