@@ -452,3 +452,15 @@ def test_a_sparkline_has_its_own_alt_text_naming_the_span_and_every_value():
 
 def test_a_sparkline_with_no_figure_is_left_out():
     assert sparkline_html([("2020-21 Q1", None)], "Moves") == ""
+
+
+def test_a_quarter_the_data_does_not_cover_is_a_labelled_gap():
+    # issue 10: the first quarter has no SSDA903 return; ReportContext.trend marks it in attrs
+    frame = pd.DataFrame({"quarter": ["2019-20 Q4", "2020-21 Q1"], "value": [None, 12]})
+    frame.attrs["gaps"] = {"2019-20 Q4": "no SSDA903 return covers 2019-20 Q4"}
+
+    chart = line_chart(frame, x="quarter", y="value", title="Moves", xlabel="Quarter", ylabel="Moves")
+
+    assert "No data: no SSDA903 return covers 2019-20 Q4." in chart.alt
+    texts = [t.get_text() for t in chart.figure.axes[0].texts]
+    assert "no data" in texts

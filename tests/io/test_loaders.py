@@ -267,7 +267,8 @@ def test_counts_add_up_for_every_table(tmp_path):
     data = load_data(tmp_path)
 
     # visits: V1 kept, its copy and the 31 April row set aside; families: C1 kept,
-    # C2 with blank family_id and the second C1 set aside
+    # C2 with blank family_id and the second C1 set aside; consolidation is for SSDA903
+    # returns only (issue 10), so 0 here
     expected = pd.DataFrame({
         "table": ["families", "visits"],
         "file": ["families.csv", "visits.csv"],
@@ -275,6 +276,7 @@ def test_counts_add_up_for_every_table(tmp_path):
         "rows_accepted": [1, 1],
         "rows_set_aside": [2, 2],
         "values_ignored": [0, 0],
+        "rows_consolidated": [0, 0],
     })
     pd.testing.assert_frame_equal(data.summary, expected)
     assert len(data.problems) == 4
