@@ -128,7 +128,9 @@ def test_the_docx_says_how_recommendations_were_shared_and_routed_and_what_is_op
 
 def test_the_appendices_hold_charts_as_images_and_tables_as_word_tables(docx_text):
     document, _ = docx_text
-    assert len(document.inline_shapes) >= 10
+    # public: a chart whose figures are mostly c is its sentence instead (issue 13)
+    withheld = sum("is not shown: most of its figures are withheld" in p.text for p in document.paragraphs)
+    assert len(document.inline_shapes) + withheld >= 10
     descriptions = [s._inline.docPr.get("descr") for s in document.inline_shapes]
     assert all(d and len(d) > 20 for d in descriptions)
     assert len(document.tables) >= 8
