@@ -314,6 +314,20 @@ def year_summary_for_audience(
     """
     if audience == "internal":
         return summary
+    if data is not None and getattr(data, "files", None) is not None:
+        # issue 13: the year's audited published set, the same figures every public page shows
+        from .published import published_year
+
+        published = published_year(data, year, settings)
+        periods = [q.label for q in year_quarters(year_window(year).year)] + [year_label(year)]
+        out = summary.copy()
+        for column, period in zip([*QUARTER_COLUMNS, "year"], periods, strict=True):
+            figures = published.period_figures(period)
+            out[column] = pd.Series(
+                [figures.get(k, SUPPRESSED) if v is not None else None for k, v in zip(out["key"], out[column], strict=True)],
+                index=out.index, dtype=object,
+            )
+        return out
     quarters = year_quarters(year_window(year).year)
     out = summary.set_index("key")
     value_columns = [*QUARTER_COLUMNS, "year"]

@@ -241,8 +241,10 @@ def year_narrative(
             sentences.append(
                 f"The front door received {n('contacts.total')} contacts about {n('contacts.children')} "
                 f"children in {n('contacts.families')} families; {n('contacts.families_multi_child')} "
-                "families had two or more children contacted, the largest "
-                f"{n('contacts.max_children_per_family')} children."
+                "families had two or more children contacted"
+                + (" (the size of the largest is not published: it would describe one family)."
+                   if n("contacts.max_children_per_family") == "c"
+                   else f", the largest {n('contacts.max_children_per_family')} children.")
             )
         if has("referrals.total"):
             sentences.append(

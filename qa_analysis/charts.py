@@ -448,6 +448,44 @@ def _empty_chart(title: str, kind: str, what: str) -> Chart:
     return Chart(figure, title, f"{kind} of {what}: no data for this period.", artist)
 
 
+@dataclass
+class Withheld:
+    """What replaces a chart whose bars are mostly hidden (public reports): a sentence."""
+
+    title: str
+    what: str
+
+    @property
+    def alt(self) -> str:
+        return self.sentence
+
+    @property
+    def sentence(self) -> str:
+        return (f"The chart of {self.what} is not shown: most of its figures are withheld to "
+                "protect the privacy of the children and families concerned.")
+
+    def _repr_html_(self) -> str:
+        return f'<p class="qa-withheld">{html.escape(self.sentence)}</p>'
+
+
+_HIDDEN_FIGURE = re.compile(r"(?:^|[\s(])c(?=[\s%),.;:]|$)")
+
+
+def _neutral_title(title: str, what: str) -> str:
+    """A title stating a finding whose figure is hidden (``c of cases were good``) reads
+    badly: it becomes a plain description of the chart instead."""
+    if _HIDDEN_FIGURE.search(title):
+        return what[:1].upper() + what[1:]
+    return title
+
+
+def mostly_hidden(values: pd.Series) -> bool:
+    """True when more than half the figures a chart would draw (zeros apart) are ``c``."""
+    hidden = int(values.map(_is_suppressed).sum())
+    shown = int((pd.to_numeric(values, errors="coerce").fillna(0) != 0).sum())
+    return hidden > 0 and hidden > shown
+
+
 def _what(ylabel: str, xlabel: str, hue=None) -> str:
     text = f"{_lower(ylabel)} by {_lower(xlabel)}"
     return f"{text} and {_humanise(hue)}" if hue is not None else text
@@ -477,8 +515,12 @@ def bar_chart(
     ``target`` a dotted one. ``percent`` formats values as percentages on a 0-100 axis.
     ``period`` (e.g. "2020-21 Q3") is named in the alt text. Bars keep the frame's order;
     with many or long category names they run across, and the chart grows to fit them.
+    When most bars are ``c`` a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Bar chart"
     what = _with_period(_what(ylabel, xlabel, hue), period)
     if frame.empty or not _has_data(frame[y]):
@@ -559,9 +601,13 @@ def stacked_bar_chart(
     """Bars of ``y`` for each ``x`` stacked by ``hue`` (e.g. visits by month and modality).
 
     A combination absent from the frame counts as 0. Each stack is topped by its total, or
-    by the shown part "+ c" when one of its parts is suppressed.
+    by the shown part "+ c" when one of its parts is suppressed. When most parts are ``c``
+    a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Stacked bar chart"
     what = _with_period(_what(ylabel, xlabel, hue), period)
     if frame.empty or not _has_data(frame[y]):
@@ -640,15 +686,24 @@ def line_chart(
     (dashed, e.g. England) and ``target`` (dotted) are (value, label) lines. The alt text
     names the span and reads out a single series point by point; with several series it
     gives each one's first, last, highest and lowest, and the full table follows the chart.
+    When most points are ``c`` a sentence (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [x, y, hue])
+    title = _neutral_title(title, _what(ylabel, xlabel, hue))
+    if not frame.empty and mostly_hidden(frame[y]):
+        return Withheld(title, _what(ylabel, xlabel, hue))
     kind = "Line chart"
     what = _what(ylabel, xlabel, hue)
     if frame.empty or not _has_data(frame[y]):
         return _empty_chart(title, kind, _with_period(what, period))
 
     points = _ordered(frame[x])
-    points = points[_first_point_with_data(frame, x, y, points):]
+    # Quarters the data does not cover (``frame.attrs["gaps"]``, from ReportContext.trend,
+    # issue 10) stay on the axis as labelled gaps; other empty leading quarters are dropped.
+    gaps = {str(k): v for k, v in frame.attrs.get("gaps", {}).items()}
+    first = _first_point_with_data(frame, x, y, points)
+    first = min([first] + [i for i, p in enumerate(points) if str(p) in gaps])
+    points = points[first:]
     frame = frame.loc[frame[x].isin(points)]
     with mpl.rc_context(HOUSE_RC):
         figure, ax = _new_figure()
@@ -677,6 +732,11 @@ def line_chart(
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
             table[ylabel if group is None else str(group)] = [_fmt(v, percent) for v in values]
 
+        # A quarter the data does not cover is a labelled gap, never a 0.
+        for position, point in zip(positions, points, strict=True):
+            if str(point) in gaps and all(math.isnan(h[position]) for h in all_heights):
+                ax.annotate("no data", xy=(position, 0), xytext=(0, 3), textcoords="offset points",
+                            ha="center", va="bottom", color=TEXT_COLOUR, fontsize=9)
         step = max(1, math.ceil(len(points) / 12))
         ax.set_xticks(positions[::step], [_period_label(p) for p in points[::step]])
         ax.set_xlim(-0.5, len(points) - 0.5)
@@ -695,9 +755,10 @@ def line_chart(
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
     if period and period not in str(points[-1]):  # quarters written "Q1" .. "Q4" in a year's report
         span += f" of {period}"
+    gap_text = " ".join(f"No data: {note}." for note in dict.fromkeys(gaps.values()))
     what = span if hue in (None, "series") else f"{span}, by {_humanise(hue)}"
     if len(alt_groups) == 1:
-        alt = _alt(kind, what, alt_groups, percent, reference, target=target)
+        alt = _alt(kind, what, alt_groups, percent, reference, gap_text, target=target)
         frame_table = None
     else:
         summaries = "; ".join(_series_summary(group, items, percent) for group, items in alt_groups)
@@ -708,6 +769,8 @@ def line_chart(
             alt += f" The dotted line shows {target[1]}."
         if any(_is_suppressed(v) for _, items in alt_groups for _, v in items):
             alt += f" {SUPPRESSED_NOTE}"
+        if gap_text:
+            alt += f" {gap_text}"
         alt += " The full figures are in the table below the chart."
         frame_table = pd.DataFrame({_humanise(x).capitalize(): [str(p) for p in points], **table})
     return Chart(figure, title, alt, artist, table=frame_table)
@@ -720,9 +783,13 @@ def heatmap_chart(
 
     For count matrices such as placement transitions or grades by domain: a combination
     absent from the frame counts as 0; the colour scale starts at 0; suppressed cells are
-    left uncoloured and marked ``c``.
+    left uncoloured and marked ``c``. When most cells are ``c`` a sentence
+    (:class:`Withheld`) replaces the chart.
     """
     _check_columns(frame, [row, col, value])
+    title = _neutral_title(title, f"{_humanise(value)} by {_lower(ylabel)} and {_lower(xlabel)}")
+    if not frame.empty and mostly_hidden(frame[value]):
+        return Withheld(title, f"{_humanise(value)} by {_lower(ylabel)} and {_lower(xlabel)}")
     kind = "Heatmap"
     what = _with_period(f"{_humanise(value)} by {_lower(ylabel)} (rows) and {_lower(xlabel)} (columns)", period)
     if frame.empty or not _has_data(frame[value]):
@@ -781,6 +848,7 @@ def funnel_chart(
     (left out when either count is suppressed or missing).
     """
     _check_columns(frame, [stage, count])
+    title = _neutral_title(title, f"{_lower(xlabel)} at each {_lower(ylabel)}")
     kind = "Funnel chart"
     what = _with_period(f"{_lower(xlabel)} at each {_lower(ylabel)}", period)
     if frame.empty or not _has_data(frame[count]):

@@ -69,10 +69,15 @@ def _settings(args) -> Settings:
     return DEFAULT_SETTINGS
 
 
-def _load(data_dir, settings: Settings | None = None):
+def _load(data_dir, settings: Settings | None = None, la: str | None = None):
     from .io import load_data
 
-    return load_data(Path(data_dir), settings=settings)
+    return load_data(Path(data_dir), settings=settings, la=la)
+
+
+def _add_la(parser):
+    parser.add_argument("--la", metavar="NAME",
+                        help="the authority to use when the SSDA903 data holds several (an LA column)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "quarter, year, audience, data_dir and settings_file (set by their own options)",
     )
     report.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_la(report)
 
     metrics = sub.add_parser("metrics", help="print the metric catalogue for a quarter (or a range)")
     metrics.add_argument("--data", default=None, help="data folder (default data/demo)")
@@ -112,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="json (default for one quarter) or csv (default for a range: quarter,key,value)",
     )
     metrics.add_argument("--settings", help="YAML file of local policy settings")
+    _add_la(metrics)
 
     validate = sub.add_parser("validate", help="data-quality report of a data folder")
     validate.add_argument("--data", default=None, help="data folder (default data/demo)")
@@ -119,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--problems", metavar="FILE",
                           help="write every problem (rows set aside, values ignored) to FILE as CSV")
     validate.add_argument("--settings", help="YAML file of local policy settings (blank_values...)")
+    _add_la(validate)
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
     demo.add_argument("--out", default=None, help="output folder (default data/demo in the working directory)")
@@ -127,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--layout", choices=("standard", "ssd"), default="standard",
                       help="standard (default) or ssd: the Standard Safeguarding Dataset's tables "
                            "for contacts, referrals, assessments, visits and families")
+
+    check = sub.add_parser(
+        "check-disclosure",
+        help="audit a folder of public reports: exit 1 if any hidden figure can be worked out",
+    )
+    check.add_argument("out_dir", metavar="OUT_DIR", help="the folder the public reports were written to")
 
     from .analyst_cli import add_analyst_commands
 
@@ -150,11 +164,17 @@ def _describe(sub) -> None:
             command.add_argument("--debug", action="store_true", help=DEBUG_HELP)
 
 
+def cmd_check_disclosure(args) -> int:
+    from .disclosure_check import main as check_main
+
+    return check_main(args.out_dir)
+
+
 def cmd_validate(args) -> int:
     from .io import validation_report
     from .io.loaders import write_problems
 
-    data = _load(args.data or default_data_dir(), _settings(args))
+    data = _load(args.data or default_data_dir(), _settings(args), args.la)
     print(validation_report(data, max_problems=args.max_problems))
     if args.problems:
         try:
@@ -172,7 +192,7 @@ def cmd_metrics(args) -> int:
     quarters = _quarters(args, default_year=None)
     if not quarters:
         raise UsageError("Say which quarter: --quarter \"2020-21 Q1\", --from/--to or --year.")
-    data = _load(args.data or default_data_dir(), settings)
+    data = _load(args.data or default_data_dir(), settings, args.la)
     if len(quarters) == 1:
         result = quarter_metrics(data, quarters[0], settings)
         for note in result.notes:
@@ -238,6 +258,7 @@ def cmd_report(args) -> int:
         settings_file=args.settings,
         extra_parameters=extra,
         progress=not args.quiet,
+        **({"la": args.la} if args.la else {}),
     )
     if code in (130, 143):
         # Stopped by a signal, workers and kernels already gone: leave at once rather than
@@ -248,7 +269,10 @@ def cmd_report(args) -> int:
     return code
 
 
-COMMANDS = {"report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo}
+COMMANDS = {
+    "report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo,
+    "check-disclosure": cmd_check_disclosure,
+}
 
 
 def _command(name):

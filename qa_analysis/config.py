@@ -115,6 +115,13 @@ def _texts(value) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v.strip() for v in values))
 
 
+def _yes_no(value) -> bool:
+    """true or false (YAML's true/false/yes/no)."""
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
 def _targets(value) -> dict:
     """The ``targets`` section: checked by :func:`qa_analysis.targets.parse_targets`."""
     if value is None or value == {}:
@@ -222,6 +229,9 @@ class Settings:
     blank_values: tuple[str, ...] = field(default=("NULL", "N/A", "#N/A"), metadata={"check": _texts})
     # qa-analysis report: a notebook still running after this long is stopped, listed as failed.
     notebook_timeout_seconds: int = _whole(1200, "seconds", 10, 86400)
+    # public reports: show figures about one family or one child (the largest family
+    # contacted); off by default, since in a small authority they describe one family.
+    publish_single_family_figures: bool = field(default=False, metadata={"check": _yes_no})
 
     def __post_init__(self):
         for f in dataclasses.fields(self):

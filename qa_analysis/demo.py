@@ -1,9 +1,11 @@
 """Synthetic demo data: a small authority's data folder in the input formats of DESIGN section 2.
 
-``write_demo_data(out_dir)`` writes ``data/demo/``: SSDA903 header and episodes (2012 to
-31 March 2022), Annex A Lists 1, 3 and 4 as CSV, ``families.csv``, ``visits.csv``,
-``case_audits.csv`` and ``recommendations.csv`` (financial years 2019-20 to 2021-22), the
-2020-21 audit programme ``audits.csv`` (see "the 2020-21 programme" below), plus a README. No real child is in it: every value is drawn from a seeded ``numpy`` Generator.
+``write_demo_data(out_dir)`` writes ``data/demo/``: SSDA903 header and episodes as yearly
+returns (2012-13 to 2021-22, :func:`_write_903`), Annex A Lists 1, 3 and 4 as CSV,
+``families.csv``, ``visits.csv``, ``case_audits.csv`` and ``recommendations.csv``
+(financial years 2019-20 to 2021-22), the 2020-21 audit programme ``audits.csv`` (see "the
+2020-21 programme" below), plus a README. No real child is in it: every value is drawn
+from a seeded ``numpy`` Generator.
 
 Patterns a QA team would recognise are planted: the 2020 shift to virtual visits, one
 family of 14 children contacted on one day, sibling groups contacted together, a cluster
@@ -54,9 +56,7 @@ NONE = np.int64(2**40)  # "no date" sentinel, after every real day
 YEAR = 365.25
 CHUNK_ROWS = 500_000
 
-FILES = (
-    "ssda903_header.csv",
-    "ssda903_episodes.csv",
+OTHER_FILES = (
     "annex_a_list_1.csv",
     "annex_a_list_3.csv",
     "annex_a_list_4.csv",
@@ -681,15 +681,33 @@ def _upn(rng, n: int) -> np.ndarray:
     return np.ascontiguousarray(chars).view("S13").ravel()
 
 
+def _return_years() -> range:
+    """Collection years (31 March ends) of the demo's yearly 903 returns: 2012-13 to 2021-22."""
+    first = int(str(HIST_START)[:4]) + 1
+    return range(first, int(str(EXTRACT_END)[:4]) + 1)
+
+
+def _return_name(year: int, table: str) -> str:
+    return f"ssda903_{year - 1}-{year % 100:02d}_{table}.csv"
+
+
+SSDA903_FILES = tuple(_return_name(y, t) for y in _return_years() for t in ("header", "episodes"))
+FILES = (*SSDA903_FILES, *OTHER_FILES)
+
+
 def _write_903(out: Path, rng, n: int, eps, header) -> tuple[dict[str, int], dict]:
+    """The 903 as the DfE collection holds it: one return per collection year, each with
+    every episode open at any time in its year (an episode still open on its 31 March has
+    a blank DEC, REC and REASON_PLACE_CHANGE there, and is in the next return too) and a
+    header row for each of those children. Now and then a later return corrects an
+    earlier one: a provider code, and one start date (DECOM) typed two days late."""
     child_ids = _ids("C", np.arange(1, n + 1), 6)
     sex, dob = header["sex"], header["dob"]
     female_teen = (sex == 2) & (_age(dob, np.full(n, EXTRACT_END.astype(np.int64))) >= 15)
     mother = np.where(sex == 2, 0, -1)
     mother = np.where(female_teen & (rng.random(n) < 0.15), 1, mother)
     mc_dob = np.where(mother == 1, _birthday(dob, 16) + rng.integers(0, 300, n), NONE)
-    rows = {}
-    rows["ssda903_header.csv"] = _write_csv(out / "ssda903_header.csv", {
+    head = {
         "CHILD": child_ids,
         "SEX": _ints(sex),
         "DOB": _dates(dob, "dmy"),
@@ -697,7 +715,7 @@ def _write_903(out: Path, rng, n: int, eps, header) -> tuple[dict[str, int], dic
         "UPN": _upn(rng, n),
         "MOTHER": np.where(mother < 0, b"", _ints(np.maximum(mother, 0))),
         "MC_DOB": _dates(mc_dob, "dmy"),
-    })
+    }
 
     def post(code):
         area = np.where(code >= 10, b"ZY", b"ZZ")
@@ -705,7 +723,7 @@ def _write_903(out: Path, rng, n: int, eps, header) -> tuple[dict[str, int], dic
 
     urn = eps["urn"]
     urn_text = np.where(urn == -2, b"XXXXXX", np.strings.add(b"SC", _ints(np.maximum(urn, 0))))
-    rows["ssda903_episodes.csv"] = _write_csv(out / "ssda903_episodes.csv", {
+    text = {
         "CHILD": child_ids[eps["child"]],
         "DECOM": _dates(eps["decom"], "dmy"),
         "RNE": _codes(RNE, eps["rne"]),
@@ -719,7 +737,39 @@ def _write_903(out: Path, rng, n: int, eps, header) -> tuple[dict[str, int], dic
         "HOME_POST": post(eps["home_post"]),
         "PL_POST": post(eps["pl_post"]),
         "URN": np.where(urn == -1, b"", urn_text),
-    })
+    }
+    years = list(_return_years())
+    starts = np.array([_day(f"{y - 1}-04-01") for y in years], dtype=np.int64)
+    ends = np.array([_day(f"{y}-03-31") for y in years], dtype=np.int64)
+    # the returns each episode is in: open at any time from the year's 1 April to its 31 March
+    first = np.searchsorted(ends, eps["decom"], side="left")
+    last = np.searchsorted(starts, np.minimum(eps["dec"], ends[-1]), side="right") - 1
+    # Corrections a later return makes: an earlier copy with another provider (about 2% of
+    # the episodes in several returns), and one open earlier copy whose DECOM is 2 days late.
+    several = np.flatnonzero(last > first)
+    wrong_provider = several[rng.random(len(several)) < 0.02]
+    late = several[(eps["decom"][several] + 2 <= ends[first[several]])]
+    late_one = late[rng.integers(0, len(late))] if len(late) else -1
+    wrong_provider = wrong_provider[wrong_provider != late_one]
+    wrong_provider_text = _codes(PROVIDERS, (eps["provider"] + 1) % len(PROVIDERS))
+    late_decom = _dates(eps["decom"] + 2, "dmy")
+
+    rows = {}
+    for i, year in enumerate(years):
+        index = np.flatnonzero((first <= i) & (last >= i))
+        open_here = eps["dec"][index] > ends[i]
+        columns = {name: values[index] for name, values in text.items()}
+        for name in ("DEC", "REC", "REASON_PLACE_CHANGE"):
+            columns[name] = np.where(open_here, b"", columns[name])
+        earlier_copy = last[index] > i
+        fix = np.isin(index, wrong_provider) & earlier_copy
+        columns["PLACE_PROVIDER"] = np.where(fix, wrong_provider_text[index], columns["PLACE_PROVIDER"])
+        typo = (index == late_one) & (first[index] == i)
+        columns["DECOM"] = np.where(typo, late_decom[index], columns["DECOM"])
+        children = np.unique(eps["child"][index])
+        rows[_return_name(year, "header")] = _write_csv(
+            out / _return_name(year, "header"), {name: values[children] for name, values in head.items()})
+        rows[_return_name(year, "episodes")] = _write_csv(out / _return_name(year, "episodes"), columns)
     return rows, child_ids
 
 
@@ -1456,9 +1506,14 @@ folder in exactly the input formats of DESIGN.md section 2, so every topic repor
 {table}
 
 Years covered:
-- SSDA903 episodes (`ssda903_*.csv`, dates dd/mm/YYYY): periods of care starting from April
-  2012 to March 2022 for {n} children; the collection date is 31/03/2022, so episodes still
-  open then have a blank DEC.
+- SSDA903 (`ssda903_<year>_header.csv` and `ssda903_<year>_episodes.csv`, dates dd/mm/YYYY):
+  one return per collection year, 2012-13 to 2021-22, as the DfE collection holds them: each
+  return has every episode open at any time in its year (an episode still open on its
+  31 March has a blank DEC there and is in the next return too) and a header row for each
+  of those children; now and then a later return corrects an earlier one. The loader
+  consolidates them (`qa-analysis validate` lists each change by rule) into periods of care
+  starting from April 2012 to March 2022 for {n} children; episodes still open on
+  31/03/2022 have a blank DEC.
 - Annex A Lists 1, 3, 4 (contacts, referrals, assessments; Annex A headers and lettered
   values such as `a) Male`, `q) 6: Police`, `a) Yes`), visits, case audits and
   recommendations: financial years 2019-20 to 2021-22 (1 April 2019 to 31 March 2022).

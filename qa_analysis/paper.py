@@ -325,11 +325,14 @@ def _referrals(ctx, summary) -> list[Block]:
             xlabel="Month", ylabel="Contacts", period=label,
         )))
         by_family_size = referral_metrics.families_by_children_contacted(data.contacts, window, families=data.families)
+        if ctx.public:  # sizes of 4 or more in one bar: the largest size would describe one family
+            by_family_size = present.band_family_sizes(by_family_size)
+        largest = annual.figure_value(summary, 'contacts.max_children_per_family')
         blocks.append(_chart(charts.bar_chart(
             ctx.table(by_family_size, ["families"]), x="children_contacted", y="families",
             title=f"{present.format_count(annual.figure_value(summary, 'contacts.families_multi_child'))} families "
-                  "had two or more children contacted; the largest had "
-                  f"{present.format_count(annual.figure_value(summary, 'contacts.max_children_per_family'))}",
+                  "had two or more children contacted"
+                  + ("" if largest == "c" else f"; the largest had {present.format_count(largest)}"),
             xlabel="Children of the family contacted in the year", ylabel="Families", period=label,
         )))
     # Like with like (issue 16): the year's contacts, those followed by a referral (its share is

@@ -132,6 +132,9 @@ def _table(document, frame: pd.DataFrame, caption: str) -> None:
 
 
 def _chart(document, chart) -> None:
+    if isinstance(chart, charts.Withheld):  # public: a chart of mostly hidden figures is a sentence
+        document.add_paragraph(chart.sentence)
+        return
     _caption(document, chart.title)
     document.add_picture(io.BytesIO(charts.to_png_bytes(chart, include_title=False)), width=CHART_WIDTH)
     picture = document.paragraphs[-1]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT, Settings, load_settings
-from .disclosure import AUDIENCES, SMALLEST_SHOWN, suppress_count
+from .disclosure import AUDIENCES, SMALLEST_SHOWN, SUPPRESSED, suppress_count
 from .errors import QAError
 from .io.tables import OPTIONAL_EXTRAS, TABLES, TOPIC_OPTIONAL, TOPIC_TABLES
 from .metrics.plain import label_of  # noqa: F401 - the figure names notebooks show
@@ -63,27 +63,36 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
 
 
 def _folder_signature(folder: Path) -> tuple:
-    return tuple(sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()))
+    # one level of subfolders too: SSDA903 returns may come a subfolder per year
+    files = [p for p in folder.iterdir() if p.is_file()]
+    files += [f for d in folder.iterdir() if d.is_dir() and not d.name.startswith(".") for f in d.iterdir() if f.is_file()]
+    return tuple(sorted((str(p.relative_to(folder)), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+
+# The authority of a regional SSDA903 stack (``report --la``), for notebooks' kernels.
+LA_ENV = "QA_ANALYSIS_LA"
 
 
 @lru_cache(maxsize=4)
-def _load_cached(folder: str, signature: tuple, auditor_roles: tuple | None = None):
+def _load_cached(folder: str, signature: tuple, auditor_roles: tuple | None = None, la: str | None = None):
     from .io import load_data
 
     settings = None if auditor_roles is None else DEFAULT_SETTINGS.replace(auditor_roles=auditor_roles)
-    return load_data(Path(folder), settings)
+    return load_data(Path(folder), settings, la=la)
 
 
 def load_data_cached(folder: Path, settings: Settings | None = None):
     """``load_data`` once per folder state: a batch worker's kernel reuses it across notebooks.
 
-    ``settings`` matter to loading only through their auditor roles (audits.csv)."""
+    ``settings`` matter to loading only through their auditor roles (audits.csv). The
+    authority of a regional SSDA903 stack is taken from ``QA_ANALYSIS_LA`` when set
+    (``qa-analysis report --la NAME`` sets it for the notebooks it runs)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ParameterError(f"data_dir {str(folder)!r} is not a folder.")
     roles = None if settings is None or settings.auditor_roles == DEFAULT_SETTINGS.auditor_roles else (
         tuple(settings.auditor_roles))
-    return _load_cached(str(folder.resolve()), _folder_signature(folder), roles)
+    return _load_cached(str(folder.resolve()), _folder_signature(folder), roles, os.environ.get(LA_ENV) or None)
 
 
 _COVERAGE_COLUMNS = {
@@ -186,13 +195,29 @@ class ReportContext:
         return self.audience == "public"
 
     # --- numbers for sentences ------------------------------------------------------
-    def value(self, key: str):
-        """A metric as shown to this audience: a number, ``"c"`` (suppressed) or None."""
-        from .disclosure import apply_audience_to_metrics
+    def published(self, quarter: Quarter | None = None):
+        """The audited public figures of the financial year holding ``quarter`` (default
+        this report's period): every public page of the year draws from the same set."""
+        from .published import published_period, published_year
 
+        if self.data is None:  # figures given without a data folder: audit them alone
+            return published_period(self.period_label, self.metrics, self.bases, self.settings)
+        year = (quarter or self.quarter).year if (quarter or self.quarter) is not None else self.year
+        return published_year(self.data, year, self.settings)
+
+    def value(self, key: str):
+        """A metric as shown to this audience: a number, ``"c"`` (suppressed) or None.
+
+        Public: the year's audited published set (primary and secondary suppression over
+        every page of the period), never a suppression of this page's own.
+        """
         if key not in self.metrics:
             return None
-        return apply_audience_to_metrics({key: self.metrics[key]}, self.audience, self.bases).get(key)
+        if self.public:
+            published = self.published()
+            shown = published.value(self.period_label, key)
+            return shown if shown is not None or cell_known(published, self.period_label, key) else None
+        return self.metrics[key]
 
     def n(self, key: str) -> str:
         """A count for a sentence: ``1,234``, ``c`` or ``not available``."""
@@ -201,6 +226,54 @@ class ReportContext:
     def p(self, key: str) -> str:
         """A percentage for a sentence: ``45.2%``, ``c`` or ``not available``."""
         return format_pct(self.value(key))
+
+    def say(self, key: str, shown: str, withheld: str) -> str:
+        """A sentence that adapts when a figure is hidden: ``shown`` with ``{}`` replaced by
+        the figure (``45.2%`` or ``1,234``), or ``withheld`` when this audience sees ``c``.
+        ``withheld`` never says how small the figure is: ``c`` may hide any number."""
+        value = self.value(key)
+        if value == SUPPRESSED:
+            return withheld
+        text = format_pct(value) if ".pct_" in key else format_count(value)
+        return shown.replace("{}", text)
+
+    def privacy_note(self) -> str:
+        """Where ``c`` first appears on a public page: what it means (empty for internal)."""
+        if not self.public:
+            return ""
+        return (
+            "\n\n*Figures shown as **c** are withheld to protect the privacy of the children and "
+            "families concerned: every number from 1 to 5, and any other figure from which one "
+            "could be worked out, across all the pages for this period. 0 means none.*"
+        )
+
+    def table(self, frame: pd.DataFrame, value_cols, totals: bool = True, keys=None) -> pd.DataFrame:
+        """A tidy breakdown with disclosure control applied for the public audience.
+
+        ``keys`` (public): a function (row position, column) -> the published key of that
+        cell, or (period label, key) for a cell of another quarter; the cells then come from
+        the year's audited published set (a key it does not hold is shown as ``c``).
+        Without ``keys`` the table is suppressed on its own (primary and secondary).
+        """
+        from .disclosure import suppress_table
+        from .disclosure_relations import cell as cell_id
+
+        if not self.public or frame.empty:
+            return frame
+        if keys is not None:
+            out = frame.copy()
+            for column in value_cols:
+                shown = []
+                for position in range(len(frame)):
+                    key = keys(position, column)
+                    period, key = key if isinstance(key, tuple) else (self.period_label, key)
+                    published = self.published(_quarter_or_none(period))
+                    shown.append(published.shown.get(cell_id(period, key), SUPPRESSED))
+                out[column] = pd.Series(shown, index=frame.index, dtype=object)
+            return out
+        return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
+            **{c: frame[c].map(suppress_count) for c in value_cols}
+        )
 
     def count(self, n) -> str:
         """Any count computed in a notebook, formatted and suppressed for this audience."""
@@ -311,8 +384,10 @@ class ReportContext:
         rows = []
         for quarter in quarters:
             result = _quarter_figures(self.data, quarter, self.settings, topics)
-            bases = _quarter_bases(self.data, quarter, self.settings) if self.public else {}
-            shown = apply_audience_to_metrics(result.metrics, self.audience, bases)
+            if self.public:
+                shown = {k: self.published(quarter).value(quarter.label, k) for k in result.metrics}
+            else:
+                shown = apply_audience_to_metrics(result.metrics, self.audience, {})
             for k in keys:
                 first, last = coverage[topic_of(k)]
                 # A quarter the data does not reach is missing, not zero.
@@ -329,7 +404,21 @@ class ReportContext:
         frame = self._series(list(keys), self.trailing(n))
         if labels:
             frame = frame.assign(series=lambda d: d["key"].map(labels).fillna(d["key"]))
+        # Quarters the data does not cover are gaps with a note (issue 10): charts label them.
+        frame.attrs["gaps"] = self._gap_notes(frame)
         return frame
+
+    def _gap_notes(self, frame: pd.DataFrame) -> dict[str, str]:
+        from .metrics.coverage import gap_note
+
+        notes: dict[str, str] = {}
+        by_label = {q.label: q for q in self.trailing(len(frame["quarter"].unique()) or 1)}
+        for r in frame.loc[frame["value"].isna()].itertuples():
+            quarter = by_label.get(r.quarter)
+            note = gap_note(self.data, quarter, r.key, self.settings) if quarter is not None else None
+            if note and r.quarter not in notes:
+                notes[r.quarter] = note
+        return notes
 
     def compare(self, labels: dict[str, str], quarters: int = 2) -> pd.DataFrame:
         """Headline figures side by side for the last ``quarters`` quarters, formatted for reading.
@@ -356,15 +445,6 @@ class ReportContext:
         small = frame[numerator].between(1, last) | frame[denominator].between(1, last)
         return frame.assign(**{pct: frame[pct].astype(object).where(~small, "c")})
 
-    def table(self, frame: pd.DataFrame, value_cols, totals: bool = True) -> pd.DataFrame:
-        """A tidy breakdown with disclosure control applied for the public audience."""
-        from .disclosure import suppress_table
-
-        if not self.public or frame.empty:
-            return frame
-        return suppress_table(frame, value_cols=list(value_cols)) if totals else frame.assign(
-            **{c: frame[c].map(suppress_count) for c in value_cols}
-        )
 
 
 def md(text: str):
@@ -426,7 +506,26 @@ def start_report(
         context.metrics, context.notes = result.metrics, result.notes
         # Disclosure bases are needed by the public audience only.
         context.bases = _quarter_bases(data, period_quarter, settings) if context.public else {}
+    elif audience == "public":
+        context.metrics = dict(context.published().period_figures(context.period_label))
     return context
+
+
+def _quarter_or_none(period: str):
+    return parse_quarter(period) if " Q" in period else None
+
+
+def quarter_of_month(month) -> str:
+    """The label of the financial quarter holding a date (``2020-10-01`` -> ``2020-21 Q3``)."""
+    month = pd.Timestamp(month)
+    fy = month.year if month.month >= 4 else month.year - 1
+    return f"{fy}-{(fy + 1) % 100:02d} Q{(month.month - 4) % 12 // 3 + 1}"
+
+
+def cell_known(published, period: str, key: str) -> bool:
+    from .disclosure_relations import cell
+
+    return cell(period, key) in published.shown
 
 
 # --- sections -------------------------------------------------------------------------
@@ -600,18 +699,23 @@ def data_quality_html(data, topic: str) -> str:
     """
     tables = topic_tables(topic)
     summary = data.summary.loc[lambda d: d["table"].isin(tables)]
+    merged = "rows_consolidated" in summary and bool(summary["rows_consolidated"].sum())
     rows = "".join(
         f"<tr><td>{html.escape(str(r.table))}</td><td>{html.escape(Path(str(r.file)).name)}</td>"
         f'<td class="num">{int(r.rows_read):,}</td><td class="num">{int(r.rows_accepted):,}</td>'
-        f'<td class="num">{int(r.rows_set_aside):,}</td></tr>'
+        f'<td class="num">{int(r.rows_set_aside):,}</td>'
+        + (f'<td class="num">{int(r.rows_consolidated):,}</td>' if merged else "") + "</tr>"
         for r in summary.itertuples()
     )
     parts = [
         '<table><caption>Rows read, accepted and set aside, by table</caption>'
         '<thead><tr><th scope="col">Table</th><th scope="col">File</th><th scope="col" class="num">Read</th>'
-        '<th scope="col" class="num">Accepted</th><th scope="col" class="num">Set aside</th></tr></thead>'
+        '<th scope="col" class="num">Accepted</th><th scope="col" class="num">Set aside</th>'
+        + ('<th scope="col" class="num">Consolidated</th>' if merged else "") + "</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     ]
+    if {"episodes", "header"} & set(tables):
+        parts.append(ssda903_quality_html(data))
     missing = {t: r for t, r in data.unavailable.items() if t in tables and t not in OPTIONAL_EXTRAS}
     if missing:
         # The folder's full path says where someone's files live: name the file only.
@@ -645,6 +749,43 @@ def data_quality_html(data, topic: str) -> str:
     return "\n".join(parts)
 
 
+def ssda903_quality_html(data) -> str:
+    """The SSDA903 returns behind the placement figures (issue 10): the authority, the years
+    covered, notes on the files, and the consolidation's changes counted by rule (counts
+    only, no rows: ``qa-analysis validate`` lists them)."""
+    from .io.consolidate import RULES
+
+    returns = getattr(data, "returns", None)
+    if returns is None or not len(returns):
+        return ""
+    authority = getattr(data, "authority", None)
+    lines = []
+    coverage = getattr(data, "coverage", {}).get("episodes")
+    who = f"{html.escape(authority)}'s " if authority else ""
+    what = html.escape(coverage.describe()) if coverage is not None else "SSDA903 returns"
+    lines.append(f"<p>The placement figures come from {who}{what}; quarters outside them are left "
+                 "blank, never counted as 0.</p>")
+    changes = getattr(data, "consolidation", None)
+    if changes is not None and len(changes):
+        counts = changes["rule"].value_counts(sort=False)
+        body = "".join(
+            f"<tr><td>{html.escape(RULES[rule][0])}</td><td>{html.escape(RULES[rule][1])}</td>"
+            f'<td class="num">{int(n):,}</td></tr>'
+            for rule, n in counts.items()
+        )
+        lines.append(
+            "<table><caption>How the yearly returns were consolidated (changes, by rule)</caption>"
+            '<thead><tr><th scope="col">Rule</th><th scope="col">What it does</th>'
+            f'<th scope="col" class="num">Rows</th></tr></thead><tbody>{body}</tbody></table>'
+            "<p>Consolidated rows are copies of an episode or a child already given by a later return: "
+            "read = accepted + consolidated + set aside.</p>"
+        )
+    notes = getattr(data, "return_notes", [])
+    if notes:
+        lines.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    return "\n".join(lines)
+
+
 def file_checksum(path: Path) -> str:
     path = Path(path)
     stat = path.stat()
@@ -666,7 +807,8 @@ def footer_html(context: ReportContext) -> str:
     from . import __version__
 
     tables = topic_tables(context.topic)
-    files = sorted({Path(p) for t, p in context.data.files.items() if t in tables})
+    every = getattr(context.data, "all_files", None) or {t: (p,) for t, p in context.data.files.items()}
+    files = sorted({Path(p) for t, ps in every.items() if t in tables for p in ps})  # SSD: 3 visit files
     items = "".join(
         f'<li>{html.escape(p.name)}: <span class="checksum">sha256 {file_checksum(p)}</span></li>' for p in files
     )
@@ -812,3 +954,17 @@ def profile_for_reading(profile: pd.DataFrame) -> pd.DataFrame:
         value=[value_words(c, v) for c, v in zip(profile["characteristic"], profile["value"], strict=True)],
         characteristic=profile["characteristic"].map(lambda c: PROFILE_LABELS.get(c, words(c))),
     ).rename(columns={"characteristic": "Characteristic", "value": "Value", "children": "Children"})
+
+
+def band_family_sizes(by_size: pd.DataFrame, top: int = 4) -> pd.DataFrame:
+    """Families by children contacted with every size from ``top`` up in one row (``4+``):
+    for a public page, where the largest size would describe one family."""
+    if by_size.empty:
+        return by_size
+    small = by_size.loc[by_size["children_contacted"] < top]
+    big = int(by_size.loc[by_size["children_contacted"] >= top, "families"].sum())
+    return pd.concat(
+        [small.astype({"children_contacted": str}),
+         pd.DataFrame({"children_contacted": [f"{top}+"], "families": [big]})],
+        ignore_index=True,
+    )

@@ -29,6 +29,7 @@ finished is listed, and the exit code is 130 or 143.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -315,11 +316,19 @@ def kernel_write_metrics(data_dir: str, quarter: str, settings_file: str, audien
     except QAError as exc:
         return json.dumps({"fatal": str(exc)})
     settings = load_settings(settings_file) if settings_file else DEFAULT_SETTINGS
+    if " Q" not in quarter:  # the annual report's: year figures and quarters (issue 13)
+        from .published import annual_metrics
+
+        return json.dumps({"bytes": write_json(Path(path), annual_metrics(data, quarter, settings, audience))})
     q = parse_quarter(quarter)
     result = present._quarter_figures(data, q, settings, TOPICS)
-    bases = present._quarter_bases(data, q, settings) if audience == "public" else None
     payload = result.as_json()
-    payload["metrics"] = apply_audience_to_metrics(result.metrics, audience, bases)
+    if audience == "public":  # the year's audited published set (issue 13)
+        from .published import published_metrics
+
+        payload["metrics"], payload["cells"] = published_metrics(data, q, settings, result.metrics)
+    else:
+        payload["metrics"] = apply_audience_to_metrics(result.metrics, audience, None)
     payload["audience"] = audience
     payload["notes"] = result.notes
     return json.dumps({"bytes": write_json(Path(path), payload)})
@@ -929,6 +938,9 @@ def plan_jobs(
             ))
     for year in annual_years:
         label = f"{year}-{(year + 1) % 100:02d}"
+        if with_metrics:  # the annual report's metrics.json, audited with its quarters (issue 13)
+            jobs.append(ReportJob("metrics", label, label, None, dict(common), Path(out_dir),
+                                  kind="metrics", timeout=timeout))
         jobs.append(ReportJob(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
             {"year": label, **common}, Path(out_dir), timeout=timeout,
@@ -1043,15 +1055,36 @@ def _page_entry(result: JobResult, run_id: str) -> dict:
     return entry
 
 
+@contextlib.contextmanager
+def _authority_for_kernels(la: str | None):
+    """Workers (spawned) and their kernels inherit the environment: pass ``--la`` that way."""
+    from .present import LA_ENV
+
+    before = os.environ.get(LA_ENV)
+    if la:
+        os.environ[LA_ENV] = la
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LA_ENV, None)
+        else:
+            os.environ[LA_ENV] = before
+
+
 def generate_reports(
     data_dir: Path, quarters, annual_years, topics=None, n_jobs: int = 2, audience: str = "internal",
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
-    extra_parameters: dict | None = None, progress: bool = True,
+    extra_parameters: dict | None = None, progress: bool = True, la: str | None = None,
 ) -> int:
     """The main job: every report, each quarter's metrics.json, the manifest and the index,
     written as one set into ``out_dir/<audience>`` or not at all. Returns the exit code
     (0; 1 when a report failed; 130 / 143 when stopped by SIGINT / SIGTERM) and raises
-    :class:`QAError` (one line for the user) when the run cannot start or is stopped."""
+    :class:`QAError` (one line for the user) when the run cannot start or is stopped.
+
+    ``la`` picks one authority of a regional SSDA903 stack (issue 10): checked here from
+    the LA columns alone, then given to the workers' kernels through ``QA_ANALYSIS_LA``
+    (:func:`present.load_data_cached`)."""
     from . import __version__
     from .config import load_settings
     from .disclosure import AUDIENCES
@@ -1065,6 +1098,9 @@ def generate_reports(
     if not data_dir.is_dir():
         raise DataFileError(data_dir, "folder not found" if not data_dir.exists() else "is not a folder")
     settings = load_settings(settings_file)
+    from .io.ssda903 import check_authority
+
+    la = check_authority(data_dir, la)  # one line, before any notebook, when --la is needed or wrong
     run_id = _new_run_id()
     planned = plan_jobs(
         quarters, annual_years, topics, data_dir, audience, Path(out_dir), settings_file, extra_parameters,
@@ -1111,10 +1147,11 @@ def generate_reports(
             workers, capped = jobs_for_memory(n_jobs, data_dir, len(jobs))
             if capped:
                 print(capped, file=sys.stderr)
-            results = run_jobs(
-                jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
-                on_result=on_result,
-            )
+            with _authority_for_kernels(la):
+                results = run_jobs(
+                    jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
+                    on_result=on_result,
+                )
             after = data_checksums(data_dir)
             changed = changed_files(before, after)
             if settings_file and sha256_of(Path(settings_file)) != settings_sum:
@@ -1124,6 +1161,8 @@ def generate_reports(
                     f"{', '.join(changed)} changed while the reports were being written, so they could mix "
                     f"two extracts; nothing was changed in {target}. Run again once the data folder is complete."
                 )
+            if audience == "public":
+                _audit_public_set(staging)
             carried, earlier = _carry_over(previous, target, staging, {job.slug for job in jobs})
             finished_at = datetime.now()
             manifest = {
@@ -1183,6 +1222,20 @@ def generate_reports(
             print(f"  {r.job.relpath}: {r.error}{where}", file=sys.stderr)
         return 1
     return 0
+
+
+def _audit_public_set(staging: Path) -> None:
+    """The end-of-run disclosure check of a public set (issue 13): any hidden figure that can
+    be worked out from its metrics.json files stops the run before the set is put in place."""
+    from .disclosure_check import check_folder, report_lines
+
+    pages = check_folder(staging)
+    if any(page.findings for page in pages):
+        lines = report_lines(pages, findings_only=True)
+        raise RunStopped(
+            "the disclosure check found hidden figures that can be worked out, so the public set was not "
+            "written:\n" + "\n".join(lines[:20])
+        )
 
 
 def _commit(staging: Path, target: Path) -> None:

@@ -296,8 +296,9 @@ def test_the_narrative_is_built_from_the_figures(data):
 def test_public_summary_suppresses_small_counts_and_the_rates_built_on_them(data):
     shown = annual.year_summary_for_audience(annual.year_summary(data, YEAR), data, YEAR, "public")
     row = shown.set_index("key").loc["visits.total", ["q1", "q2", "q3", "q4", "year"]]
-    # 2, 2, 0, 2 are shown as c, c, 0, c; the year's 6 is shown (6 or more)
-    assert list(row) == ["c", "c", 0, "c", 6]
+    # 2, 2, 0, 2 are shown as c, c, 0, c. The year's 6 would pin them: three hidden
+    # quarters of at least 1 each adding up to 6 are each 1 to 4, so the year is c too.
+    assert list(row) == ["c", "c", 0, "c", "c"]
     # 66.7% face to face rests on 4 face-to-face visits of 6: suppressed
     assert annual.figure_value(shown, "visits.pct_face_to_face") == "c"
 
@@ -358,7 +359,8 @@ def test_the_annual_html_passes_the_report_checks(annual_html, audience):
     assert not re.search(r"""(href|src)\s*=\s*["']?https?:""", page, flags=re.I)
     assert "import " not in _text(page) and "present." not in _text(page) and "In [" not in page
     images = re.findall(r"<img\b[^>]*>", page)
-    assert images
+    # public: on this small fixture most charts are mostly c, so a sentence replaces them (issue 13)
+    assert images or (audience == "public" and 'class="qa-withheld"' in page)
     for image in images:
         alt = re.search(r'alt="([^"]*)"', image)
         assert alt and len(alt.group(1)) > 20 and "No description" not in alt.group(1)

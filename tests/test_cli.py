@@ -18,6 +18,8 @@ from design_keys import FIXED_KEYS as DESIGN_FIXED_KEYS
 
 from qa_analysis.cli import main
 from qa_analysis.config import DEMO_DATA_DIR
+from qa_analysis.demo import FILES
+from qa_analysis.io import load_data
 
 DEMO = str(DEMO_DATA_DIR)
 Q1 = "2020-21 Q1"
@@ -25,10 +27,7 @@ TABLES = (
     "header", "episodes", "contacts", "referrals", "assessments", "families", "visits",
     "case_audits", "recommendations",
 )
-DATA_FILES = (
-    "ssda903_header.csv", "ssda903_episodes.csv", "annex_a_list_1.csv", "annex_a_list_3.csv",
-    "annex_a_list_4.csv", "families.csv", "visits.csv", "case_audits.csv", "recommendations.csv",
-)
+DATA_FILES = FILES  # the 903 as yearly returns (issue 10), then the seven other files
 FIXED_KEYS = set(DESIGN_FIXED_KEYS)
 ACCEPTED_FORMS = ("2020-21 Q1", "2020-21_Q1", "2020/21 Q1", "Q1 2020-21", "Q1 2020/21")
 
@@ -230,15 +229,14 @@ def test_a_topic_whose_file_is_absent_is_left_out_with_a_note(tmp_path, capsys):
 # --- demo-data ------------------------------------------------------------------------------
 
 
-def test_demo_data_writes_the_ten_files(tmp_path, capsys):
+def test_demo_data_writes_every_file(tmp_path, capsys):
     out_dir = tmp_path / "demo"
     code, _, _ = _run(capsys, "demo-data", "--out", str(out_dir), "--children", "40")
     assert code == 0
-    # the nine data files plus the optional audit programme, audits.csv (issue 15)
-    expected = sorted([*DATA_FILES, "audits.csv"])
-    assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".csv") == expected
-    header_rows = (out_dir / "ssda903_header.csv").read_text().strip().splitlines()
-    assert len(header_rows) == 1 + 40  # the header line plus one row per child
+    # the 903 as yearly returns (issue 10), the other data files and audits.csv (issue 15)
+    assert sorted(p.name for p in out_dir.iterdir() if p.suffix == ".csv") == sorted(DATA_FILES)
+    # the yearly returns' headers consolidate to one row per child
+    assert len(load_data(out_dir).header) == 40
 
 
 # --- report refusals ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ pool is exercised under signals in tests/test_report_cancel.py.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -48,7 +49,10 @@ class FakePool:
             if job.name in self.fail:
                 result = JobResult(job, False, 0.0, error="ValueError: made to fail", errno=self.error_errno)
             else:
-                job.html_path.write_text(f"<html>{job.name} {job.period_label} {job.parameters['audience']}</html>")
+                job.html_path.write_text(
+                    json.dumps({"audience": job.parameters["audience"]}) if job.kind == "metrics"
+                    else f"<html>{job.name} {job.period_label} {job.parameters['audience']}</html>"
+                )
                 result = JobResult(job, True, 0.0)
             if on_result:
                 on_result(result)
@@ -145,7 +149,7 @@ def test_a_complete_run_matches_its_manifest(monkeypatch, data, tmp_path):
     assert_matches_its_manifest(out / "internal")
     manifest = read_manifest(out / "internal")
     assert {k: manifest[k] for k in ("audience", "periods")} == {"audience": "internal", "periods": ["2020-21 Q1"]}
-    assert set(manifest["data"]["files"]) >= {"visits.csv", "ssda903_episodes.csv"}
+    assert set(manifest["data"]["files"]) >= {"visits.csv", "ssda903_2020-21_episodes.csv"}  # 903 as yearly returns (issue 10)
     assert manifest["settings"]["visit_interval_cla_calendar_days"] == 42
     assert [p["file"] for p in manifest["pages"]] == [
         "2020-21_Q1/metrics.json", "2020-21_Q1/visits.html", "2020-21_Q1/summary.html",
@@ -435,4 +439,6 @@ def test_a_run_with_an_annual_report_has_the_year_in_its_manifest(monkeypatch, d
     out = tmp_path / "out"
     generate_reports(data, [], [parse_year("2020-21")], out_dir=out, progress=False)
     manifest = read_manifest(out / "internal")
-    assert manifest["annual"] == ["2020-21"] and [p["file"] for p in manifest["pages"]] == ["2020-21/annual.html"]
+    # the annual report writes its metrics.json too (issue 13)
+    assert manifest["annual"] == ["2020-21"]
+    assert [p["file"] for p in manifest["pages"]] == ["2020-21/metrics.json", "2020-21/annual.html"]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..errors import DataFileError
 from . import audit_programme, schemas, ssd
+from .coverage import table_coverage
 from .readers import (
     DELIMITERS,
     RawTable,
@@ -33,7 +34,9 @@ from .readers import (
 from .tables import TABLES, needed
 
 PROBLEM_COLUMNS = ("file", "table", "row", "column", "value", "rule")
-SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "values_ignored")
+SUMMARY_COLUMNS = ("table", "file", "rows_read", "rows_accepted", "rows_set_aside", "values_ignored",
+                   "rows_consolidated")
+SSDA903_TABLES = ("header", "episodes")
 NOTE_COLUMNS = ("table", "file", "column", "note", "rows")
 RECOGNISED_COLUMNS = ("file", "table", "layout", "status")
 ANNEX_LISTS = {"contacts": 1, "referrals": 3, "assessments": 4}
@@ -54,7 +57,16 @@ class DataSet:
     in columns no metric needs, same columns. ``notes``: values read through a fallback
     form (table, file, column, note, rows). ``recognised``: every file of the folder, the
     table and layout it was read as, or why not. ``summary``: rows read, accepted, set
-    aside and values ignored, per file.
+    aside and values ignored, per file, and rows consolidated (SSDA903 rows merged into a
+    later return's copy; read = accepted + consolidated + set aside).
+
+    SSDA903 returns (:mod:`qa_analysis.io.ssda903`, issue 10): ``consolidation`` lists each
+    change the consolidation of several returns made (file, table, row, change, rule;
+    :mod:`qa_analysis.io.consolidate`); ``returns`` the files read with their return year;
+    ``authority`` the authority chosen (``la=``) or named by the files; ``return_notes``
+    what a reader should know about them (years inferred, names that disagree, files that
+    lost to another). ``coverage``: table -> :class:`~qa_analysis.io.coverage.Coverage`,
+    what the data speaks for (903: the returns' years; other tables: first to last date).
     """
 
     folder: Path
@@ -68,6 +80,11 @@ class DataSet:
     recognised: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=RECOGNISED_COLUMNS))
     summary: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=SUMMARY_COLUMNS))
+    consolidation: pd.DataFrame = field(default_factory=lambda: _empty_changes())
+    coverage: dict = field(default_factory=dict)
+    returns: pd.DataFrame | None = None
+    authority: str | None = None
+    return_notes: list[str] = field(default_factory=list)
 
     def __getattr__(self, name: str):
         # Only reached for names that are not attributes: table names give their frame.
@@ -96,6 +113,12 @@ class DataSet:
                     digest.update(block)
             out[path.name] = digest.hexdigest()
         return out
+
+
+def _empty_changes() -> pd.DataFrame:
+    from .consolidate import empty_changes
+
+    return empty_changes()
 
 
 def _empty_problems() -> pd.DataFrame:
@@ -257,12 +280,14 @@ class _Validated:
 
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                     source: _Source | None = None, auditor_roles=None,
-                    loaded: dict | None = None) -> _Validated:
+                    loaded: dict | None = None, within_return: bool = True) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
     ignored), notes (fallback forms) and the summary row.
 
     ``auditor_roles`` and ``loaded`` (the tables loaded before this one) serve the audit
     programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
+    ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
+    in one) skips the duplicate and overlap rules, which consolidation settles instead.
     """
     text, display, absent = _canonical_text(table, raw, source)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces, blanks=blanks)
@@ -297,6 +322,8 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                                         text, raw, display, table))
 
     for mask, column, template in schemas.cross_field_rules(table, typed):
+        if not within_return and template == schemas.DUPLICATE_RULE:
+            continue
         part = _problem_frame(np.flatnonzero(mask), column, _fill(template, column, display, table),
                               text, raw, display, table)
         if template == schemas.DUPLICATE_RULE and len(rules.unique) > 1:
@@ -323,7 +350,7 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
     for part in parts:
         bad[part["_pos"].to_numpy()] = True
 
-    if table == "episodes" and len(typed):
+    if table == "episodes" and len(typed) and within_return:
         overlap = schemas.overlapping_episodes(typed, ~bad)
         if overlap.any():
             rule = (f"{display['DECOM']} is before the end of the same child's previous episode "
@@ -353,6 +380,7 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
         "rows_accepted": int((~bad).sum()),
         "rows_set_aside": int(bad.sum()) + len(raw.ragged),
         "values_ignored": len(warnings),
+        "rows_consolidated": 0,
     }
     notes = [
         {"table": table, "file": raw.source, "column": display.get(c, c), "note": what, "rows": n}
@@ -390,6 +418,8 @@ def _find_sources(folder: Path, listing: dict[str, Path]):
     chosen: dict[str, list[_Source]] = {}
     recognised: dict[str, dict] = {}
     for table, spec in TABLES.items():
+        if table in SSDA903_TABLES:  # found in every way they arrive by io.ssda903
+            continue
         for name in spec.file_names:
             if name.endswith(".csv") and name.lower() in listing:
                 path = listing[name.lower()]
@@ -433,8 +463,12 @@ def _find_sources(folder: Path, listing: dict[str, Path]):
     return chosen, workbook_path, [recognised[p.name] for p in listing.values()]
 
 
-def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
+def load_data(path: str | Path, settings=None, blank_values=None, la: str | None = None) -> DataSet:
     """Load every table of a data folder (DESIGN section 2), validated.
+
+    SSDA903 files are found in every way they arrive (names, subfolders, XML, a regional
+    stack) and several yearly returns are consolidated (:mod:`qa_analysis.io.ssda903`);
+    ``la`` picks one authority of a regional stack (needed when it holds several).
 
     A missing optional file makes its table unavailable (``DataSet.unavailable``); so does
     a file with a header and no data rows. A file that cannot be used at all raises
@@ -478,8 +512,17 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
     listing = _listing(folder)
     data = DataSet(folder=folder)
     chosen, workbook_path, recognised = _find_sources(folder, listing)
+    from .ssda903 import load_903
 
-    if not chosen:
+    loaded903 = load_903(
+        folder, la=la,
+        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within),
+    )
+    if loaded903 is not None:
+        used = {r["file"]: r for r in loaded903.recognised}
+        recognised = [used.pop(r["file"], r) for r in recognised] + list(used.values())
+
+    if not chosen and not (loaded903 and loaded903.tables):
         seen = ", ".join(p.name for p in listing.values()) or "no files"
         raise DataFileError(
             folder.name,
@@ -507,7 +550,26 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
 
     problems, warnings, summaries, notes = [], [], [], []
     by_file = {r["file"]: r for r in recognised}
+    if loaded903 is not None:
+        problems += loaded903.problems
+        warnings += loaded903.warnings
+        summaries += loaded903.summaries
+        notes += loaded903.value_notes
+        data.consolidation = loaded903.changes
+        data.returns = loaded903.returns
+        data.authority = loaded903.authority
+        data.return_notes = loaded903.notes
     for table, spec in TABLES.items():
+        if table in SSDA903_TABLES:
+            if loaded903 is not None and table in loaded903.tables:
+                data.tables[table] = loaded903.tables[table]
+                data.files[table] = loaded903.main_file[table]
+                data.all_files[table] = loaded903.all_files[table]
+                if loaded903.coverage is not None:
+                    data.coverage[table] = loaded903.coverage
+            else:
+                data.unavailable[table] = f"{spec.file_names[0]} not found in the data folder"
+            continue
         if table not in chosen:
             if table in OPTIONAL_ADDITIONS:
                 continue  # not a table a topic needs: nothing to report when absent
@@ -541,6 +603,9 @@ def load_data(path: str | Path, settings=None, blank_values=None) -> DataSet:
             continue
         data.tables[table] = (accepted_parts[0] if len(accepted_parts) == 1
                               else pd.concat(accepted_parts, ignore_index=True))
+        covered = table_coverage(table, data.tables[table])
+        if covered is not None:
+            data.coverage[table] = covered
 
     if "visit_methods" in data.tables and "visits" in data.tables:
         data.tables["visits"] = _merge_visit_methods(data.tables["visits"], data.tables["visit_methods"])
@@ -623,15 +688,21 @@ def validation_report(data: DataSet, max_problems: int = 50) -> str:
                  for r in data.recognised.itertuples(index=False)]
         lines += ["Files:"] + ["  " + s for s in _aligned(rows)] + [""]
     if len(data.summary):
-        rows = [["table", "file", "read", "accepted", "set aside", "values ignored"]]
+        merged = "rows_consolidated" in data.summary and data.summary["rows_consolidated"].sum() > 0
+        rows = [["table", "file", "read", "accepted", "set aside", "values ignored"]
+                + (["consolidated"] if merged else [])]
         rows += [
             [str(r.table), str(r.file), f"{r.rows_read:,}", f"{r.rows_accepted:,}",
              f"{r.rows_set_aside:,}", f"{r.values_ignored:,}"]
+            + ([f"{r.rows_consolidated:,}"] if merged else [])
             for r in data.summary.itertuples(index=False)
         ]
-        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4, 5})]
+        lines += ["Rows per table:"] + ["  " + s for s in _aligned(rows, right={2, 3, 4, 5, 6})]
     else:
         lines.append("No table was loaded.")
+    from .ssda903 import returns_report
+
+    lines += returns_report(data, max_problems)
     if len(data.notes):
         lines += ["", "Values read through a fallback form (check they are what you meant):"]
         lines += [f"  {r.file}: {r.column}: {r.rows:,} {r.note}"

@@ -239,8 +239,9 @@ NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def needed(table: str, column: str) -> bool:
-    """True when some metric needs ``column`` of ``table`` (see :data:`NEEDS`)."""
-    return column in NEEDS.get(table, {})
+    """True when some metric needs ``column`` of ``table`` (see :data:`NEEDS`). A table not
+    declared there yet is strict: every column counts as needed."""
+    return column in NEEDS[table] if table in NEEDS else True
 
 # Canonical values after normalisation.
 GRADES = ("Outstanding", "Good", "Requires improvement", "Inadequate")

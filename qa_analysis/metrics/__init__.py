@@ -109,6 +109,11 @@ def quarter_metrics(data, quarter, settings: Settings = DEFAULT_SETTINGS, topics
         result.metrics.update(registry.compute_topic(topic, data, period, settings))
         if topic == "visits" and not visits.modality_recorded(data.visits):
             result.notes.append(visits.NOT_RECORDED_NOTE)
+    # Quarters and look-back windows the data does not cover: null with a note, never 0.
+    from .coverage import apply_coverage
+
+    result.metrics, notes = apply_coverage(data, period, result.metrics, settings)
+    result.notes.extend(notes)
     return result
 
 

@@ -24,6 +24,12 @@ taken per child in DECOM order and grouped:
 - A *move* is a placement start that is not the first placement of its period (so never
   RNE S: entering or re-entering care is a new placement, not a move).
 
+**Coverage.** Every key function takes an optional ``episodes_coverage`` (the loaded
+data's ``DataSet.coverage["episodes"]``, the SSDA903 returns' years; the registry passes
+it): a quarter outside it gives None, never 0, and so does a measure whose look-back
+window reaches before it (:func:`three_plus_window` and :func:`long_term_window`).
+Without it (frames passed by hand) every quarter is taken as covered.
+
 **Interpretations** (DESIGN leaves these open; chosen here):
 
 - ``cla.during_quarter`` counts an episode that ended on the quarter's first day (the
@@ -57,10 +63,13 @@ from ..config import (
     SEMI_INDEPENDENT_PLACES,
     Settings,
 )
+from ..io.coverage import Coverage, window_covered
 from ..periods import Quarter, parse_period
 from ._common import bound, derived, flag, pct
 
 __all__ = [
+    "long_term_window",
+    "three_plus_window",
     "PLACE_GROUPS",
     "PLACE_GROUP_CODES",
     "children_looked_after_at_quarter_end",
@@ -116,6 +125,21 @@ PROFILE_CHARACTERISTICS = (
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def three_plus_window(quarter: Quarter, settings: Settings = DEFAULT_SETTINGS) -> tuple:
+    """First and last day ``placements.pct_3plus_12m`` needs: the 12 months to the quarter end."""
+    return quarter.end - pd.DateOffset(years=1) + pd.Timedelta(days=1), quarter.end
+
+
+def long_term_window(quarter: Quarter, settings: Settings = DEFAULT_SETTINGS) -> tuple:
+    """First and last day ``placements.pct_long_term_stable`` needs: the 2.5 years (setting)
+    of care to the quarter end."""
+    return quarter.end - pd.DateOffset(months=settings.long_term_care_months), quarter.end
+
+
+def _quarter_covered(coverage: Coverage | None, quarter: Quarter) -> bool:
+    return coverage is None or coverage.covers_quarter(quarter)
 
 
 def _without_short_breaks(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -305,14 +329,17 @@ def placement_history(episodes: pd.DataFrame, settings: Settings = DEFAULT_SETTI
 
 
 def children_looked_after_during_quarter(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
+) -> int | None:
     """``cla.during_quarter``: distinct children with an episode overlapping the quarter
     (DECOM on or before the quarter end and DEC blank or on or after the quarter start),
     short-break (V3/V4) episodes excluded.
 
     Source: DESIGN section 4; exclusion domain.md 1.4.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return None
     quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
@@ -320,14 +347,17 @@ def children_looked_after_during_quarter(
 
 
 def children_looked_after_at_quarter_end(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
+) -> int | None:
     """``cla.at_quarter_end``: distinct children looked after on the quarter end: an
     episode with DECOM on or before the end and DEC blank or after the end (a child whose
     episode ceased on the end is not counted), short-break (V3/V4) episodes excluded.
 
     Source: DESIGN section 4; domain.md 2.1 step 2.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return None
     quarter = parse_period(quarter)
     eps = _without_short_breaks(episodes, settings)
     return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
@@ -338,8 +368,9 @@ def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
 
 
 def placement_moves(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
+) -> int | None:
     """``placements.moves``: moves with DECOM in the quarter. A move is a placement start
     (an episode with RNE P or B, or T and U where the settings say so, that is neither a
     temporary T0-T4 episode nor the return from one) other than the first placement of a
@@ -347,18 +378,23 @@ def placement_moves(
 
     Source: DESIGN section 4; domain.md 1.3, 1.5, 2.1.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return None
     quarter = parse_period(quarter)
     return len(_moves_in_quarter(_history(episodes, settings), quarter))
 
 
 def children_moved(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
+) -> int | None:
     """``placements.children_moved``: distinct children with a move (as in
     ``placements.moves``) with DECOM in the quarter.
 
     Source: DESIGN section 4.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return None
     quarter = parse_period(quarter)
     return int(_moves_in_quarter(_history(episodes, settings), quarter)["CHILD"].nunique())
 
@@ -391,7 +427,8 @@ def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: 
 
 
 def pct_three_plus_placements_12m(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
 ) -> float | None:
     """``placements.pct_3plus_12m``: of children looked after at the quarter end, the %
     with 3 or more placements (setting) in the 12 months to the quarter end, the window
@@ -401,8 +438,10 @@ def pct_three_plus_placements_12m(
     them are not placements; short breaks excluded. At Q4 this is the DfE annual measure.
 
     Source: DESIGN section 4; ex NI 062, domain.md 2.1. None when no child is looked
-    after at the quarter end.
+    after at the quarter end, or when ``episodes_coverage`` does not hold the 12 months.
     """
+    if not window_covered(episodes_coverage, *three_plus_window(parse_period(quarter), settings)):
+        return None
     return pct(*three_plus_counts(episodes, quarter, settings))
 
 
@@ -462,6 +501,7 @@ def pct_long_term_stable(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
 ) -> float | None:
     """``placements.pct_long_term_stable``: of children looked after at the quarter end,
     under 16 then (a 16th birthday on the quarter end excludes; no DOB excludes) and in
@@ -470,8 +510,11 @@ def pct_long_term_stable(
     placement is an adoptive one (A3-A6) that, with the placement before it, has lasted
     at least 2 years; short breaks excluded.
 
-    Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies.
+    Source: DESIGN section 4; ex NI 063, domain.md 2.2. None when no child qualifies, or
+    when ``episodes_coverage`` does not hold the 2.5 years.
     """
+    if not window_covered(episodes_coverage, *long_term_window(parse_period(quarter), settings)):
+        return None
     return pct(*long_term_stable_counts(episodes, header, quarter, settings))
 
 
@@ -489,14 +532,17 @@ def long_term_stable_counts(
 
 
 def count_foster_to_semi_independent(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
-) -> int:
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
+) -> int | None:
     """``placements.foster_to_semi_independent``: moves with DECOM in the quarter from a
     foster placement (the previous placement's last PLACE in U1-U6) to semi-independent
     or independent living (PLACE H5, K3 or P2, one group).
 
     Source: DESIGN section 4; codes domain.md 1.5.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return None
     quarter = parse_period(quarter)
     moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return len(_foster_to_semi(moves, settings))
@@ -513,7 +559,8 @@ def _reason_counts(moves: pd.DataFrame) -> pd.Series:
 
 
 def move_reasons(
-    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+    episodes: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
 ) -> dict[str, int]:
     """``placements.reason.<code>``: moves with DECOM in the quarter by the
     REASON_PLACE_CHANGE of the episode that ended (the previous placement's last
@@ -522,6 +569,8 @@ def move_reasons(
 
     Source: DESIGN section 4; codes domain.md 1.7. One key per code present, sorted.
     """
+    if not _quarter_covered(episodes_coverage, parse_period(quarter)):
+        return {}
     quarter = parse_period(quarter)
     moves = _moves_in_quarter(_history(episodes, settings), quarter)
     return {f"placements.reason.{code}": int(n) for code, n in _reason_counts(moves).items()}
@@ -532,20 +581,24 @@ def placement_metrics(
     header: pd.DataFrame,
     quarter: Quarter | str,
     settings: Settings = DEFAULT_SETTINGS,
+    episodes_coverage: Coverage | None = None,
 ) -> dict[str, int | float | None]:
     """Every placement_stability key of DESIGN section 4 for one quarter (counts as int,
     percentages rounded to 1 dp or None), each from its own function; the placement
-    history is built once per episodes frame and shared by them."""
+    history is built once per episodes frame and shared by them. Outside
+    ``episodes_coverage`` every key is None (no reason keys)."""
     quarter = parse_period(quarter)
+    cover = episodes_coverage
     return {
-        "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings),
-        "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings),
-        "placements.moves": placement_moves(episodes, quarter, settings),
-        "placements.children_moved": children_moved(episodes, quarter, settings),
-        "placements.pct_3plus_12m": pct_three_plus_placements_12m(episodes, quarter, settings),
-        "placements.pct_long_term_stable": pct_long_term_stable(episodes, header, quarter, settings),
-        "placements.foster_to_semi_independent": count_foster_to_semi_independent(episodes, quarter, settings),
-        **move_reasons(episodes, quarter, settings),
+        "cla.during_quarter": children_looked_after_during_quarter(episodes, quarter, settings, cover),
+        "cla.at_quarter_end": children_looked_after_at_quarter_end(episodes, quarter, settings, cover),
+        "placements.moves": placement_moves(episodes, quarter, settings, cover),
+        "placements.children_moved": children_moved(episodes, quarter, settings, cover),
+        "placements.pct_3plus_12m": pct_three_plus_placements_12m(episodes, quarter, settings, cover),
+        "placements.pct_long_term_stable": pct_long_term_stable(episodes, header, quarter, settings, cover),
+        "placements.foster_to_semi_independent": count_foster_to_semi_independent(
+            episodes, quarter, settings, cover),
+        **move_reasons(episodes, quarter, settings, cover),
     }
 
 

@@ -254,7 +254,8 @@ def contacts_followed_by_referral_counts(
 
 
 def referrals_pct_re_referral_12m(
-    referrals: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS
+    referrals: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS,
+    referrals_coverage=None,
 ) -> float | None:
     """``referrals.pct_re_referral_12m``: % of referrals that are re-referrals.
 
@@ -265,24 +266,57 @@ def referrals_pct_re_referral_12m(
     referral of the same child on the same day is not "earlier", so a same-day duplicate
     is not a re-referral (of itself or of its twin).
     Denominator: referrals dated in the quarter (rows). None when there are none.
+    Short history: when ``referrals_coverage`` (the referrals table's first and last date) begins
+    after the 12 months before the quarter's first day, the earlier referrals are not all
+    in the data; then List 3's own "Number of Referrals in Last 12 Months" stands in where
+    it is filled for every referral in the quarter: a referral is a re-referral when the
+    data holds an earlier one as above or that count is 1 or more; else None
+    (:func:`re_referral_source` says which was used).
     Source: DESIGN section 4; domain.md 3.4 (EES re-referral definition, DERIVED rule).
     """
-    return pct(*re_referral_counts(referrals, quarter, settings))
+    if re_referral_source(referrals, quarter, settings, referrals_coverage) is None:
+        return None
+    return pct(*re_referral_counts(referrals, quarter, settings, referrals_coverage))
 
 
 def re_referral_counts(
-    referrals: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS
+    referrals: pd.DataFrame, quarter: Quarter | str, settings: Settings = DEFAULT_SETTINGS,
+    referrals_coverage=None,
 ) -> tuple[int, int]:
     """(re-referrals, referrals) in the quarter: the counts behind
-    ``referrals.pct_re_referral_12m``."""
+    ``referrals.pct_re_referral_12m`` (with List 3's count standing in for a short history,
+    as that function says)."""
     quarter = parse_period(quarter)
     look_back = pd.DateOffset(months=settings.re_referral_months)
     referrals_in_quarter = _referrals_in_quarter(referrals, quarter)
+    if re_referral_source(referrals, quarter, settings, referrals_coverage) == "list_3_count":
+        # counted by List 3, plus those the data itself shows an earlier referral for
+        counted = referrals_in_quarter["referrals_last_12m"].ge(1).fillna(False).to_numpy(dtype=bool)
+        shown = _rows_with_referral_of_same_child(
+            referrals_in_quarter.loc[~counted], "referral_date", referrals, quarter.start - look_back,
+            quarter.end, lambda own, other: (other < own) & (other >= own - look_back),
+        )
+        return int(counted.sum()) + shown, int(len(referrals_in_quarter))
     re_referral_rows = _rows_with_referral_of_same_child(
         referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
         lambda own, other: (other < own) & (other >= own - look_back),
     )
     return re_referral_rows, int(len(referrals_in_quarter))
+
+
+def re_referral_source(
+    referrals: pd.DataFrame, quarter: Quarter, settings: Settings = DEFAULT_SETTINGS, coverage=None
+) -> str | None:
+    """How ``referrals.pct_re_referral_12m`` is worked out for the quarter: ``"history"``
+    (the referrals in the data, which reach back 12 months), ``"list_3_count"`` (the
+    history is shorter, List 3's "Number of Referrals in Last 12 Months" is filled for
+    every referral in the quarter), or None (neither: the figure is not shown)."""
+    quarter = parse_period(quarter)
+    look_back = pd.DateOffset(months=settings.re_referral_months)
+    if coverage is None or coverage.covers_span(quarter.start - look_back, quarter.end):
+        return "history"
+    counts = _referrals_in_quarter(referrals, quarter)["referrals_last_12m"]
+    return "list_3_count" if len(counts) and counts.notna().all() else None
 
 
 def referrals_pct_nfa(referrals: pd.DataFrame, quarter: Quarter) -> float | None:
@@ -372,6 +406,7 @@ def referrals_metrics(
     quarter: Quarter,
     families: pd.DataFrame | None = None,
     settings: Settings = DEFAULT_SETTINGS,
+    referrals_coverage=None,
 ) -> dict[str, Number]:
     """Every ``contacts.*``, ``referrals.*`` and ``assessments.*`` key of DESIGN section 4.
 
@@ -400,7 +435,7 @@ def referrals_metrics(
                 contacts, referrals, quarter, settings
             )
         metrics["referrals.pct_re_referral_12m"] = referrals_pct_re_referral_12m(
-            referrals, quarter, settings
+            referrals, quarter, settings, referrals_coverage
         )
         metrics["referrals.pct_nfa"] = referrals_pct_nfa(referrals, quarter)
     if assessments is not None:

@@ -11,7 +11,8 @@ this file, the module holding its function, and their tests.
 
 A metric function is called by the names of its parameters: a parameter named after a
 table (``visits``, ``contacts``, ``episodes``, ``header``, ``families`` ...) gets that
-table of the data set, ``quarter`` gets the period and ``settings`` the settings. A table
+table of the data set, ``quarter`` gets the period and ``settings`` the settings; a
+parameter named ``<table>_coverage`` gets what that table covers (``DataSet.coverage``). A table
 parameter without a default is required; ``families=None`` is optional.
 """
 
@@ -233,7 +234,15 @@ def _call(function, data, period, settings: Settings, strict: bool = True):
             kwargs[name] = period
         elif name == "settings":
             kwargs[name] = settings
+        elif name.endswith("_coverage") and name[: -len("_coverage")] in _TABLE_NAMES:
+            # what the table covers (DataSet.coverage, issue 10): None when unknown
+            kwargs[name] = _coverage(data, name[: -len("_coverage")])
     return function(**kwargs)
+
+
+def _coverage(data, table: str):
+    coverage = data.get("coverage") if isinstance(data, Mapping) else getattr(data, "coverage", None)
+    return (coverage or {}).get(table)
 
 
 # ---------------------------------------------------------------------------- the catalogue
@@ -248,16 +257,19 @@ _METRICS = (
         "visits.total", "visits", visits.total_visits, "Visits",
         "The number of visits to children made in the period.",
         f"{_DFE} (visits); visits.csv",
+        relations=("= visits.face_to_face + visits.virtual",),
     ),
     Metric(
         "visits.face_to_face", "visits", visits.face_to_face_visits, "Face-to-face visits",
         "The number of visits in the period made in person (at home, the office, school or elsewhere).",
         f"{_DFE} (visits); visits.csv modality", part_of="visits.total",
+        relations=("= visits.method.<face_to_face>",),
     ),
     Metric(
         "visits.virtual", "visits", visits.virtual_visits, "Virtual visits",
         "The number of visits in the period made remotely (video or phone call).",
         f"{_DFE} (visits); visits.csv modality", part_of="visits.total",
+        relations=("= visits.method.<virtual>",),
     ),
     Metric(
         "visits.pct_face_to_face", "visits", visits.pct_face_to_face, "Visits face to face (%)",
@@ -276,6 +288,7 @@ _METRICS = (
         "visits.children_visited", "visits", visits.children_visited, "Children visited",
         "The number of different children visited in the period (a child visited twice counts once).",
         f"{_DFE} (visits)", year_rule="distinct",
+        relations=("<= visits.total",),
     ),
     Metric(
         "visits.pct_seen_alone", "visits", visits.pct_seen_alone, "Seen alone, where seen (%)",
@@ -297,23 +310,27 @@ _METRICS = (
         "contacts.total", "referrals", referrals.contacts_total, "Contacts",
         "The number of contacts received in the period (a child contacted twice counts twice).",
         f"{_DFE} (referrals); Annex A List 1",
+        relations=("= contacts.source.<code>",),
     ),
     Metric(
         "contacts.children", "referrals", referrals.contacts_children, "Children contacted",
         "The number of different children with a contact in the period.",
         f"{_DFE} (referrals); Annex A List 1", year_rule="distinct",
+        relations=("<= contacts.total",),
     ),
     Metric(
         "contacts.families", "referrals", referrals.contacts_families, "Families contacted",
         "The number of different families with a child contacted in the period (a child with no "
         "recorded family counts as a family of its own).",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
+        relations=("<= contacts.children",),
     ),
     Metric(
         "contacts.max_children_per_family", "referrals", referrals.contacts_max_children_per_family,
         "Most children of one family contacted",
         "The largest number of different children of one family contacted in the period.",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
+        relations=("<= contacts.children", "about one family"),
     ),
     Metric(
         "contacts.families_multi_child", "referrals", referrals.contacts_families_multi_child,
@@ -321,6 +338,7 @@ _METRICS = (
         "The number of families with two or more different children contacted in the period.",
         f"{_DFE} (referrals); Annex A List 1 and families.csv", year_rule="distinct",
         part_of="contacts.families",
+        relations=("contacts.families + contacts.families_multi_child <= contacts.children",),
     ),
     Metric(
         "contacts.source.<code>", "referrals", referrals.contacts_by_source_counts, "Contacts from source",
@@ -401,12 +419,14 @@ _METRICS = (
         "The number of times a looked-after child moved to a new carer in the period (starting "
         "care, temporary placements and returns from them are not moves).",
         f"{_DFE} (placement_stability); SSDA903 episodes, domain.md 1.3-1.5",
+        relations=("= placements.reason.<code>",),
     ),
     Metric(
         "placements.children_moved", "placement_stability", placements.children_moved,
         "Children who moved",
         "The number of different children with at least one placement move in the period.",
         f"{_DFE} (placement_stability)", year_rule="distinct", part_of="cla.during_quarter",
+        relations=("<= placements.moves",),
     ),
     Metric(
         "placements.pct_3plus_12m", "placement_stability", placements.pct_three_plus_placements_12m,
@@ -457,6 +477,7 @@ _METRICS = (
         "audits.families", "audits", audits.families_audited, "Families audited",
         "The number of different families whose case was audited in the period.",
         f"{_DFE} (audits); case_audits.csv and families.csv", year_rule="distinct",
+        relations=("<= audits.children",),
     ),
     Metric(
         "audits.grade.<grade>", "audits", audits.overall_grade_counts, "Overall grade",

@@ -267,7 +267,8 @@ def test_counts_add_up_for_every_table(tmp_path):
     data = load_data(tmp_path)
 
     # visits: V1 kept, its copy and the 31 April row set aside; families: C1 kept,
-    # C2 with blank family_id and the second C1 set aside
+    # C2 with blank family_id and the second C1 set aside; consolidation is for SSDA903
+    # returns only (issue 10), so 0 here
     expected = pd.DataFrame({
         "table": ["families", "visits"],
         "file": ["families.csv", "visits.csv"],
@@ -275,6 +276,7 @@ def test_counts_add_up_for_every_table(tmp_path):
         "rows_accepted": [1, 1],
         "rows_set_aside": [2, 2],
         "values_ignored": [0, 0],
+        "rows_consolidated": [0, 0],
     })
     pd.testing.assert_frame_equal(data.summary, expected)
     assert len(data.problems) == 4
@@ -412,8 +414,26 @@ def test_folder_that_does_not_exist(tmp_path):
 def test_folder_with_no_recognised_file(tmp_path):
     write(tmp_path, "notes.txt", "hello")
 
-    with pytest.raises(DataFileError, match="holds no recognised data file"):
+    with pytest.raises(DataFileError, match="holds no recognised data file") as caught:
         load_data(tmp_path)
+
+    # the files it saw and the names it accepts, so a misnamed file can be spotted
+    assert "it holds: notes.txt" in str(caught.value)
+    assert "visits.csv" in str(caught.value) and "ssd_cla_visits.csv" in str(caught.value)
+
+
+def test_every_file_of_the_folder_is_listed_with_how_it_was_read_or_why_not(tmp_path):
+    write(tmp_path, "families.csv", "child_id;family_id\nC1;F1\n")
+    write(tmp_path, "visits_2020.csv", "anything\n")
+    write(tmp_path, "notes.txt", "hello")
+
+    data = load_data(tmp_path)
+
+    assert data.recognised.values.tolist() == [
+        ["families.csv", "families", "standard", "used (semicolon-separated)"],
+        ["notes.txt", "", "", "not recognised: not a CSV or Excel workbook"],
+        ["visits_2020.csv", "", "", "not recognised: not a file name the loader accepts"],
+    ]
 
 
 def test_missing_optional_file_makes_its_table_unavailable_not_an_error(tmp_path):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from qa_analysis.io import load_data, validation_report
+from qa_analysis.io.ssda903 import AuthorityError
 from qa_analysis.metrics import topic_unavailable_reason
 
 PEER = Path(__file__).resolve().parents[1] / "fixtures" / "peer"
@@ -45,22 +46,48 @@ def test_ssda903_overlap_is_judged_against_the_previous_accepted_episode(tmp_pat
     assert kept.tolist() == [pd.Timestamp("2017-03-11"), pd.Timestamp("2018-03-25")]
 
 
-def test_liiatools_episodes_with_iso_dates_and_extra_columns_load(tmp_path):
+def test_liiatools_regional_stack_needs_an_authority(tmp_path):
     copy(tmp_path, "liiatools_episodes_fix_input.csv", "episodes.csv")
 
-    data = load_data(tmp_path)
+    with pytest.raises(AuthorityError, match="Barking and Dagenham, Newham, Sutton"):
+        load_data(tmp_path)
 
-    # Worked by hand from the file (line numbers, header = 1):
-    #  RULE1_BAD  7 open from 2016-01-13 -> 8 and 9 start while it is open
-    #  RULE1A_BAD 11 open from 2016-10-24 -> 12 (2017-04-20) overlaps
-    #  RULE3_BAD  14 to 2017-05-30 -> 15 starts 2016-09-27
-    #  RULE3A_BAD 17 to 2018-05-16 -> 18 starts 2018-03-22
-    #  RULE4_BAD  19 to 2018-12-24 -> 20 starts 2018-12-20; 21 starts 2018-12-24 (kept,
-    #             open) -> 22 starts while 21 is open
-    assert data.problems["row"].tolist() == [8, 9, 12, 15, 18, 20, 22]
-    assert (data.problems["column"] == "DECOM").all()
-    assert len(data.episodes) == 23 - 7
-    assert list(data.episodes.columns)[-1] == "URN"  # LA and YEAR ignored
+
+def test_liiatools_regional_stack_is_consolidated_by_the_published_rules(tmp_path):
+    copy(tmp_path, "liiatools_episodes_fix_input.csv", "episodes.csv")
+
+    data = load_data(tmp_path, la="Barking and Dagenham")
+
+    # Worked by hand from the file (line numbers, header = 1); YEAR is the return, the
+    # authority's latest is 2022. Child ids name the rule upstream meant each to show.
+    #  RULE1_BAD  7 open in 2018, next (8) RNE T -> closed at 8's DECOM 20/08/2017, X1
+    #  RULE1A_BAD 11 open in 2017, next (12) RNE S -> min(31/03/2017, 19/04/2017), E99
+    #  RULE2_BAD  13 open in 2020, no later episode -> 31/03/2020, E99
+    #  RULE3_BAD  15 open in 2017, previous (14) repeats RNE/LS/PLACE/provider/PL_POST/URN -> dropped
+    #  RULE3A_BAD 18 open in 2018, previous (17) from 2019 -> dropped
+    #  RULE4_BAD  21 open in 2019, previous (20) from 2020 -> dropped (3A); then 19 (2019)
+    #             ends 24/12/2018 after 20 (2020) starts 20/12/2018 -> DEC 20/12/2018 (RULE_4)
+    #  RULE5_BAD  23 (2020) ends 29/03/2020 with X1, next 24 (2022) starts 02/04/2020 -> DEC 02/04/2020
+    rules = data.consolidation[["row", "rule"]].sort_values("row").values.tolist()
+    assert rules == [
+        [7, "closed_at_next"], [11, "closed_before_reentry"], [13, "closed_at_year_end"],
+        [15, "repeated_open_episode"], [18, "replaced_open_episode"], [19, "overlap_trimmed"],
+        [21, "replaced_open_episode"], [23, "x1_gap_closed"],
+    ]
+    changed = data.episodes.set_index(["CHILD", "DECOM"]).loc[[
+        ("RULE1_BAD", pd.Timestamp("2016-01-13")), ("RULE1A_BAD", pd.Timestamp("2016-10-24")),
+        ("RULE2_BAD", pd.Timestamp("2019-05-10")), ("RULE4_BAD", pd.Timestamp("2018-11-23")),
+        ("RULE5_BAD", pd.Timestamp("2019-11-06")),
+    ], ["DEC", "REC"]]
+    assert changed.values.tolist() == [
+        [pd.Timestamp("2017-08-20"), "X1"], [pd.Timestamp("2017-03-31"), "E99"],
+        [pd.Timestamp("2020-03-31"), "E99"], [pd.Timestamp("2018-12-20"), "X1"],
+        [pd.Timestamp("2020-04-02"), "X1"],
+    ]
+    # 20 Barking and Dagenham rows = 17 accepted + 3 consolidated (dropped) + 0 set aside
+    row = data.summary.set_index("table").loc["episodes"]
+    assert (row.rows_read, row.rows_accepted, row.rows_consolidated, row.rows_set_aside) == (20, 17, 3, 0)
+    assert data.problems.empty
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,392 @@
+"""Consolidating several yearly SSDA903 returns into one episode history (a pure stage).
+
+An authority submits one 903 return a year. Each holds every episode open at any time in
+its year, so an episode open on 31 March is in two returns (with a blank DEC in the
+first), and a later return may correct an earlier one. Regional pipelines consolidate the
+returns with the "episodes fix" of the Social Finance / LIIA 903 pipeline (liia-tools,
+``lds_ssda903_episodes_fix``); this module follows its published rules, one rule per
+function, each rule's changes listed (file, row, what changed, rule).
+
+Input frames hold the typed 903 columns plus:
+
+- ``_la``: the authority (NA when the files do not say);
+- ``_year``: the return's collection year, named by its 31 March end (``Int64``, NA in a
+  stacked file without a ``YEAR`` column);
+- ``_file``, ``_row``: where the row was read, for the change list;
+- ``_seq``: reading order (a later file, then a later row, is a higher number).
+
+Episode rules, in the order they are applied:
+
+1. :func:`latest_return_wins`: the same (CHILD, DECOM) in several returns: the latest
+   return's row is kept (it carries the DEC an earlier return left blank).
+2. Stage 1, episodes left open in a return that is not the authority's latest (so the
+   child's story continued in a later return), judged together on one view of each
+   episode's neighbours, first rule that applies:
+
+   - :func:`repeated_open_episode` (liia RULE_3): the child's next or previous episode
+     repeats it (same RNE, LS, PLACE, PLACE_PROVIDER, PL_POST, URN; blank equals blank):
+     dropped;
+   - :func:`replaced_open_episode` (RULE_3A): the previous episode came from a later
+     return: dropped;
+   - :func:`closed_at_year_end` (RULE_2): no later episode: DEC = the return's 31 March,
+     REC E99;
+   - :func:`closed_before_reentry` (RULE_1A): the next episode is RNE S (a new period of
+     care): DEC = the earlier of the return's 31 March and the day before the next DECOM,
+     REC E99;
+   - :func:`closed_at_next` (RULE_1): otherwise DEC = the next DECOM, REC X1.
+
+3. Stage 2, on the neighbours after stage 1, an episode from an earlier return than the
+   next one:
+
+   - :func:`overlap_trimmed` (RULE_4): it ends after the next DECOM: DEC = the next DECOM;
+   - :func:`x1_gap_closed` (RULE_5): it ends before the next DECOM with REC X1 (the next
+     episode should follow on the same day): DEC = the next DECOM.
+
+Header: :func:`latest_header_row`, the latest return's row for each child.
+
+Without return years (a stacked file with no ``YEAR`` column) only what needs no year is
+applied: duplicates keep the closed copy (else the later row); an open episode followed by
+a later episode of the same child can only come from an earlier return, so RULE_3 and
+RULE_1 apply to it, and RULE_1A closes it the day before the next DECOM (the return's
+31 March is unknown); an open episode that is the child's last cannot be checked against a
+later return and is counted in :attr:`Consolidated.unchecked_open`.
+
+Departures from liia-tools, on purpose: REASON_PLACE_CHANGE is left as it was (liia
+writes ``LIIAF``, a code no DfE list has, which would count as a reason for a move); and
+RULE_2 is applied as written (liia's own code compares a numpy boolean with ``is False``,
+so it never fires there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
+REPEAT_COLUMNS = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
+ENDED_BY_FIX = "E99"  # liia-tools' REC for an end date the fix had to supply
+CONTINUES = "X1"
+
+# rule name -> (liia-tools rule, what it does), for change lists and validate
+RULES: dict[str, tuple[str, str]] = {
+    "latest_return_wins": ("dedup", "the same (CHILD, DECOM) in several returns: the latest return's row is kept"),
+    "repeated_open_episode": ("RULE_3", "open episode of an earlier return repeated by the next or previous episode: dropped"),
+    "replaced_open_episode": ("RULE_3A", "open episode of an earlier return replaced in a later return: dropped"),
+    "closed_at_year_end": ("RULE_2", "open episode of an earlier return, no later episode: closed on its return's 31 March, REC E99"),
+    "closed_before_reentry": ("RULE_1A", "open episode of an earlier return, next episode RNE S: closed the day before (at most its return's 31 March), REC E99"),
+    "closed_at_next": ("RULE_1", "open episode of an earlier return: closed at the next DECOM, REC X1"),
+    "overlap_trimmed": ("RULE_4", "episode of an earlier return overlapping the next one: DEC set to the next DECOM"),
+    "x1_gap_closed": ("RULE_5", "episode of an earlier return ending with X1 before the next one: DEC set to the next DECOM"),
+    "latest_header_row": ("header", "a child in several returns' headers: the latest return's row is kept"),
+}
+DROPPING_RULES = ("latest_return_wins", "repeated_open_episode", "replaced_open_episode", "latest_header_row")
+
+
+def rule_label(rule: str) -> str:
+    liia, words = RULES[rule]
+    return f"{rule} ({liia}): {words}"
+
+
+@dataclass
+class Consolidated:
+    """The consolidated rows, the changes made (one row per row changed or dropped), and the
+    open episodes that could not be checked against a later return (no return year)."""
+
+    frame: pd.DataFrame
+    changes: pd.DataFrame
+    unchecked_open: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def empty_changes() -> pd.DataFrame:
+    return pd.DataFrame({
+        "file": pd.Series([], dtype="string"), "table": pd.Series([], dtype="string"),
+        "row": pd.Series([], dtype="int64"), "change": pd.Series([], dtype="string"),
+        "rule": pd.Series([], dtype="string"),
+    })
+
+
+def _changes(rows: pd.DataFrame, table: str, change, rule: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "file": rows["_file"].astype("string").to_numpy(),
+        "table": table,
+        "row": rows["_row"].astype("int64").to_numpy(),
+        "change": pd.array(change if not isinstance(change, str) else [change] * len(rows), dtype="string"),
+        "rule": rule,
+    }).astype({"file": "string", "table": "string", "rule": "string", "change": "string"})
+
+
+def _text_dates(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%d/%m/%Y").fillna("blank").astype("string")
+
+
+# --------------------------------------------------------------------------- neighbours
+
+
+def _child_key(frame: pd.DataFrame) -> np.ndarray:
+    """One integer per (authority, child): sorting and comparing integers is much faster
+    than strings at national scale."""
+    la_codes, _ = pd.factorize(frame["_la"].astype("string").fillna(""), sort=True)
+    child_codes, children = pd.factorize(frame["CHILD"].astype("string"), sort=True)
+    return la_codes.astype(np.int64) * (len(children) + 1) + child_codes
+
+
+def _same_as_neighbour(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(same key as the row before, same key as the row after)."""
+    same = key[1:] == key[:-1]
+    before = np.zeros(len(key), dtype=bool)
+    after = np.zeros(len(key), dtype=bool)
+    before[1:], after[:-1] = same, same
+    return before, after
+
+
+def _ordered(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Episodes per authority and child in DECOM order (the return order breaks ties)."""
+    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), _child_key(episodes)))
+    return episodes.iloc[order]
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Equal, or both blank."""
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    equal = (a.astype("string").fillna("") == b.astype("string").fillna("")).to_numpy(dtype=bool)
+    return (equal & ~a_na & ~b_na) | (a_na & b_na)
+
+
+def neighbours(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Ordered episodes with ``_has_prev`` / ``_has_next`` (same authority and child) and the
+    previous and next episode's DECOM, RNE, year and repeat columns as ``_prev_*`` / ``_next_*``."""
+    eps = _ordered(episodes).reset_index(drop=True)
+    key = _child_key(eps)
+    has_prev, has_next = _same_as_neighbour(key)
+    extra = {"_has_prev": has_prev, "_has_next": has_next}
+    for column in ("DECOM", "_year", *REPEAT_COLUMNS):
+        extra[f"_prev_{column}"] = eps[column].shift().where(has_prev)
+        extra[f"_next_{column}"] = eps[column].shift(-1).where(has_next)
+    return eps.assign(**extra)
+
+
+def _repeats(view: pd.DataFrame, side: str) -> np.ndarray:
+    has = view[f"_has_{side}"].to_numpy(dtype=bool)
+    same = np.ones(len(view), dtype=bool)
+    for column in REPEAT_COLUMNS:
+        same &= _same(view[column], view[f"_{side}_{column}"])
+    other_decom = view[f"_{side}_DECOM"]
+    return has & same & (other_decom != view["DECOM"]).fillna(False).to_numpy(dtype=bool)
+
+
+def _year_end(years: pd.Series) -> pd.Series:
+    years = years.astype("Int64")
+    text = years.astype("string") + "-03-31"
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------- rule 1: duplicates
+
+
+def latest_return_wins(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same (CHILD, DECOM) of one authority in several returns: keep the latest return's
+    row (highest ``_year``, then the later file and row); without a return year, keep a closed
+    copy over an open one, then the later row. The others are dropped and listed."""
+    year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
+    closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
+    no_year = episodes["_year"].isna().to_numpy()
+    key = _child_key(episodes)
+    decom = episodes["DECOM"].to_numpy()
+    order = np.lexsort((episodes["_seq"].to_numpy(), np.where(no_year, closed, 0), year, decom, key))
+    ranked = episodes.iloc[order]
+    _, same_key_next = _same_as_neighbour(key[order])
+    _, same_decom_next = _same_as_neighbour(decom[order])
+    loser = same_key_next & same_decom_next
+    if not loser.any():
+        return episodes, empty_changes()
+    winners = ranked.loc[~loser]
+    lost = ranked.loc[loser]
+    kept = lost[["_la", "CHILD", "DECOM"]].merge(
+        winners[["_la", "CHILD", "DECOM", "_file", "_row"]], on=["_la", "CHILD", "DECOM"], how="left"
+    )
+    words = ("dropped: the same CHILD and DECOM is in " + kept["_file"].astype("string")
+             + " row " + kept["_row"].astype("string") + ", a later return")
+    changes = _changes(lost, "episodes", words.to_numpy(), "latest_return_wins")
+    out = episodes.loc[episodes.index.isin(winners.index)]
+    return out, changes
+
+
+# --------------------------------------------------------------------------- stage 1
+
+
+def open_in_earlier_return(view: pd.DataFrame) -> np.ndarray:
+    """Open episodes (blank DEC) of a return that is not the authority's latest; without a
+    return year, open episodes followed by a later episode of the same child."""
+    is_open = view["DEC"].isna().to_numpy()
+    years = view["_year"].astype("Float64")
+    latest = years.groupby(view["_la"].astype("string").fillna(""), sort=False).transform("max")
+    earlier = (years < latest).fillna(False).to_numpy(dtype=bool)
+    no_year = years.isna().to_numpy()
+    return is_open & (earlier | (no_year & view["_has_next"].to_numpy(dtype=bool)))
+
+
+def repeated_open_episode(view: pd.DataFrame) -> np.ndarray:
+    """RULE_3 candidates: the next or previous episode repeats this one (another DECOM, the
+    same RNE, LS, PLACE, PLACE_PROVIDER, PL_POST and URN)."""
+    return _repeats(view, "next") | _repeats(view, "prev")
+
+
+def replaced_open_episode(view: pd.DataFrame) -> np.ndarray:
+    """RULE_3A candidates: the previous episode came from a later return."""
+    return (view["_prev__year"].astype("Float64") > view["_year"].astype("Float64")).fillna(False).to_numpy(dtype=bool)
+
+
+def closed_at_year_end(view: pd.DataFrame) -> np.ndarray:
+    """RULE_2 candidates: no later episode of the child (with a return year to close it at)."""
+    return ~view["_has_next"].to_numpy(dtype=bool) & view["_year"].notna().to_numpy()
+
+
+def closed_before_reentry(view: pd.DataFrame) -> np.ndarray:
+    """RULE_1A candidates: the next episode starts a new period of care (RNE S)."""
+    return view["_has_next"].to_numpy(dtype=bool) & view["_next_RNE"].astype("string").eq("S").fillna(False).to_numpy(dtype=bool)
+
+
+def closed_at_next(view: pd.DataFrame) -> np.ndarray:
+    """RULE_1 candidates: a next episode that is not RNE S (the child stayed in care)."""
+    return view["_has_next"].to_numpy(dtype=bool) & ~closed_before_reentry(view)
+
+
+def stage_one(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Judge every open episode of an earlier return on one view of its neighbours, first rule
+    that applies (3, 3A, 2, 1A, 1); drop or close it; list each change."""
+    view = neighbours(episodes)
+    pending = open_in_earlier_return(view)
+    chosen: dict[str, np.ndarray] = {}
+    for name, rule in (("repeated_open_episode", repeated_open_episode),
+                       ("replaced_open_episode", replaced_open_episode),
+                       ("closed_at_year_end", closed_at_year_end),
+                       ("closed_before_reentry", closed_before_reentry),
+                       ("closed_at_next", closed_at_next)):
+        chosen[name] = pending & rule(view)
+        pending = pending & ~chosen[name]
+
+    year_end = _year_end(view["_year"])
+    next_decom = view["_next_DECOM"].astype("datetime64[ns]")
+    day_before = next_decom - pd.Timedelta(days=1)
+    new_dec = pd.Series(pd.NaT, index=view.index, dtype="datetime64[ns]")
+    new_rec = pd.Series(pd.NA, index=view.index, dtype="string")
+    m = chosen["closed_at_year_end"]
+    new_dec[m], new_rec[m] = year_end[m], ENDED_BY_FIX
+    m = chosen["closed_before_reentry"]
+    earlier = day_before.where(year_end.isna() | (day_before <= year_end), year_end)
+    new_dec[m], new_rec[m] = earlier[m], ENDED_BY_FIX
+    m = chosen["closed_at_next"]
+    new_dec[m], new_rec[m] = next_decom[m], CONTINUES
+
+    parts = []
+    for name in ("repeated_open_episode", "replaced_open_episode"):
+        m = chosen[name]
+        if m.any():
+            why = ("dropped: repeated by the child's next or previous episode"
+                   if name == "repeated_open_episode" else
+                   "dropped: the child's previous episode came from a later return")
+            parts.append(_changes(view.loc[m], "episodes", why, name))
+    for name in ("closed_at_year_end", "closed_before_reentry", "closed_at_next"):
+        m = chosen[name]
+        if m.any():
+            rec_before = view.loc[m, "REC"].astype("string").fillna("blank")
+            words = ("DEC blank -> " + _text_dates(new_dec[m]) + "; REC " + rec_before
+                     + " -> " + new_rec[m])
+            parts.append(_changes(view.loc[m], "episodes", words.to_numpy(), name))
+
+    closing = chosen["closed_at_year_end"] | chosen["closed_before_reentry"] | chosen["closed_at_next"]
+    dropped = chosen["repeated_open_episode"] | chosen["replaced_open_episode"]
+    rec_dtype = view["REC"].dtype
+    out = view.assign(
+        DEC=view["DEC"].mask(closing, new_dec),
+        REC=view["REC"].astype("string").mask(closing, new_rec).astype(rec_dtype),
+    ).loc[~dropped]
+    changes = pd.concat(parts, ignore_index=True) if parts else empty_changes()
+    return out[list(episodes.columns)], changes
+
+
+# --------------------------------------------------------------------------- stage 2
+
+
+def _before_next_return(view: pd.DataFrame) -> np.ndarray:
+    return (view["_year"].astype("Float64") < view["_next__year"].astype("Float64")).fillna(False).to_numpy(dtype=bool)
+
+
+def overlap_trimmed(view: pd.DataFrame) -> np.ndarray:
+    """RULE_4 candidates: from an earlier return than the next episode, and ending after its DECOM."""
+    return _before_next_return(view) & (view["DEC"] > view["_next_DECOM"]).fillna(False).to_numpy(dtype=bool)
+
+
+def x1_gap_closed(view: pd.DataFrame) -> np.ndarray:
+    """RULE_5 candidates: from an earlier return than the next episode, ending before its DECOM
+    with REC X1 (an episode that says the next one follows on the same day)."""
+    ends_before = (view["DEC"] < view["_next_DECOM"]).fillna(False).to_numpy(dtype=bool)
+    x1 = view["REC"].astype("string").eq(CONTINUES).fillna(False).to_numpy(dtype=bool)
+    return _before_next_return(view) & ends_before & x1
+
+
+def stage_two(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """RULE_4 and RULE_5 on the neighbours left after stage 1: DEC set to the next DECOM."""
+    view = neighbours(episodes)
+    parts = []
+    fix = np.zeros(len(view), dtype=bool)
+    for name, rule in (("overlap_trimmed", overlap_trimmed), ("x1_gap_closed", x1_gap_closed)):
+        m = rule(view) & ~fix
+        if m.any():
+            words = ("DEC " + _text_dates(view.loc[m, "DEC"]) + " -> "
+                     + _text_dates(view.loc[m, "_next_DECOM"].astype("datetime64[ns]")))
+            parts.append(_changes(view.loc[m], "episodes", words.to_numpy(), name))
+        fix |= m
+    out = view.assign(DEC=view["DEC"].mask(fix, view["_next_DECOM"].astype("datetime64[ns]")))
+    changes = pd.concat(parts, ignore_index=True) if parts else empty_changes()
+    return out[list(episodes.columns)], changes
+
+
+# --------------------------------------------------------------------------- the stage
+
+
+def unchecked_open_episodes(episodes: pd.DataFrame) -> int:
+    """Open episodes without a return year that are their child's last: nothing says whether
+    a later return closed them."""
+    view = neighbours(episodes)
+    return int((view["DEC"].isna() & view["_year"].isna() & ~view["_has_next"]).sum())
+
+
+def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
+    """Every episode rule in order (module docstring); inputs are not changed."""
+    frame, dup = latest_return_wins(episodes)
+    frame, one = stage_one(frame)
+    frame, two = stage_two(frame)
+    changes = [c for c in (dup, one, two) if len(c)]
+    result = Consolidated(
+        _ordered(frame).reset_index(drop=True),
+        pd.concat(changes, ignore_index=True) if changes else empty_changes(),
+        unchecked_open_episodes(frame),
+    )
+    if result.unchecked_open:
+        result.notes.append(
+            f"{result.unchecked_open:,} open episode(s) could not be checked against a later return "
+            "(the stacked file has no YEAR column): they are kept open"
+        )
+    return result
+
+
+def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Header: one row per authority and child, from the latest return (then the later file
+    and row); the others are dropped and listed."""
+    year = header["_year"].astype("Float64").fillna(-1).to_numpy()
+    key = _child_key(header)
+    order = np.lexsort((header["_seq"].to_numpy(), year, key))
+    ranked = header.iloc[order]
+    _, loser = _same_as_neighbour(key[order])
+    if not loser.any():
+        return header, empty_changes()
+    winners = ranked.loc[~loser]
+    lost = ranked.loc[loser]
+    kept = lost[["_la", "CHILD"]].merge(winners[["_la", "CHILD", "_file", "_row"]], on=["_la", "CHILD"], how="left")
+    words = ("dropped: the child's header row in " + kept["_file"].astype("string") + " row "
+             + kept["_row"].astype("string") + ", a later return, is used")
+    return header.loc[header.index.isin(winners.index)], _changes(lost, "header", words.to_numpy(), "latest_header_row")
