@@ -288,15 +288,22 @@ def _kernel_eval(client, code: str, expression: str, timeout: float | None):
     return json.loads(ast.literal_eval(result["data"]["text/plain"]))
 
 
-def kernel_probe(data_dir: str, topic: str) -> str:
-    """(In a kernel) load the data (cached for the kernel's notebooks) and say whether the
-    topic can run: ``{}``, ``{"skip": reason}`` or ``{"fatal": message}``, as JSON."""
+def _run_settings(settings_file: str):
+    from .config import DEFAULT_SETTINGS, load_settings
+
+    return load_settings(settings_file) if settings_file else DEFAULT_SETTINGS
+
+
+def kernel_probe(data_dir: str, topic: str, settings_file: str = "") -> str:
+    """(In a kernel) load the data (cached for the kernel's notebooks, with the run's settings,
+    as the notebooks load it) and say whether the topic can run: ``{}``, ``{"skip": reason}``
+    or ``{"fatal": message}``, as JSON."""
     from . import present
     from .io.tables import TOPICS
     from .metrics import topic_unavailable_reason
 
     try:
-        data = present.load_data_cached(Path(data_dir))
+        data = present.load_data_cached(Path(data_dir), _run_settings(settings_file))
     except QAError as exc:
         return json.dumps({"fatal": str(exc)})
     reason = topic_unavailable_reason(data, topic) if topic in TOPICS else None
@@ -306,16 +313,15 @@ def kernel_probe(data_dir: str, topic: str) -> str:
 def kernel_write_metrics(data_dir: str, quarter: str, settings_file: str, audience: str, path: str) -> str:
     """(In a kernel) the quarter's ``metrics.json`` from the run's shared figures."""
     from . import present
-    from .config import DEFAULT_SETTINGS, load_settings
     from .disclosure import apply_audience_to_metrics
     from .io.tables import TOPICS
     from .periods import parse_quarter
 
+    settings = _run_settings(settings_file)
     try:
-        data = present.load_data_cached(Path(data_dir))
+        data = present.load_data_cached(Path(data_dir), settings)
     except QAError as exc:
         return json.dumps({"fatal": str(exc)})
-    settings = load_settings(settings_file) if settings_file else DEFAULT_SETTINGS
     if " Q" not in quarter:  # the annual report's: year figures and quarters (issue 13)
         from .published import annual_metrics
 
@@ -431,7 +437,8 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
                     return JobResult(job, True, time.perf_counter() - started, html_bytes=answer["bytes"])
                 if data_dir:
                     answer = _kernel_eval(client, "from qa_analysis.reports import kernel_probe",
-                                          f"kernel_probe({data_dir!r}, {job.name!r})", job.timeout)
+                                          f"kernel_probe({data_dir!r}, {job.name!r}, "
+                                          f"{job.parameters.get('settings_file', '')!r})", job.timeout)
                     if answer.get("fatal") or answer.get("skip"):
                         return JobResult(job, answer.get("skip") is not None, time.perf_counter() - started,
                                          error=answer.get("fatal"), skipped=answer.get("skip"),
@@ -500,7 +507,7 @@ def _one_line(exc: BaseException) -> str:
     return first[:300]
 
 
-def _warm_worker(data_dir: str | None, env: dict | None = None) -> None:
+def _warm_worker(data_dir: str | None, env: dict | None = None, settings_file: str = "") -> None:
     """Start the worker's kernel and, while it imports the package and loads the data,
     import papermill and nbconvert here: the two start-ups overlap instead of queueing.
 
@@ -512,8 +519,9 @@ def _warm_worker(data_dir: str | None, env: dict | None = None) -> None:
     try:
         _, client = _kernel()
         warm = "from qa_analysis import charts, present"
-        if data_dir:
-            warm += f"\nfrom pathlib import Path\npresent.load_data_cached(Path({data_dir!r}))"
+        if data_dir:  # loaded with the run's settings, as the notebooks will ask for it
+            warm += (f"\nfrom pathlib import Path\nfrom qa_analysis.reports import _run_settings\n"
+                     f"present.load_data_cached(Path({data_dir!r}), _run_settings({settings_file!r}))")
         client.execute(warm, silent=True)  # no wait: the first notebook's reset queues behind it
         import papermill  # noqa: F401
 
@@ -563,7 +571,7 @@ def _kill_tree(pool, run_dir: Path | None) -> None:
 
 def run_jobs(
     jobs: list[ReportJob], n_jobs: int = 2, progress: bool = True, data_dir: str | None = None,
-    run_dir: Path | None = None, on_result=None,
+    run_dir: Path | None = None, on_result=None, settings_file: str = "",
 ) -> list[JobResult]:
     """Run the jobs on a pool of ``n_jobs`` worker processes, with a progress bar.
 
@@ -588,7 +596,7 @@ def run_jobs(
     bar = tqdm(total=len(jobs), desc="reports", unit="report", file=sys.stderr, disable=not progress)
     context = multiprocessing.get_context("spawn")  # a clean interpreter per worker (zmq, fork)
     pool = ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=context, initializer=_warm_worker, initargs=(data_dir, env)
+        max_workers=n_jobs, mp_context=context, initializer=_warm_worker, initargs=(data_dir, env, settings_file)
     )
     try:
         order = sorted(range(len(jobs)), key=lambda i: _cost(jobs[i]))
@@ -1150,7 +1158,7 @@ def generate_reports(
             with _authority_for_kernels(la):
                 results = run_jobs(
                     jobs, n_jobs=workers, progress=progress, data_dir=str(data_dir.resolve()), run_dir=run_dir,
-                    on_result=on_result,
+                    on_result=on_result, settings_file=str(Path(settings_file).resolve()) if settings_file else "",
                 )
             after = data_checksums(data_dir)
             changed = changed_files(before, after)

@@ -37,7 +37,7 @@ class FakePool:
         self.interrupt_after, self.during, self.fail, self.error_errno = interrupt_after, during, fail, error_errno
         self.calls = 0
 
-    def __call__(self, jobs, n_jobs=2, progress=True, data_dir=None, run_dir=None, on_result=None):
+    def __call__(self, jobs, n_jobs=2, progress=True, data_dir=None, run_dir=None, on_result=None, settings_file=""):
         self.calls += 1
         results = []
         for i, job in enumerate(jobs):
