@@ -753,6 +753,8 @@ def line_chart(
         artist = _set_title(ax, title)
 
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
+    if period and period not in str(points[-1]):  # quarters written "Q1" .. "Q4" in a year's report
+        span += f" of {period}"
     gap_text = " ".join(f"No data: {note}." for note in dict.fromkeys(gaps.values()))
     what = span if hue in (None, "series") else f"{span}, by {_humanise(hue)}"
     if len(alt_groups) == 1:

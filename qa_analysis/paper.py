@@ -232,7 +232,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
             ctx.table(by_type, ["cases"]), x="quarter", y="cases", hue="audit_type",
             title=f"{present.format_count(annual.figure_value(summary, 'audits.children'))} children's cases "
                   f"were audited in {label}",
-            xlabel="Quarter", ylabel="Cases reviewed",
+            xlabel="Quarter", ylabel="Cases reviewed", period=label,
         )))
         grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
         each_audit = activity.assign(
@@ -253,7 +253,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
         ctx.table(by_domain, ["audits"]), row="domain", col="grade", value="audits",
         title=f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better'))} of overall "
               f"grades in {label} were good or outstanding",
-        xlabel="Grade", ylabel="Practice domain",
+        xlabel="Grade", ylabel="Practice domain", period=label,
     )))
     blocks.append(_chart(charts.line_chart(
         annual.quarter_series(summary, ["audits.pct_good_or_better"], {"audits.pct_good_or_better": "Good or better"}),
@@ -261,7 +261,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
         title=f"Good or better grades went from "
               f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q1'))} in Q1 to "
               f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q4'))} in Q4",
-        xlabel="Quarter", ylabel="Overall grades good or better (%)",
+        xlabel="Quarter", ylabel="Overall grades good or better (%)", period=label,
     )))
     return Section("audit_activity", blocks)
 
@@ -283,7 +283,7 @@ def _visits(ctx, summary) -> list[Block]:
         ctx.table(by_month, ["visits"]), x="month", y="visits", hue="modality",
         title=f"{present.format_pct(annual.figure_value(summary, 'visits.pct_face_to_face'))} of visits in "
               f"{label} were face to face",
-        xlabel="Month", ylabel="Visits",
+        xlabel="Month", ylabel="Visits", period=label,
     )))
     by_method = visit_metrics.visits_by_method(data.visits, window).assign(
         method=lambda d: d["method"].str.replace("_", " ").str.capitalize(),
@@ -293,7 +293,7 @@ def _visits(ctx, summary) -> list[Block]:
     lead = f"{top['method'].iloc[0]} was the most used way of visiting" if len(top) else "No visits were recorded"
     blocks.append(_chart(charts.bar_chart(
         ctx.table(by_method, ["visits"]), x="method", y="visits", hue="modality",
-        title=f"{lead} in {label}", xlabel="Method", ylabel="Visits",
+        title=f"{lead} in {label}", xlabel="Method", ylabel="Visits", period=label,
     )))
     blocks.append(_chart(charts.line_chart(
         annual.quarter_series(summary, ["visits.pct_face_to_face", "visits.pct_seen_alone", "visits.pct_timely"],
@@ -302,7 +302,7 @@ def _visits(ctx, summary) -> list[Block]:
         x="quarter", y="value", hue="series", percent=True,
         title=f"{present.format_pct(annual.figure_value(summary, 'visits.pct_timely'))} of visits in the year "
               "were on time",
-        xlabel="Quarter", ylabel="% of visits",
+        xlabel="Quarter", ylabel="% of visits", period=label,
     )))
     return blocks
 
@@ -322,7 +322,7 @@ def _referrals(ctx, summary) -> list[Block]:
             ctx.table(by_month, ["contacts"]), x="month", y="contacts",
             title=f"{present.format_count(annual.figure_value(summary, 'contacts.total'))} contacts were "
                   f"received in {label}",
-            xlabel="Month", ylabel="Contacts",
+            xlabel="Month", ylabel="Contacts", period=label,
         )))
         by_family_size = referral_metrics.families_by_children_contacted(data.contacts, window, families=data.families)
         if ctx.public:  # sizes of 4 or more in one bar: the largest size would describe one family
@@ -333,7 +333,7 @@ def _referrals(ctx, summary) -> list[Block]:
             title=f"{present.format_count(annual.figure_value(summary, 'contacts.families_multi_child'))} families "
                   "had two or more children contacted"
                   + ("" if largest == "c" else f"; the largest had {present.format_count(largest)}"),
-            xlabel="Children of the family contacted in the year", ylabel="Families",
+            xlabel="Children of the family contacted in the year", ylabel="Families", period=label,
         )))
     # Like with like (issue 16): the year's contacts, those followed by a referral (its share is
     # the contact-to-referral figure itself), referrals and assessments started in the year.
@@ -363,7 +363,7 @@ def _referrals(ctx, summary) -> list[Block]:
             rates, x="quarter", y="value", hue="series", percent=True,
             title=f"{present.format_pct(annual.figure_value(summary, 'assessments.pct_within_45wd'))} of assessments "
                   "in the year were completed within 45 working days",
-            xlabel="Quarter", ylabel="%",
+            xlabel="Quarter", ylabel="%", period=label,
         )))
     return blocks
 
@@ -386,7 +386,7 @@ def _placements(ctx, summary) -> list[Block]:
                                    "placements.foster_to_semi_independent": "Foster care to semi-independent"}),
             x="quarter", y="value", hue="series",
             title=f"{present.format_count(annual.figure_value(summary, 'placements.moves'))} placement moves in {label}",
-            xlabel="Quarter", ylabel="Number",
+            xlabel="Quarter", ylabel="Number", period=label,
         )))
         for key, words, ylabel in (
             ("placements.pct_3plus_12m", "had 3 or more placements in 12 months", "Children looked after (%)"),
@@ -407,7 +407,7 @@ def _placements(ctx, summary) -> list[Block]:
         )
         blocks.append(_chart(charts.heatmap_chart(
             ctx.table(transitions, ["moves"]), row="from_group", col="to_group", value="moves",
-            title=f"Moves between kinds of placement in {label}", xlabel="Moved to", ylabel="Moved from",
+            title=f"Moves between kinds of placement in {label}", xlabel="Moved to", ylabel="Moved from", period=label,
         )))
         reasons = placement_metrics.moves_by_reason(data.episodes, ctx.start, ctx.end, ctx.settings).assign(
             reason=lambda d: d["reason"].map(lambda code: present.describe(code, REASON_PLACE_CHANGE_LABELS))
@@ -474,7 +474,7 @@ def _recommendations(ctx, summary, title) -> Section:
         ctx.table(status, ["recommendations"]), x="quarter", y="recommendations", hue="status",
         title=f"{present.format_count(annual.figure_value(summary, 'recommendations.overdue_at_quarter_end'))} "
               "recommendations were overdue at the year end",
-        xlabel="Quarter", ylabel="Recommendations completed in the quarter or open at its end",
+        xlabel="Quarter", ylabel="Recommendations completed in the quarter or open at its end", period=label,
     )))
     blocks.append(_chart(charts.line_chart(
         annual.quarter_series(summary, ["recommendations.open_at_quarter_end", "recommendations.overdue_at_quarter_end",
@@ -485,7 +485,7 @@ def _recommendations(ctx, summary, title) -> Section:
         x="quarter", y="value", hue="series",
         title=f"{present.format_count(annual.figure_value(summary, 'recommendations.service_development_plan'))} "
               "open recommendations were in the Service Development Plan at the year end",
-        xlabel="Quarter end", ylabel="Recommendations",
+        xlabel="Quarter end", ylabel="Recommendations", period=label,
     )))
     by_theme = annual.recommendations_by_theme(data, ctx.year)
     if len(by_theme):

@@ -454,6 +454,12 @@ def test_a_sparkline_with_no_figure_is_left_out():
     assert sparkline_html([("2020-21 Q1", None)], "Moves") == ""
 
 
+def test_a_years_line_chart_names_the_year_when_its_points_are_q1_to_q4():
+    frame = pd.DataFrame({"quarter": ["Q1", "Q2"], "value": [3, 4]})
+    chart = line_chart(frame, "quarter", "value", "t", "Quarter", "Moves", period="2020-21")
+    assert chart.alt.startswith("Line chart of moves by quarter, Q1 to Q2 of 2020-21: Q1 3, Q2 4.")
+
+
 def test_a_quarter_the_data_does_not_cover_is_a_labelled_gap():
     # issue 10: the first quarter has no SSDA903 return; ReportContext.trend marks it in attrs
     frame = pd.DataFrame({"quarter": ["2019-20 Q4", "2020-21 Q1"], "value": [None, 12]})

@@ -564,3 +564,9 @@ def test_the_footer_lists_the_settings_in_force(reports_dir, topic):
     footer = _Page((reports_dir / "2020-21_Q1" / f"{topic}.html").read_text(encoding="utf-8")).text("footer")
     assert "Settings in force:" in footer
     assert "visit_interval_cla_calendar_days: 42" in footer and "placement_start_rne: S, P, B" in footer
+
+
+def test_every_annual_chart_alt_text_names_the_year(reports_dir):
+    page = _Elements((reports_dir / ANNUAL[0] / f"{ANNUAL[1]}.html").read_text(encoding="utf-8"))
+    alts = [attrs.get("alt", "") for attrs, _ in page.all("img")]
+    assert alts and [a[:80] for a in alts if ANNUAL[0] not in a] == []

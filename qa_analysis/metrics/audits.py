@@ -515,10 +515,15 @@ def open_service_development_plan_items(recommendations: pd.DataFrame, quarter: 
         _open_at(recommendations, q.end) & recommendations["route"].astype("string").eq(SERVICE_DEVELOPMENT_PLAN).fillna(False)
     ].sort_values(["raised_date", "due_date"], kind="mergesort")
     days = _overdue_days(rows, q.end)
-    standing = [
-        "No due date" if pd.isna(d) else (f"Overdue by {int(d)} days" if d > 0 else f"Due in {int(-d)} days")
-        for d in days
-    ]
+    def words(d) -> str:
+        if pd.isna(d):
+            return "No due date"
+        if d == 0:
+            return "Due on the quarter end"
+        n = abs(int(d))
+        return f"Overdue by {n} day{'s' if n != 1 else ''}" if d > 0 else f"Due in {n} day{'s' if n != 1 else ''}"
+
+    standing = [words(d) for d in days]
     return pd.DataFrame(
         {
             "theme": rows["theme"].astype("string").fillna(NO_THEME).astype(str).to_numpy(),

@@ -381,7 +381,7 @@ def test_open_service_development_plan_items_oldest_first_with_their_standing(ow
 
     assert frame["theme"].tolist() == ["visits", "visits"]
     assert frame["raised"].dt.strftime("%Y-%m").tolist() == ["2020-07", "2020-10"]
-    assert frame["standing"].tolist() == ["Overdue by 60 days", "Due in 1 days"]
+    assert frame["standing"].tolist() == ["Overdue by 60 days", "Due in 1 day"]
     assert len(frame) == am.recommendations_to_service_development_plan(owned, Q3)
 
 
