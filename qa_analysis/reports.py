@@ -376,11 +376,24 @@ def _write_atomically(path: Path, text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+class NotebookTimeout(KeyboardInterrupt):
+    """Raised in a worker's main thread when its notebook runs past its timeout.
+
+    A KeyboardInterrupt subclass because asyncio re-raises only those out of a running event
+    loop: nbclient waits on a dead kernel's output with no deadline of its own."""
+
+
+def _raise_timeout(signum, frame):
+    raise NotebookTimeout("the notebook ran past its timeout")
+
+
 class _Timeout:
-    """Kill this worker's kernel if a notebook runs longer than its timeout."""
+    """Kill this worker's kernel if a notebook runs longer than its timeout, and wake the
+    worker's main thread (SIGALRM) so that it stops waiting for the dead kernel."""
 
     def __init__(self, seconds: float | None):
         self.seconds, self.fired, self._timer = seconds, False, None
+        self._main, self._previous = None, None
 
     def _fire(self):
         self.fired = True
@@ -390,9 +403,14 @@ class _Timeout:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        if self._main is not None:
+            signal.pthread_kill(self._main, signal.SIGALRM)
 
     def __enter__(self):
         if self.seconds:
+            if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM"):
+                self._previous = signal.signal(signal.SIGALRM, _raise_timeout)
+                self._main = threading.main_thread().ident
             self._timer = threading.Timer(self.seconds, self._fire)
             self._timer.daemon = True
             self._timer.start()
@@ -401,6 +419,9 @@ class _Timeout:
     def __exit__(self, *exc):
         if self._timer:
             self._timer.cancel()
+        if self._main is not None:
+            self._main = None
+            signal.signal(signal.SIGALRM, self._previous or signal.SIG_DFL)
         return False
 
 
@@ -476,7 +497,7 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
         )
         timings["export"] = time.perf_counter() - mark
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
-    except Exception as exc:  # noqa: BLE001 - the batch keeps going and lists failures
+    except (Exception, NotebookTimeout) as exc:  # noqa: BLE001 - the batch keeps going and lists failures
         job.html_path.unlink(missing_ok=True)
         job.html_path.with_suffix(".docx").unlink(missing_ok=True)  # no paper without its report
         tmp_ipynb.unlink(missing_ok=True)
