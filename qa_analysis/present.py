@@ -362,7 +362,10 @@ class ReportContext:
         """A headline figure in bold, marked with its metric so a test can check every figure
         printed on a page against ``metrics.json``."""
         shown = self.p(key) if ".pct_" in key else self.n(key)
-        return f'<strong data-metric="{html.escape(key)}">{html.escape(shown)}</strong>'
+        figure = f'<strong data-metric="{html.escape(key)}">{html.escape(shown)}</strong>'
+        if shown == SUPPRESSED and ".pct_" in key:
+            return f"{figure} (a withheld share)"  # never "c of overall grades were good"
+        return figure
 
     def headline(self, key: str, sentence: str) -> str:
         """A headline bullet: the sentence, then what changed and the status against target."""
