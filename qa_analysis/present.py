@@ -8,7 +8,6 @@ data-quality section (counts only, never rows) and the provenance footer.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .checksums import file_sha256
 from .config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT, Settings, load_settings
 from .disclosure import AUDIENCES, SMALLEST_SHOWN, SUPPRESSED, suppress_count
 from .errors import QAError
@@ -798,11 +798,7 @@ def file_checksum(path: Path) -> str:
 @lru_cache(maxsize=256)
 def _checksum(path: str, mtime_ns: int, size: int) -> str:
     """Once per file state in a kernel: the footer of every page lists the same files."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def footer_html(context: ReportContext) -> str:

@@ -33,7 +33,6 @@ import contextlib
 import ctypes
 import errno
 import functools
-import hashlib
 import html
 import json
 import multiprocessing
@@ -52,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from .checksums import file_sha256
 from .config import NOTEBOOKS_DIR, TEMPLATES_DIR
 from .errors import QAError, UsageError
 from .redact import path_names, redact_notebook
@@ -733,12 +733,7 @@ class RunLock:
         return False
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256_of = file_sha256
 
 
 def data_checksums(data_dir: Path) -> dict[str, dict]:

@@ -12,13 +12,13 @@ accepted + rows set aside, always.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..checksums import file_sha256
 from ..errors import DataFileError
 from . import audit_programme, schemas, ssd
 from .coverage import table_coverage
@@ -107,11 +107,7 @@ class DataSet:
         out = {}
         paths = [p for ps in self.all_files.values() for p in ps] or list(self.files.values())
         for path in dict.fromkeys(paths):
-            digest = hashlib.sha256()
-            with open(path, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            out[path.name] = digest.hexdigest()
+            out[path.name] = file_sha256(path)
         return out
 
 
