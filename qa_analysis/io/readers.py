@@ -178,6 +178,9 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
     try:
         header = pd.read_csv(path, nrows=0, dtype=str, index_col=False, encoding="utf-8-sig",
                              sep=delimiter).columns
+        names = [str(c).strip() for c in header]
+        wanted = [(categorical is not None and categorical(n)) or (encoded is not None and encoded(n))
+                  for n in names]
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
@@ -185,7 +188,8 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                               ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(len(header))},
+                column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) if wanted[i]
+                              else pa.string() for i in range(len(header))},
                 strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[],
             ),
         )
@@ -194,11 +198,10 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         return None
     if table.num_columns != len(header):
         return None
-    names = [str(c).strip() for c in header]
     columns = {}
-    for position, (name, column) in enumerate(zip(names, table.columns)):
-        if (categorical is not None and categorical(name)) or (encoded is not None and encoded(name)):
-            columns[position] = column.dictionary_encode().to_pandas()
+    for position, column in enumerate(table.columns):
+        if wanted[position]:
+            columns[position] = column.to_pandas()  # a categorical (chunks' dictionaries unified)
         else:
             columns[position] = pd.Series(pd.array(column, dtype=_ARROW_TEXT))
         if columns[position].dtype == object:  # an empty column comes back as object
