@@ -19,8 +19,9 @@ cache last saw it (``checksums.json``, as git does with its index; a file modifi
 folder is not read again only to be found unchanged. An entry whose key no longer matches is ignored and
 replaced by the next load; ``qa-analysis cache --clear DIR`` removes the cache.
 
-Never inside a repository: a folder inside a git work tree (the demo data, tracked in
-this repository) is not cached. Switched off by ``load_data(cache=False)``, the
+Never inside a repository: a folder inside a git work tree is cached only where git
+ignores ``.qa-cache`` (this repository's .gitignore lists it), so a cache is never
+committed. Switched off by ``load_data(cache=False)``, the
 environment variable ``QA_ANALYSIS_CACHE=off`` or ``qa-analysis --no-cache``. A cache that
 cannot be written (a read-only folder, a full disk) or read (a damaged file) is skipped:
 the load goes on from the files, it never fails because of the cache.
@@ -33,6 +34,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -62,13 +64,33 @@ def cache_dir(folder: str | Path) -> Path:
 
 
 def in_repository(folder: str | Path) -> bool:
-    """True when the folder is inside a git work tree (a ``.git`` in it or above it)."""
+    """True when a cache in the folder could be committed: the folder is inside a git work
+    tree (a ``.git`` in it or above it) and git does not ignore ``.qa-cache`` there (this
+    repository's .gitignore does, so its git-ignored data and outputs folders may hold a
+    cache). Without git to ask, any folder of a work tree counts as inside."""
     here = Path(folder).resolve()
-    return any((p / ".git").exists() for p in (here, *here.parents))
+    top = next((p for p in (here, *here.parents) if (p / ".git").exists()), None)
+    if top is None:
+        return False
+    try:
+        done = subprocess.run(["git", "-C", str(top), "check-ignore", "-q",
+                               str(here / CACHE_DIR / _META)],
+                              capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return done.returncode != 0  # 0: ignored; 1: not ignored; 128: not a repository
 
 
 def usable(folder: str | Path, cache: bool | None = None) -> bool:
-    return enabled(cache) and Path(folder).is_dir() and not in_repository(folder)
+    """Cache this folder? Not when switched off, not inside the installed package (its
+    demo data) and not where a cache could be committed (:func:`in_repository`)."""
+    if not enabled(cache) or not Path(folder).is_dir():
+        return False
+    package = Path(__file__).resolve().parent.parent
+    here = Path(folder).resolve()
+    if here == package or package in here.parents:
+        return False
+    return not in_repository(folder)
 
 
 def clear(folder: str | Path) -> bool:

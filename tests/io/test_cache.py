@@ -1,6 +1,7 @@
 """The cache of loaded tables beside a data folder (DIR/.qa-cache): hit, miss, stale, clear."""
 
 import shutil
+import subprocess
 
 import pandas as pd
 import pytest
@@ -105,6 +106,15 @@ def test_a_folder_inside_a_git_repository_is_never_cached(folder):
     load_data(folder, cache=True)
 
     assert not cache.cache_dir(folder).exists()
+
+
+def test_a_folder_of_a_repository_that_ignores_the_cache_is_cached(folder):
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    (folder / ".gitignore").write_text(".qa-cache/\n")
+
+    load_data(folder, cache=True)
+
+    assert len(_entries(folder)) == 1
 
 
 def test_a_cache_that_cannot_be_written_does_not_fail_the_load(folder, monkeypatch):
