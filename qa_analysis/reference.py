@@ -52,7 +52,7 @@ _STABILITY_2025 = "DfE, Stability measures for children looked after in England,
 # for children looked after in England", reporting year 2025 (each year ending 31 March).
 # Files c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv (commit f70b723) and
 # la_cla_placement_stability.csv (commit 739525e); the page names the publication and table.
-_C1 = "DfE, Children in need, reporting year 2025, table C1 (referrals and re-referrals)"
+_C1 = "DfE, Children in need, reporting year 2025, referrals and re-referrals table"
 _STABILITY_2025_TABLE = ("DfE, Stability measures for children looked after in England, reporting year 2025, "
                          "placement stability by local authority")
 
