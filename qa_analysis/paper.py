@@ -123,6 +123,15 @@ def header_rows(ctx) -> list[tuple[str, str]]:
     ]
 
 
+# The public paper's first page uses c (a count of 1 to 5, or a figure it could be worked out
+# from); a committee member can meet it on the first page, so the Summary ends by saying what
+# it means, before the evidence appendices do.
+SMALL_NUMBERS_NOTE = (
+    "This is the public version of the report. To protect the children and families concerned, "
+    "numbers from one to five are shown as c, and so is any figure from which one could be worked out."
+)
+
+
 def _counted(count: str, noun: str) -> str:
     """'four audits'; a suppressed count is left out of the sentence ('audits') rather than
     printed as 'the c audits'."""
@@ -149,6 +158,7 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
         f"of the year, covering {n(cases)} cases, what they found, and how their recommendations were shared "
         "and taken forward, case by case or through the Service Development Plan.",
         *conclusion[:1],
+        *([SMALL_NUMBERS_NOTE] if ctx.public else []),
     ]
     background = [
         "The Quality Assurance framework sets out how the quality of practice with children and families "
