@@ -614,11 +614,32 @@ def index_href(from_slug: str) -> str:
     return f"../{INDEX_NAME}"
 
 
-def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
+def _listed(text) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]``: a notebook's comma-separated list parameter."""
+    return [item.strip() for item in str(text or "").split(",") if item.strip()]
+
+
+def linked_topic_names(context: ReportContext, linked_topics: str = "") -> list[str]:
+    """The other pages of the quarter this page may link to, in page order: the topics the
+    batch writes (``linked_topics``, "visits,summary" as ``report --topics`` gives them; ""
+    for every topic), less any topic whose files are absent, which the batch skips."""
+    from .io.tables import TOPICS
+    from .metrics import topic_unavailable_reason
+
+    wanted = _listed(linked_topics) or list(TOPIC_ORDER)
+    return [
+        name for name in TOPIC_ORDER
+        if name != context.topic and name in wanted
+        and not (name in TOPICS and context.data is not None and topic_unavailable_reason(context.data, name))
+    ]
+
+
+def nav_html(context: ReportContext, linked_quarters: str = "", linked_topics: str = "") -> str:
     """Links from this page: the same topic's previous and next quarter, the other topics of
     the quarter and the index. ``linked_quarters`` ("2020-21 Q1,2020-21 Q2", as the batch
     passes it) limits the quarter links to reports that exist; without it, quarters the
-    data covers are linked."""
+    data covers are linked. ``linked_topics`` ("visits,summary") limits the other-topic
+    links the same way (:func:`linked_topic_names`)."""
     from .reports import REPORT_TITLES
 
     if context.quarter is None:
@@ -626,7 +647,7 @@ def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
         items = [f'<li><a href="{index_href(slug)}">All reports (index)</a></li>']
         return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
     quarter, slug = context.quarter, context.quarter.slug
-    wanted = [q.strip() for q in str(linked_quarters or "").split(",") if q.strip()]
+    wanted = _listed(linked_quarters)
     if wanted:
         available = {parse_quarter(q) for q in wanted}
     else:
@@ -641,9 +662,10 @@ def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
             items.append(f'<li>{word}: <a href="{href}">{html.escape(title)}, {other.label}</a></li>')
     others = [
         f'<a href="{report_href(slug, slug, name)}">{html.escape(REPORT_TITLES[name])}</a>'
-        for name in TOPIC_ORDER if name != context.topic
+        for name in linked_topic_names(context, linked_topics)
     ]
-    items.append(f"<li>Other reports for {quarter.label}: {', '.join(others)}</li>")
+    if others:
+        items.append(f"<li>Other reports for {quarter.label}: {', '.join(others)}</li>")
     items.append(f'<li><a href="{index_href(slug)}">All reports (index)</a></li>')
     return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
 

@@ -980,12 +980,15 @@ def plan_jobs(
             ANNUAL_REPORT, label, label, NOTEBOOKS_DIR / f"{ANNUAL_REPORT}.ipynb",
             {"year": label, **common}, Path(out_dir), timeout=timeout,
         ))
-    linked = ",".join(q.label for q in quarters)
+    linked = {"linked_quarters": ",".join(q.label for q in quarters), "linked_topics": ",".join(topics)}
     for job in jobs:
-        # Pages link to the same topic's other quarters only where this batch writes them.
-        if (job.notebook is not None and job.name != ANNUAL_REPORT and job.notebook.exists()
-                and "linked_quarters" in notebook_parameters(job.notebook)):
-            job.parameters.setdefault("linked_quarters", linked)
+        # Pages link to the same topic's other quarters, and to the quarter's other topics,
+        # only where this batch writes them (report --topics).
+        if job.notebook is not None and job.name != ANNUAL_REPORT and job.notebook.exists():
+            declared = notebook_parameters(job.notebook)
+            for name, value in linked.items():
+                if name in declared:
+                    job.parameters.setdefault(name, value)
     for notebook in sorted({job.notebook for job in jobs if job.notebook is not None}):
         if not notebook.exists():
             raise QAError(f"The notebook {notebook.name} is missing from {notebook.parent}.")

@@ -294,6 +294,24 @@ def test_page_links_follow_the_batch_and_the_output_layout(visits_series):
     assert '<a href="../index.html">All reports (index)</a>' in links
 
 
+def test_other_topic_links_follow_the_topics_of_the_batch(visits_series):
+    from qa_analysis.present import nav_html
+
+    ctx = start_report("visits", quarter="2020-21 Q2", data_dir=str(visits_series))
+    links = nav_html(ctx, "2020-21 Q2", "visits,summary")  # report --topics visits,summary
+    assert '<a href="../2020-21_Q2/summary.html">Quarterly summary</a>' in links
+    for absent in ("referrals", "placement_stability", "audits"):
+        assert f"2020-21_Q2/{absent}.html" not in links
+
+
+def test_a_topic_whose_files_are_absent_gets_no_link(visits_series):
+    from qa_analysis.present import linked_topic_names
+
+    # visits_series holds visits.csv only: the batch skips referrals, placements and audits.
+    ctx = start_report("summary", quarter="2020-21 Q2", data_dir=str(visits_series))
+    assert linked_topic_names(ctx, "") == ["visits"]
+
+
 def test_definitions_are_plain_english_with_the_figure_name_and_no_code():
     from qa_analysis.present import definitions_markdown
 
