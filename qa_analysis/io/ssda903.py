@@ -352,9 +352,10 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
         if len(result.warnings):
             out.warnings.append(result.warnings)
         out.value_notes.extend(result.notes)
-        bad_rows = set(found["row"].tolist()) if len(found) else set()
+        rows = np.asarray(part.raw.rows, dtype=np.int64)
         part.accepted = accepted
-        part.accepted_rows = np.array([r for r in part.raw.rows if r not in bad_rows], dtype=np.int64)
+        part.accepted_rows = (rows[~np.isin(rows, found["row"].to_numpy(dtype=np.int64))]
+                              if len(found) else rows)
         problems.append(found)
         if part.table == "episodes" and part.year is None and not part.stacked and len(accepted):
             part.year = collection_year(accepted["DECOM"].max())
@@ -439,6 +440,11 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
     for table, frame in final.items():
         columns = list(TABLES[table].columns)
         order = ["CHILD", "DECOM"] if table == "episodes" else ["CHILD"]
+        if table == "episodes" and frame["_la"].nunique(dropna=False) <= 1:
+            # consolidation puts the episodes in (authority, CHILD, DECOM) order, and every
+            # row here is of one authority: already in CHILD, DECOM order
+            out.tables[table] = frame[columns].reset_index(drop=True)
+            continue
         out.tables[table] = (frame.sort_values(order, kind="stable")[columns].reset_index(drop=True))
 
     problems = [p for p in problems if len(p)]
