@@ -20,7 +20,8 @@ venv: $(STAMP)
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## //'
 
-## make report: every topic report for each quarter of 2020-21 plus the annual report, from data/demo
+## make report: every topic report for each quarter of 2020-21 (outputs/internal/) plus the annual
+## committee paper (public by default: outputs/public/), from data/demo
 report: $(STAMP)
 	$(BIN)/qa-analysis report --year 2020-21 --annual 2020-21
 

@@ -96,7 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_periods(report, allow_annual=True)
     report.add_argument("--topics", nargs="+", metavar="TOPIC", help="topics to report (default all)")
     report.add_argument("--jobs", type=int, default=2, help="notebooks run in parallel (default 2)")
-    report.add_argument("--audience", default="internal", help="internal (default) or public")
+    report.add_argument(
+        "--audience", default=None,
+        help="internal or public; by default the quarterly reports are internal and the annual "
+        "committee paper (--annual) is public, each in its own set",
+    )
     report.add_argument(
         "--out", default=None,
         help="output folder (default outputs in the working directory); each audience's set goes to OUT/<audience>/",
@@ -231,10 +235,27 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def report_runs(quarters: list, annual: list, audience: str | None) -> list[tuple[str, list, list]]:
+    """The report sets one ``report`` command writes, as (audience, quarters, annual years).
+
+    An audience given with ``--audience`` is one set holding everything asked for. Without
+    it the quarterly reports are for the internal audience and the annual committee paper is
+    for the public (issue 15: "public is the default audience for this paper"), each written
+    as its own set (``OUT/internal/``, ``OUT/public/``), quarterly first."""
+    if audience is not None:
+        return [(audience, list(quarters), list(annual))]
+    runs = []
+    if quarters:
+        runs.append(("internal", list(quarters), []))
+    if annual:
+        runs.append(("public", [], list(annual)))
+    return runs
+
+
 def cmd_report(args) -> int:
     from .reports import generate_reports
 
-    if args.audience not in AUDIENCES:
+    if args.audience is not None and args.audience not in AUDIENCES:
         raise UsageError(f"--audience is internal or public, not {args.audience!r}.")
     if args.jobs < 1:
         raise UsageError("--jobs must be 1 or more.")
@@ -247,19 +268,25 @@ def cmd_report(args) -> int:
         if not sep or not name.strip():
             raise UsageError(f"--param takes NAME=VALUE, not {item!r}.")
         extra[name.strip()] = value
-    code = generate_reports(
-        data_dir=Path(args.data) if args.data else default_data_dir(),
-        quarters=quarters,
-        annual_years=annual,
-        topics=args.topics,
-        n_jobs=args.jobs,
-        audience=args.audience,
-        out_dir=Path(args.out) if args.out else default_out_dir(),
-        settings_file=args.settings,
-        extra_parameters=extra,
-        progress=not args.quiet,
-        **({"la": args.la} if args.la else {}),
-    )
+    code = 0
+    for audience, run_quarters, run_annual in report_runs(quarters, annual, args.audience):
+        result = generate_reports(
+            data_dir=Path(args.data) if args.data else default_data_dir(),
+            quarters=run_quarters,
+            annual_years=run_annual,
+            topics=args.topics,
+            n_jobs=args.jobs,
+            audience=audience,
+            out_dir=Path(args.out) if args.out else default_out_dir(),
+            settings_file=args.settings,
+            extra_parameters=extra,
+            progress=not args.quiet,
+            **({"la": args.la} if args.la else {}),
+        )
+        code = max(code, result)
+        if result in (130, 143):
+            code = result
+            break
     if code in (130, 143):
         # Stopped by a signal, workers and kernels already gone: leave at once rather than
         # spend seconds tearing down pandas and friends on a loaded machine.

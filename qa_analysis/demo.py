@@ -792,6 +792,9 @@ def _contact_days(rng, count: int) -> np.ndarray:
     return rng.choice(days, size=count, p=weight / weight.sum())
 
 
+FAMILY_OF_14_STOCKTAKE_DAY = "2020-07-16"  # a Thursday in the stocktake's window (issue 15)
+
+
 def _annex_a(out: Path, rng, n: int, first_id: int):
     """Contacts, referrals and assessments for a universe of children in families.
 
@@ -883,6 +886,14 @@ def _annex_a(out: Path, rng, n: int, first_id: int):
             "Date of Birth": _dates(dob[child], "dmy"),
             "Age of Child (Years)": _ints(np.maximum(_age(dob[child], day), 0)),
         }
+
+    # The family of 14 was also contacted once before, by their school, inside the
+    # August 2020 stocktake's window (1 July to 5 August), as in the paper the demo follows:
+    # "many about several members of one family, one about 14". No referral followed it,
+    # so it is added after the referrals are drawn and changes nothing downstream.
+    c_child = np.r_[c_child, fourteen]
+    c_day = np.r_[c_day, np.full(14, _day(FAMILY_OF_14_STOCKTAKE_DAY))]
+    c_src = np.r_[c_src, np.full(14, SOURCES.index("e) 2A: Schools"))]
 
     order = np.lexsort((c_child, c_day))
     c_child, c_day, c_src = c_child[order], c_day[order], c_src[order]
@@ -1274,8 +1285,8 @@ _PROGRAMME = (
         "domains": ("overall",),
         "prompted_by": "a request from the management team for an independent view of the front door",
         "findings": "Of the 30 cases, 25 were contacts and referrals and five were assessments. Many contacts "
-        "concerned several children of one family. Decisions at the front door were timely and "
-        "proportionate, and thresholds were applied consistently.",
+        "concerned several children of one family, one of them a very large family. Decisions at the front "
+        "door were timely and proportionate, and thresholds were applied consistently.",
         "areas": "Consider a family's children together when a contact concerns several of them; record "
         "the reason for the decision on every contact.",
     },
@@ -1520,8 +1531,9 @@ Years covered:
 
 Patterns to look for: visits turning virtual from late March 2020 (Zoom, WhatsApp, Teams,
 phone) and drifting back to face-to-face through 2021; a family of 14 children contacted
-together on 12/11/2020 and sibling groups of 2 to 6 contacted together; a cluster of moves
-from foster care (U1-U6) to semi-independent accommodation (H5/P2) in 2020-21 for 16-17 year
+together on 16/07/2020 by their school (no referral; inside the August stocktake's window)
+and again on 12/11/2020 by the police, and sibling groups of 2 to 6 contacted together; a
+cluster of moves from foster care (U1-U6) to semi-independent accommodation (H5/P2) in 2020-21 for 16-17 year
 olds; short breaks (V3/V4); temporary T1-T3 episodes with a return to the same placement;
 adoption placements (A5/A6); long stays (children in care 2.5 years or more, most settled
 with a long-term foster carer, some moved in the last 2 years, one placed for adoption in
@@ -1535,7 +1547,8 @@ virtual visits (May 2020, 24 cases visited by Zoom or WhatsApp), full case file 
 independent auditors (July 2020, 12 cases in nine families, a cross-section of open cases
 plus cases named by managers, practice from January to July 2020), an independent stocktake
 of contacts, referrals and assessments (August 2020, 30 cases from 1 July to 5 August: 25
-contacts and referrals, 5 assessments) and a thematic audit of placement stability (November
+contacts and referrals, 5 assessments, many about several children of one family, one
+about the family of 14) and a thematic audit of placement stability (November
 2020, prompted by performance data and the IRO's annual report). Their recommendations say
 who they were shared with (`shared_with`) and whether they were resolved case by case,
 routed to the Service Development Plan or to learning and development. The other years'

@@ -835,7 +835,10 @@ def index_html(manifest: dict) -> str:
         for page in pages:
             label = html.escape(REPORT_TITLES.get(page["name"], page["name"]))
             if page["status"] == "ok":
-                items.append(f'<li><a href="{html.escape(page["file"])}">{label}</a></li>')
+                word = (
+                    f' (<a href="{html.escape(page["docx"])}">Word document</a>)' if page.get("docx") else ""
+                )
+                items.append(f'<li><a href="{html.escape(page["file"])}">{label}</a>{word}</li>')
             elif page["status"] == "failed":
                 items.append(f"<li>{label}: failed in this run, no report (the analyst has the notebook)</li>")
             else:
@@ -1072,6 +1075,8 @@ def _page_entry(result: JobResult, run_id: str) -> dict:
     }
     if job.kind == "notebook" and job.ipynb_path.exists():
         entry["notebook"] = f"{job.slug}/{job.name}.ipynb"
+    if status == "ok" and job.html_path.with_suffix(".docx").is_file():  # the committee paper (issue 15)
+        entry["docx"] = f"{job.slug}/{job.name}.docx"
     if result.skipped:
         entry["reason"] = result.skipped
     if status == "failed":

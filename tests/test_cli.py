@@ -239,6 +239,67 @@ def test_demo_data_writes_every_file(tmp_path, capsys):
     assert len(load_data(out_dir).header) == 40
 
 
+# --- report audiences (issue 15: "public is the default audience for this paper") --------
+
+
+@pytest.fixture
+def report_calls(monkeypatch):
+    """``generate_reports`` replaced by a recorder: (audience, quarters, annual years) per set."""
+    import qa_analysis.reports as reports
+
+    calls = []
+
+    def record(**kwargs):
+        calls.append((
+            kwargs["audience"], [q.label for q in kwargs["quarters"]],
+            [f"{y}-{(y + 1) % 100:02d}" for y in kwargs["annual_years"]],
+        ))
+        return 0
+
+    monkeypatch.setattr(reports, "generate_reports", record)
+    return calls
+
+
+def test_report_annual_alone_writes_the_public_paper_by_default(report_calls, tmp_path):
+    code = main(["report", "--annual", "2020-21", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    assert report_calls == [("public", [], ["2020-21"])]
+
+
+def test_report_quarters_alone_stay_internal_by_default(report_calls, tmp_path):
+    code = main(["report", "--quarter", Q1, "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    assert report_calls == [("internal", [Q1], [])]
+
+
+def test_make_report_writes_internal_quarters_and_the_public_paper(report_calls, tmp_path):
+    # make report: qa-analysis report --year 2020-21 --annual 2020-21
+    code = main(["report", "--year", "2020-21", "--annual", "2020-21", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    quarters = ["2020-21 Q1", "2020-21 Q2", "2020-21 Q3", "2020-21 Q4"]
+    assert report_calls == [("internal", quarters, []), ("public", [], ["2020-21"])]
+
+
+def test_report_annual_with_audience_internal_writes_the_internal_paper(report_calls, tmp_path):
+    code = main(["report", "--annual", "2020-21", "--audience", "internal", "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    assert report_calls == [("internal", [], ["2020-21"])]
+
+
+def test_report_an_explicit_audience_puts_everything_in_one_set(report_calls, tmp_path):
+    code = main(["report", "--quarter", Q1, "--annual", "2020-21", "--audience", "public", "--out", str(tmp_path),
+                 "--quiet"])
+    assert code == 0
+    assert report_calls == [("public", [Q1], ["2020-21"])]
+
+
+def test_report_refuses_an_unknown_audience(report_calls, capsys):
+    code, _, err = _run(capsys, "report", "--annual", "2020-21", "--audience", "everyone", "--quiet")
+    assert code == 2
+    assert "--audience is internal or public" in err
+    assert report_calls == []
+
+
 # --- report refusals ------------------------------------------------------------------------
 
 

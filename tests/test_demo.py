@@ -232,8 +232,23 @@ def test_a_family_of_fourteen_is_contacted_on_one_day_and_sibling_groups_togethe
         read(out, "families.csv"), left_on="Child Unique ID", right_on="child_id", how="left")
     assert contacts.family_id.ne("").all() and contacts.family_id.notna().all()
     per_day = contacts.groupby(["Date of Contact", "family_id"])["Child Unique ID"].nunique()
-    assert per_day.max() == 14 and (per_day == 14).sum() == 1
+    # one family, contacted together twice: in the stocktake's window and in November 2020
+    fourteen = per_day[per_day == 14]
+    assert per_day.max() == 14 and fourteen.index.get_level_values("family_id").nunique() == 1
+    assert sorted(fourteen.index.get_level_values("Date of Contact")) == ["12/11/2020", "16/07/2020"]
     assert per_day.between(2, 4).sum() >= 10
+
+
+def test_the_stocktake_holds_the_family_of_fourteen_among_its_25_contacts_and_referrals(demo):
+    # issue 15: "25 contacts and referrals, 5 assessments, many about several members of one
+    # family, one about 14"; the stocktake is 2020-21's audit of type stocktake (audits.csv)
+    out, _ = demo
+    audits = read(out, "audits.csv")
+    [stocktake] = audits.loc[audits.audit_type == "stocktake", "audit_id"]
+    cases = read(out, "case_audits.csv").query("audit_id == @stocktake and domain == 'overall'")
+    assert len(cases) == 30
+    per_family = cases.groupby("family_id")["child_id"].nunique()
+    assert per_family.max() == 14 and (per_family >= 2).sum() >= 3
 
 
 def test_annex_a_values_use_the_lettered_style(demo):

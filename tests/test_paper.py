@@ -182,12 +182,27 @@ def test_the_annual_notebook_writes_the_paper_as_html_and_docx(tmp_path):
     assert Document(str(docx)).tables[0].rows[0].cells[0].text == "Committee:"
 
 
-def test_report_annual_writes_the_word_document_beside_the_html(tmp_path, capsys):
+@pytest.fixture(scope="module")
+def annual_run(tmp_path_factory):
+    """``qa-analysis report --annual 2020-21`` with no --audience: the paper is public by default."""
     from qa_analysis.cli import main
 
-    code = main(["report", "--annual", YEAR, "--audience", "public", "--out", str(tmp_path), "--quiet"])
+    out = tmp_path_factory.mktemp("annual_run")
+    code = main(["report", "--annual", YEAR, "--out", str(out), "--quiet"])
+    assert code == 0
+    return out
 
-    assert code == 0, capsys.readouterr().err
-    document = Document(str(tmp_path / "public" / YEAR / "annual.docx"))
+
+def test_report_annual_writes_the_public_word_document_beside_the_html_by_default(annual_run):
+    document = Document(str(annual_run / "public" / YEAR / "annual.docx"))
     assert document.tables[0].rows[3].cells[1].text == "Public"
     assert "Members are asked to note the report." in [p.text.split("\t")[-1] for p in document.paragraphs]
+    assert not (annual_run / "internal").exists()
+
+
+def test_the_index_links_the_word_document_next_to_the_annual_html(annual_run):
+    index = (annual_run / "public" / "index.html").read_text(encoding="utf-8")
+    assert (
+        f'<a href="{YEAR}/annual.html">Quality Assurance annual report: evidence base</a>'
+        f' (<a href="{YEAR}/annual.docx">Word document</a>)'
+    ) in index

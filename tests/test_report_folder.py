@@ -33,8 +33,9 @@ class FakePool:
     ``during`` runs once halfway (to change a data file mid-run, say).
     """
 
-    def __init__(self, interrupt_after=None, during=None, fail=(), error_errno=None):
+    def __init__(self, interrupt_after=None, during=None, fail=(), error_errno=None, docx=False):
         self.interrupt_after, self.during, self.fail, self.error_errno = interrupt_after, during, fail, error_errno
+        self.docx = docx  # the annual job also writes its Word document, as the notebook does
         self.calls = 0
 
     def __call__(self, jobs, n_jobs=2, progress=True, data_dir=None, run_dir=None, on_result=None, settings_file=""):
@@ -53,6 +54,8 @@ class FakePool:
                     json.dumps({"audience": job.parameters["audience"]}) if job.kind == "metrics"
                     else f"<html>{job.name} {job.period_label} {job.parameters['audience']}</html>"
                 )
+                if self.docx and job.name == "annual":
+                    job.html_path.with_suffix(".docx").write_bytes(b"docx")
                 result = JobResult(job, True, 0.0)
             if on_result:
                 on_result(result)
@@ -425,6 +428,38 @@ def test_jobs_are_capped_by_the_memory_available(monkeypatch, tmp_path):
     assert message == (
         "--jobs 4 lowered to 2: each worker needs about 0.8 GB for this data and 2.0 GB is free."
     )
+
+
+def test_the_index_links_the_annual_word_document_next_to_its_html(monkeypatch, data, tmp_path):
+    monkeypatch.setattr(reports, "run_jobs", FakePool(docx=True))
+    out = tmp_path / "out"
+
+    generate_reports(data, [], [parse_year("2020-21")], out_dir=out, progress=False)
+
+    index = (out / "internal" / "index.html").read_text()
+    assert ('<a href="2020-21/annual.html">Quality Assurance annual report: evidence base</a>'
+            ' (<a href="2020-21/annual.docx">Word document</a>)') in index
+
+
+def test_the_index_has_no_word_link_when_no_document_was_written(monkeypatch, data, tmp_path):
+    monkeypatch.setattr(reports, "run_jobs", FakePool())
+    out = tmp_path / "out"
+
+    generate_reports(data, [], [parse_year("2020-21")], out_dir=out, progress=False)
+
+    index = (out / "internal" / "index.html").read_text()
+    assert 'href="2020-21/annual.html"' in index and "annual.docx" not in index
+
+
+def test_a_carried_over_annual_keeps_its_word_link(monkeypatch, data, tmp_path):
+    monkeypatch.setattr(reports, "run_jobs", FakePool(docx=True))
+    out = tmp_path / "out"
+    generate_reports(data, [], [parse_year("2020-21")], out_dir=out, progress=False)
+
+    _run(data, out, quarters=(Q1,))
+
+    index = (out / "internal" / "index.html").read_text()
+    assert 'href="2020-21/annual.docx"' in index and (out / "internal" / "2020-21" / "annual.docx").is_file()
 
 
 def test_jobs_are_capped_by_the_cores(monkeypatch, data):

@@ -204,7 +204,7 @@ def _canonical_text(table: str, raw: RawTable, source: _Source | None = None):
             raw.source, f"required column{plural} missing: {names}; headers found: {seen}{hint}"
         )
     n = len(raw.frame)
-    blank = pd.Series(np.full(n, "", dtype=object), dtype=str)
+    blank = _blank_text(n)
     text = {}
     for c in TABLES[table].columns:
         if c in constants:
@@ -215,6 +215,14 @@ def _canonical_text(table: str, raw: RawTable, source: _Source | None = None):
                for c in TABLES[table].columns}
     absent = frozenset(c for c in TABLES[table].columns if c not in found and c not in constants)
     return text, display, absent
+
+
+def _blank_text(n: int) -> pd.Series:
+    """n blank values as text (pandas "str"), built by pyarrow without a Python string each."""
+    import pyarrow as pa
+
+    blank = pa.array([""], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32)))
+    return pd.Series(pd.array(blank, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
 
 
 def _expected_header(table: str, column: str, source: _Source | None) -> str:
@@ -578,7 +586,8 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
         accepted_parts = []
         for source in chosen[table]:
             raw = (raws[table] if source.sheet
-                   else read_csv_text(source.path, schemas.repetitive_columns(table)))
+                   else read_csv_text(source.path, schemas.repetitive_columns(table),
+                                      schemas.encoded_columns(table)))
             result = _validate_table(table, raw, blanks, source,
                                      getattr(settings, "auditor_roles", None), data.tables)
             summaries.append(result.summary)

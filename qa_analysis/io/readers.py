@@ -45,6 +45,7 @@ class RawTable:
     ragged: tuple[tuple[int, int], ...] = ()
     fields: int = 0  # fields in the header
     delimiter: str = ","
+    engine: str = "pandas"  # which parser read the file: "pyarrow" (the fast path) or "pandas"
 
 
 def normalise_header(name: object) -> str:
@@ -73,9 +74,18 @@ def sniff_delimiter(head: bytes) -> str:
     return best if counts[best] else ","
 
 
-def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) -> RawTable:
+def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None,
+                  encoded: Callable[[str], bool] | None = None, fast: bool = True) -> RawTable:
     """Read a CSV as text. UTF-8 (with or without BOM), else Windows-1252; the delimiter
     (comma, semicolon or tab) sniffed from the header line.
+
+    The file is read by pyarrow's multi-threaded CSV parser when it can be (UTF-8, every
+    line as wide as the header, no Ctrl-Z line: :func:`_read_csv_arrow`), else by pandas,
+    which handles the rest (Windows-1252, ragged lines); both give the same text, blanks
+    and row numbers. ``encoded`` (pyarrow path only): further columns read as categoricals
+    of their text (dates, yes/no, numbers), which pyarrow builds while it parses, so that
+    conversion works on distinct values without hashing millions of strings.
+    ``fast=False`` reads with pandas only (the reference the fast path is tested against).
 
     Columns whose (stripped) header ``categorical`` accepts are read as categoricals of
     their text: for codes and yes/no the parser then makes one string per distinct value,
@@ -99,6 +109,9 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) 
         raise DataFileError(path.name, "is not a text CSV file (it holds binary data)")
     delimiter = sniff_delimiter(head)
 
+    raw = _read_csv_arrow(path, delimiter, categorical, encoded) if fast else None
+    if raw is not None:
+        return raw
     frame = None
     ragged: list[tuple[int, int]] = []
     for encoding in CSV_ENCODINGS:
@@ -146,6 +159,65 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None) 
     raw = RawTable(frame, rows, path.name, _may_have_spaces(path), tuple(sorted(ragged)),
                    len(frame.columns), delimiter)
     return _drop_blank_rows(raw)
+
+
+def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], bool] | None,
+                    encoded: Callable[[str], bool] | None) -> RawTable | None:
+    """The fast path: pyarrow reads every column as text (no value is ever null: a blank is
+    ""), codes and ``encoded`` columns dictionary-encoded as it parses. None when pyarrow
+    cannot read the file exactly as pandas would, and the pandas path then reads it:
+    not UTF-8 (pyarrow reads no Windows-1252), a line shorter or longer than the header
+    (ragged lines: pandas pads or sets aside, with line numbers), a Ctrl-Z line, a file
+    with no newline after its header, any parse error. Headers are pandas' own (unnamed
+    and repeated headers are named as pandas names them)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        header = pd.read_csv(path, nrows=0, dtype=str, index_col=False, encoding="utf-8-sig",
+                             sep=delimiter).columns
+        names = [str(c).strip() for c in header]
+        wanted = [(categorical is not None and categorical(n)) or (encoded is not None and encoded(n))
+                  for n in names]
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
+                                           skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) if wanted[i]
+                              else pa.string() for i in range(len(header))},
+                strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[],
+            ),
+        )
+    except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException, pd.errors.ParserError,
+            pd.errors.EmptyDataError):
+        return None
+    if table.num_columns != len(header):
+        return None
+    columns = {}
+    for position, column in enumerate(table.columns):
+        if wanted[position]:
+            columns[position] = column.to_pandas()  # a categorical (chunks' dictionaries unified)
+        else:
+            columns[position] = pd.Series(pd.array(column, dtype=_ARROW_TEXT))
+        if columns[position].dtype == object:  # an empty column comes back as object
+            columns[position] = columns[position].astype(str)
+    frame = pd.DataFrame(columns, copy=False) if columns else pd.DataFrame(index=range(table.num_rows))
+    frame.columns = names
+    del table
+    rows = np.arange(2, len(frame) + 2)
+    if len(frame) and frame.iloc[-1].astype(str).str.contains("\x1a", regex=False).any():
+        frame, rows = _drop_end_of_file(frame, rows)
+    raw = RawTable(frame, rows, path.name, _may_have_spaces(path), (), len(names), delimiter,
+                   "pyarrow")
+    return _drop_blank_rows(raw)
+
+
+_ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's "str" dtype
 
 
 def _drop_end_of_file(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -210,7 +282,7 @@ def _drop_blank_rows(raw: RawTable) -> RawTable:
     if frame.empty or frame.shape[1] == 0:
         return raw
     # Only rows blank in the first column can be blank rows: check the rest on that subset.
-    first_blank = frame.iloc[:, 0].to_numpy(dtype=object) == ""
+    first_blank = np.array((frame.iloc[:, 0] == "").to_numpy(dtype=bool))  # vectorised
     if not first_blank.any():
         return raw
     subset = frame.loc[first_blank]

@@ -333,7 +333,8 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
             for table, raw in read_xml(source).items():
                 parts.extend(_parts_of(source, raw, table, problems))
         else:
-            raw = read_csv_text(source.path, schemas.repetitive_columns(source.table))
+            raw = read_csv_text(source.path, schemas.repetitive_columns(source.table),
+                                schemas.encoded_columns(source.table))
             parts.extend(_parts_of(source, raw, source.table, problems))
         out.files.append(source.path)
     by_label = {s.label: s for s in sources}

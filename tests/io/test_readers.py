@@ -117,3 +117,141 @@ def test_normalise_header_keeps_lowercase_alphanumerics(header, expected):
 )
 def test_match_sheet_is_tolerant_but_does_not_confuse_list_1_and_list_10(sheets, number, expected):
     assert match_sheet(sheets, number) == expected
+
+
+# --- the fast path (pyarrow) against the pandas path (issue 12 item 6) ---------------------
+from qa_analysis.io import readers  # noqa: E402
+from qa_analysis.io.loaders import load_data  # noqa: E402
+from qa_analysis.io.schemas import categorical_text, encoded_columns, repetitive_columns  # noqa: E402
+
+VISITS_HEADER = "visit_id,child_id,cohort,visit_date,modality,method,child_seen,seen_alone,worker_id\n"
+
+
+def _load_both_ways(folder, monkeypatch, **kwargs):
+    """load_data through pyarrow, then through pandas only (the fast reader switched off)."""
+    fast = load_data(folder, **kwargs)
+    with monkeypatch.context() as patch:
+        patch.setattr(readers, "_read_csv_arrow", lambda *args: None)
+        slow = load_data(folder, **kwargs)
+    return fast, slow
+
+
+def test_fast_path_reports_each_bad_value_by_file_row_and_column(tmp_path, monkeypatch):
+    (tmp_path / "visits.csv").write_text(
+        VISITS_HEADER
+        + "V1,C1,CLA,2020-04-01,face_to_face,home,Y,Y,W1\n"  # line 2: fine
+        + "V2,C1,CLA,31/02/2020,face_to_face,home,Y,Y,W1\n"  # line 3: no 31 February
+        + "V3,C2,CP,2020-04-02,virtual,zoom,maybe,N,W1\n"  # line 4: not a yes/no
+        + "V2,C2,CIN,2020-04-03,virtual,phone,N,N,W2\n"  # line 5: V2 again
+        + "V5,C3,XX,NULL,face_to_face,home,Y,N,W2\n"  # line 6: unknown cohort, blank date
+    )
+
+    fast, slow = _load_both_ways(tmp_path, monkeypatch)
+
+    got = fast.problems[["file", "row", "column", "value", "rule"]]
+    # by hand: one problem per bad value, on the line the user sees (header = line 1)
+    assert got.to_dict("list") == {
+        "file": ["visits.csv"] * 5,
+        "row": [3, 4, 5, 6, 6],
+        "column": ["visit_date", "child_seen", "visit_id", "cohort", "visit_date"],
+        "value": ["31/02/2020", "maybe", "V2", "XX", "NULL"],
+        "rule": [
+            "visit_date is not a valid date (dd/mm/YYYY, YYYY-MM-DD, dd/mm/yy, with or without a time)",
+            "child_seen is not a yes/no value (Y, N, Yes, No)",
+            "duplicate visit_id: an earlier row has the same",
+            "cohort is not a known code",
+            "visit_date is blank",
+        ],
+    }
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+    pd.testing.assert_frame_equal(fast.tables["visits"], slow.tables["visits"])
+    pd.testing.assert_frame_equal(fast.summary, slow.summary)
+    pd.testing.assert_frame_equal(fast.notes, slow.notes)
+
+
+def test_fast_path_types_annex_a_values_as_the_pandas_path_does(tmp_path, monkeypatch):
+    (tmp_path / "annex_a_list_3.csv").write_text(
+        "Child Unique ID,Gender,Age of Child (Years),Date of Referral,Referral Source,Referral NFA?\n"
+        "C1,a) Male,6.14,01/04/2020,q) 6: Police,a) Yes\n"
+        "C2,b) Female,seven,2020-04-02 10:30:00,1a,No\n"  # age not a number; a time dropped
+        "C3,N/A,12,05/06/20,#N/A,n/a\n"  # blank tokens; a dd/mm/yy date
+    )
+
+    fast, slow = _load_both_ways(tmp_path, monkeypatch)
+
+    referrals = fast.tables["referrals"]
+    # by hand: 6.14 is truncated to 6; '1a' is code 1A; N/A, #N/A, n/a read as blank
+    assert referrals["age"].tolist() == [6, pd.NA, 12]
+    assert referrals["referral_source"].tolist() == ["6", "1A", pd.NA]
+    assert referrals["referral_nfa"].tolist() == [True, False, pd.NA]
+    assert fast.warnings[["row", "column", "value"]].to_dict("list") == {
+        "row": [3], "column": ["Age of Child (Years)"], "value": ["seven"]}
+    pd.testing.assert_frame_equal(referrals, slow.tables["referrals"])
+    pd.testing.assert_frame_equal(fast.warnings, slow.warnings)
+    pd.testing.assert_frame_equal(fast.notes, slow.notes)
+
+
+def test_a_duplicate_in_an_unsorted_file_is_found_as_in_a_sorted_one(tmp_path, monkeypatch):
+    (tmp_path / "families.csv").write_text(
+        "child_id,family_id\nC3,F1\nC1,F1\nC3,F2\nC2,F2\n"  # C3 again on line 4
+    )
+
+    fast, slow = _load_both_ways(tmp_path, monkeypatch)
+
+    assert fast.problems[["row", "value"]].to_dict("list") == {"row": [4], "value": ["C3"]}
+    pd.testing.assert_frame_equal(fast.problems, slow.problems)
+
+
+@pytest.mark.parametrize("content", [
+    b"\xef\xbb\xbfchild_id,family_id\r\nC1,F1\r\nC2,F2\r\n",  # Excel CSV UTF-8 with BOM
+    b"child_id;family_id\nC1;F1\n\n C2 ;F2\n",  # semicolons, a blank line, spaces
+    b"child_id,family_id\nC1,\"F1\nstill F1\"\nC2,F2\x1a",  # a newline in quotes, Ctrl-Z
+], ids=["bom", "semicolons and a blank line", "quoted newline and ctrl-z"])
+def test_fast_path_reads_what_the_pandas_path_reads(tmp_path, content):
+    path = tmp_path / "families.csv"
+    path.write_bytes(content)
+
+    fast = read_csv_text(path)
+    slow = read_csv_text(path, fast=False)
+
+    assert fast.engine == "pyarrow" and slow.engine == "pandas"
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    np.testing.assert_array_equal(fast.rows, slow.rows)
+    assert (fast.delimiter, fast.may_have_spaces) == (slow.delimiter, slow.may_have_spaces)
+
+
+@pytest.mark.parametrize("content", [
+    b"child_id,family_id\nC1,F1\nC2,F2,extra\n",  # a ragged line
+    b"child_id,family_id\nC1,F1\nC2\n",  # a short line, padded by pandas
+    b"audit_id,auditor\nA1,Zo\xeb\n",  # Windows-1252
+    b"child_id,family_id\nC1,F1\n\x1a",  # a Ctrl-Z line
+    b"child_id,family_id",  # a header and no newline
+], ids=["ragged", "short", "cp1252", "ctrl-z line", "header only"])
+def test_files_pyarrow_cannot_read_exactly_fall_back_to_pandas(tmp_path, content):
+    path = tmp_path / "families.csv"
+    path.write_bytes(content)
+
+    raw = read_csv_text(path)
+
+    assert raw.engine == "pandas"
+    pd.testing.assert_frame_equal(raw.frame, read_csv_text(path, fast=False).frame)
+
+
+def test_encoded_columns_arrive_as_categoricals_of_their_text(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text(VISITS_HEADER + "V1,C1,CLA,2020-04-01,face_to_face,home,Y,,W1\n")
+
+    raw = read_csv_text(path, repetitive_columns("visits"), encoded_columns("visits"))
+
+    kinds = {c: isinstance(raw.frame[c].dtype, pd.CategoricalDtype) for c in raw.frame.columns}
+    # codes, dates and yes/no encoded; identifiers (visit_id, child_id, worker_id) plain text
+    assert kinds == {"visit_id": False, "child_id": False, "cohort": True, "visit_date": True,
+                     "modality": True, "method": True, "child_seen": True, "seen_alone": True,
+                     "worker_id": False}
+    assert raw.frame["seen_alone"].tolist() == [""]
+
+
+def test_categorical_text_equals_astype_string():
+    values = pd.Series(pd.Categorical.from_codes([1, -1, 0, 1], pd.Index(["a", "b"], dtype="string")))
+
+    pd.testing.assert_series_equal(categorical_text(values), values.astype("string"))
