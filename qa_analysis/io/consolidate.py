@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
 REPEAT_COLUMNS = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
@@ -98,6 +99,7 @@ class Consolidated:
     changes: pd.DataFrame
     unchecked_open: int = 0
     notes: list[str] = field(default_factory=list)
+    child_key: np.ndarray | None = None  # one integer per (authority, child), in frame order
 
 
 def empty_changes() -> pd.DataFrame:
@@ -108,14 +110,27 @@ def empty_changes() -> pd.DataFrame:
     })
 
 
+def constant(value, n: int, dtype: str = "string"):
+    """``value`` repeated ``n`` times as a pandas array (one value taken n times, not a
+    Python list of n values)."""
+    return pd.array([value], dtype=dtype).take(np.zeros(n, dtype=np.intp))
+
+
 def _changes(rows: pd.DataFrame, table: str, change, rule: str) -> pd.DataFrame:
+    n = len(rows)
+    if isinstance(change, str):
+        words = constant(change, n)
+    elif isinstance(change, pd.Series):
+        words = change.astype("string").array
+    else:
+        words = pd.array(change, dtype="string")
     return pd.DataFrame({
-        "file": rows["_file"].astype("string").to_numpy(),
-        "table": table,
+        "file": rows["_file"].astype("string").array,
+        "table": constant(table, n),
         "row": rows["_row"].astype("int64").to_numpy(),
-        "change": pd.array(change if not isinstance(change, str) else [change] * len(rows), dtype="string"),
-        "rule": rule,
-    }).astype({"file": "string", "table": "string", "rule": "string", "change": "string"})
+        "change": words,
+        "rule": constant(rule, n),
+    })
 
 
 def _text_dates(values: pd.Series) -> pd.Series:
@@ -131,12 +146,37 @@ def _text_dates(values: pd.Series) -> pd.Series:
 # an earlier return than the next one), which are few.
 
 
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """(codes, how many distinct values): one integer per value, in the order of the sorted
+    distinct values (as ``pd.factorize(sort=True)``; NA is -1). Arrow text is encoded by
+    pyarrow, several times faster than pandas' factorize at national scale."""
+    values = values.astype("string")
+    if getattr(values.dtype, "storage", None) != "pyarrow":
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), len(uniques)
+    encoded = pc.dictionary_encode(values.array.__arrow_array__().combine_chunks())
+    distinct = encoded.dictionary
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct), dtype=np.int64)
+    indices = encoded.indices
+    valid = indices.is_valid().to_numpy(zero_copy_only=False)
+    at = pc.fill_null(indices, 0).to_numpy().astype(np.int64)
+    return np.where(valid, rank[at] if len(rank) else -1, -1), len(distinct)
+
+
 def _child_key(frame: pd.DataFrame) -> np.ndarray:
     """One integer per (authority, child), ordered as (authority, CHILD) sort: sorting and
     comparing integers is much faster than strings at national scale."""
-    la_codes, _ = pd.factorize(frame["_la"].astype("string").fillna(""), sort=True)
-    child_codes, children = pd.factorize(frame["CHILD"].astype("string"), sort=True)
-    return la_codes.astype(np.int64) * (len(children) + 1) + child_codes
+    la = frame["_la"]
+    if isinstance(la.dtype, pd.CategoricalDtype):
+        # the categories (and "" for NA, as below) in sorted order, looked up by code
+        labels = pd.Series([*la.cat.categories.astype("string"), ""], dtype="string").fillna("")
+        label_codes, _ = _sorted_codes(labels)
+        la_codes = label_codes[la.cat.codes.to_numpy()]  # code -1 (NA) takes the last label, ""
+    else:
+        la_codes, _ = _sorted_codes(la.astype("string").fillna(""))
+    child_codes, children = _sorted_codes(frame["CHILD"])
+    return la_codes * (children + 1) + child_codes
 
 
 def _same_as_neighbour(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +283,8 @@ def _where_kept(frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.Series, 
 # --------------------------------------------------------------------------- rule 1: duplicates
 
 
-def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame]:
+    """(rows kept as a mask, or None when every row is kept; the changes listed)."""
     year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
     closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
     no_year = episodes["_year"].isna().to_numpy()
@@ -253,22 +294,22 @@ def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[pd.Dat
     _, same_decom_next = _same_as_neighbour(decom[order])
     loser = same_key_next & same_decom_next
     if not loser.any():
-        return episodes, empty_changes(), key
+        return None, empty_changes()
     lost_at, won_at = order[loser], order[_winners(loser)]
     file, row = _where_kept(episodes, won_at)
     words = "dropped: the same CHILD and DECOM is in " + file + " row " + row + ", a later return"
-    changes = _changes(episodes.iloc[lost_at], "episodes", words.to_numpy(), "latest_return_wins")
+    changes = _changes(episodes[["_file", "_row"]].iloc[lost_at], "episodes", words, "latest_return_wins")
     kept = np.ones(len(episodes), dtype=bool)
     kept[lost_at] = False
-    return episodes.loc[kept], changes, key[kept]
+    return kept, changes
 
 
 def latest_return_wins(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same (CHILD, DECOM) of one authority in several returns: keep the latest return's
     row (highest ``_year``, then the later file and row); without a return year, keep a closed
     copy over an open one, then the later row. The others are dropped and listed."""
-    out, changes, _ = _latest_return_wins(episodes, _child_key(episodes))
-    return out, changes
+    kept, changes = _latest_return_wins(episodes, _child_key(episodes))
+    return (episodes if kept is None else episodes.loc[kept]), changes
 
 
 # --------------------------------------------------------------------------- stage 1
@@ -425,7 +466,13 @@ def _stage_two(eps: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.Dat
     next_years = np.full(len(years), np.nan)
     next_years[:-1] = years[1:]
     before_next = has_next & (years < next_years)  # NaN compares False
-    rows = np.flatnonzero(before_next)
+    # the rules' own tests, on arrays: only the rows they pick get a view
+    dec = eps["DEC"].to_numpy()
+    next_decom = np.full(len(dec), np.datetime64("NaT"), dtype=eps["DECOM"].to_numpy().dtype)
+    next_decom[:-1] = eps["DECOM"].to_numpy()[1:]
+    x1 = eps["REC"].astype("string").eq(CONTINUES).fillna(False).to_numpy(dtype=bool)
+    picked = before_next & ((dec > next_decom) | ((dec < next_decom) & x1))  # NaT compares False
+    rows = np.flatnonzero(picked)
     if not len(rows):
         return eps, empty_changes()
     view = _view(eps, key, rows).reset_index(drop=True)
@@ -472,11 +519,18 @@ def unchecked_open_episodes(episodes: pd.DataFrame) -> int:
 def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     """Every episode rule in order (module docstring); inputs are not changed.
 
-    The child key is computed once and the episodes put in order once; each stage keeps
-    that order (a stage only drops rows or changes DEC and REC)."""
+    The child key is computed once and the episodes put in order once (the duplicates
+    dropped in the same step); each stage keeps that order, as a stage only drops rows or
+    changes DEC and REC."""
     key = _child_key(episodes)
-    frame, dup, key = _latest_return_wins(episodes, key)
-    frame, key = _ordered_with_key(frame, key)
+    kept, dup = _latest_return_wins(episodes, key)
+    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
+    if kept is not None:
+        order = order[kept[order]]
+    if np.array_equal(order, np.arange(len(episodes))):
+        frame = episodes.reset_index(drop=True)
+    else:
+        frame, key = episodes.iloc[order].reset_index(drop=True), key[order]
     frame, one, key = _stage_one(frame, key)
     frame, two = _stage_two(frame, key)
     changes = [c for c in (dup, one, two) if len(c)]
@@ -484,6 +538,7 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
         frame.reset_index(drop=True),
         pd.concat(changes, ignore_index=True) if changes else empty_changes(),
         _unchecked_open(frame, key),
+        child_key=key,
     )
     if result.unchecked_open:
         result.notes.append(
@@ -491,6 +546,16 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
             "(the stacked file has no YEAR column): they are kept open"
         )
     return result
+
+
+def may_overlap(episodes: pd.DataFrame, key: np.ndarray) -> bool:
+    """False when no consolidated episode (ordered, with its child key) starts before the
+    end of the child's previous one: then ``schemas.overlapping_episodes`` has nothing to
+    find and need not sort the episodes again."""
+    same_child = key[1:] == key[:-1]
+    previous_end = episodes["DEC"].to_numpy()[:-1]
+    start = episodes["DECOM"].to_numpy()[1:]
+    return bool((same_child & (np.isnat(previous_end) | (start < previous_end))).any())
 
 
 def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -507,4 +572,4 @@ def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     words = ("dropped: the child's header row in " + file + " row " + row + ", a later return, is used")
     kept = np.ones(len(header), dtype=bool)
     kept[lost_at] = False
-    return header.loc[kept], _changes(header.iloc[lost_at], "header", words.to_numpy(), "latest_header_row")
+    return header.loc[kept], _changes(header[["_file", "_row"]].iloc[lost_at], "header", words, "latest_header_row")
