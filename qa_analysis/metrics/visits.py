@@ -22,7 +22,17 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, codes, count_by, derived, first_seen_codes, flag, in_quarter, lookup, pct
+from ._common import (
+    bound,
+    codes,
+    count_by,
+    derived,
+    first_seen_codes,
+    flag,
+    in_quarter,
+    lookup,
+    pct,
+)
 
 __all__ = [
     "children_visited",
