@@ -31,7 +31,7 @@ TARGET_RATIO = 0.4
 def params_only_notebook(path: Path) -> Path:
     """A notebook whose one cell is the topic notebooks' parameters cell (same names)."""
     cell = nbformat.v4.new_code_cell(
-        'quarter = "2020-21 Q1"\ndata_dir = "data/demo"\naudience = "internal"\nsettings_file = ""\nlinked_quarters = ""',
+        'quarter = "2020-21 Q1"\ndata_dir = "data/demo"\naudience = "internal"\nsettings_file = ""\nlinked_quarters = ""\nlinked_topics = ""',
         metadata={"tags": ["parameters"]},
     )
     nb = nbformat.v4.new_notebook(cells=[cell])

@@ -233,7 +233,7 @@ def _period_figures(data, period: Quarter, settings: Settings) -> dict:
         figures |= placements.placement_metrics(data.episodes, data.header, period, settings)
     if data.case_audits is not None or data.recommendations is not None:
         figures |= audits.audits_metrics(
-            data.case_audits, data.recommendations, period, families=data.families, settings=settings
+            data.case_audits, data.recommendations, period, families=data.families
         )
     return figures
 

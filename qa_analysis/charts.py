@@ -38,6 +38,8 @@ from matplotlib.rcsetup import cycler
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from .metrics._common import pct
+
 # GOV.UK Analysis Function categorical palette, in its recommended order.
 PALETTE: dict[str, str] = {
     "dark_blue": "#12436D",
@@ -870,7 +872,8 @@ def funnel_chart(
         else:
             previous = heights[i - 1] if i else math.nan
             if i and not math.isnan(heights[i]) and not math.isnan(previous) and previous > 0:
-                share = _fmt(round(100 * heights[i] / previous, 1), percent=True)
+                # the house rounding (half away from zero, from the exact ratio): 37 of 80 is 46.3%
+                share = _fmt(pct(float(heights[i]), float(previous)), percent=True)
                 label = f"{label} ({share} of {stages[i - 1]})"
         labels.append(label)
         alt_items.append((str(name), label))

@@ -296,4 +296,180 @@ def page_relations(period: str, keys: Iterable[str]) -> list[Relation]:
     if "recommendations.open_not_due" in present and "recommendations.open_at_quarter_end" in present:
         out.append(sum_of(c("recommendations.open_at_quarter_end"),
                           [c("recommendations.open_not_due"), c("recommendations.overdue_at_quarter_end")]))
+    return out + _table_relations(period, keys)
+
+
+# Assessments by working days to sign-off: the bands add up to the assessments timed, and
+# those to 45 days to the assessments within 45 working days (the percentage's numerator).
+_BANDS_WITHIN_45 = ("same_day", "1-10", "11-20", "21-30", "31-40", "41-45")
+
+
+def _with_prefix(keys, prefix: str) -> list[str]:
+    return [k for k in keys if k.startswith(prefix)]
+
+
+def _table_relations(period: str, keys: list[str]) -> list[Relation]:
+    """Relations of the page tables named in :data:`TABLE_KEYS` that hold by definition."""
+    present = set(keys)
+
+    def c(k):
+        return cell(period, k)
+
+    out: list[Relation] = []
+    bands = _with_prefix(keys, "assessments.band.")
+    if bands:
+        out.append(sum_of(c("assessments.timed"), [c(b) for b in bands]))
+        within = [b for b in bands if b.rsplit(".", 1)[-1] in _BANDS_WITHIN_45]
+        out.append(sum_of(c("assessments.within_45wd"), [c(b) for b in within]))
+    ages = _with_prefix(keys, "recommendations.overdue_age.")
+    if ages and "recommendations.overdue_at_quarter_end" in present:
+        out.append(sum_of(c("recommendations.overdue_at_quarter_end"), [c(a) for a in ages]))
+    sizes = _with_prefix(keys, "contacts.family_size.")
+    if sizes:
+        weights = [_family_size(k) for k in sizes]
+        # every family of a size counts that many children: at most the children contacted
+        if "contacts.children" in present:
+            out.append(Relation("le", c("contacts.children"), tuple((c(k), float(w)) for k, w in zip(sizes, weights, strict=True))))
+        if "contacts.families_multi_child" in present:
+            out.append(sum_of(c("contacts.families_multi_child"), [c(k) for k, w in zip(sizes, weights, strict=True) if w >= 2]))
+    transitions = _with_prefix(keys, "placements.transition.")
+    if transitions and "placements.moves" in present:
+        out.append(at_most([c(t) for t in transitions], c("placements.moves")))
+    domains: dict[str, list[str]] = {}
+    for key in _with_prefix(keys, "audits.domain."):
+        domain, name = key.split(".")[2], key.split(".")[3]
+        if name in GRADE_NAMES:
+            domains.setdefault(domain, []).append(key)
+    for domain, grades in domains.items():
+        graded = f"audits.domain.{domain}.graded"
+        out.append(sum_of(c(graded), [c(g) for g in grades]))
+        good = [c(f"audits.domain.{domain}.{g}") for g in ("outstanding", "good") if f"audits.domain.{domain}.{g}" in present]
+        out.append(sum_of(c(f"audits.domain.{domain}.good_or_better"), good))
+        out.append(at_most(c(graded), c("audits.cases")))
+        pct = f"audits.domain.{domain}.pct_good_or_better"
+        if pct in present:
+            numerator = f"audits.domain.{domain}.good_or_better"
+            out.append(pct_of(c(pct), c(numerator), c(graded)))
+            out.append(sum_of(c(graded), [c(numerator), c(complement(numerator, graded))]))
+    return out
+
+
+def _family_size(key: str) -> int:
+    size = key.rsplit(".", 1)[-1]
+    return int(size.split("_", 1)[0])
+
+
+def page_assumed_relations(period: str, keys) -> list[Relation]:
+    """Relations a careful reader may assume of the page tables, which hold in most data
+    but not by definition (a family with no family record, a placement with no group): the
+    published set keeps each one only where it holds on the true figures, and its solver
+    protects it then. ``check-disclosure``, which has only the published figures, leaves
+    them out."""
+    keys = list(keys)
+    present = set(keys)
+
+    def c(k):
+        return cell(period, k)
+
+    out: list[Relation] = []
+    sizes = _with_prefix(keys, "contacts.family_size.")
+    if sizes and "contacts.families" in present:
+        out.append(sum_of(c("contacts.families"), [c(k) for k in sizes]))
+    transitions = _with_prefix(keys, "placements.transition.")
+    if transitions and "placements.moves" in present:
+        out.append(sum_of(c("placements.moves"), [c(t) for t in transitions]))
+    if "placements.transition.foster.semi_independent" in present and "placements.foster_to_semi_independent" in present:
+        out.append(sum_of(c("placements.foster_to_semi_independent"), [c("placements.transition.foster.semi_independent")]))
+    overall = [f"audits.grade.{g}" for g in GRADE_NAMES]
+    if "audits.graded" in present and all(g in present for g in overall):
+        out.append(sum_of(c("audits.graded"), [c(g) for g in overall]))
+    # the profile: each characteristic's children add up to the children who moved
+    profile: dict[str, list[str]] = {}
+    for key in _with_prefix(keys, "placements.semi_profile."):
+        profile.setdefault(key.split(".")[2], []).append(key)
+    for parts in profile.values():
+        out.append(sum_of(c("placements.semi_profile_children"), [c(p) for p in parts]))
+    return out
+
+
+# --------------------------------------------------------------- the keys of page tables
+# Every table a public page shows names the published cell of each of its figures here, so
+# the page shows exactly the audited set and :func:`page_cells` puts the same cells in it.
+# A key function takes (row, value column) and returns a key of the page's period, or
+# (period label, key) for a cell of another quarter (visits by month span five quarters).
+
+
+def key_part(value) -> str:
+    """A table value as a part of a cell key: ``"Same day"`` -> ``same_day``."""
+    return str(value).strip().lower().replace(" ", "_")
+
+
+def _quarter_of(month) -> str:
+    import pandas as pd
+
+    month = pd.Timestamp(month)
+    fy = month.year if month.month >= 4 else month.year - 1
+    return f"{fy}-{(fy + 1) % 100:02d} Q{(month.month - 4) % 12 // 3 + 1}"
+
+
+_STATUS_KEYS = {
+    "completed_on_time": "recommendations.completed_on_time",
+    "completed_late": "recommendations.completed_late",
+    "open_not_due": "recommendations.open_not_due",
+    "overdue": "recommendations.overdue_at_quarter_end",
+}
+_FUNNEL_KEYS = {
+    "Contacts": "contacts.total",
+    "Referrals": "referrals.total",
+    "Assessments started": "assessments.started",
+}
+
+
+def _funnel_key(row, column) -> str:
+    stage = str(row["stage"])
+    if stage.startswith("Contacts followed by a referral"):
+        return "contacts.followed_by_referral"
+    return _FUNNEL_KEYS.get(stage, f"funnel.{key_part(stage)}")
+
+
+def _domain_key(row, column) -> str:
+    domain, grade = key_part(row["domain"]), key_part(row["grade"])
+    return f"audits.grade.{grade}" if domain == "overall" else f"audits.domain.{domain}.{grade}"
+
+
+TABLE_KEYS = {
+    "visits_by_month": lambda r, c: (_quarter_of(r["month"]), f"visits.month.{r['month']:%Y-%m}.{r['modality']}"),
+    "visits_by_method": lambda r, c: f"visits.method.{r['method']}",
+    "contacts_by_source": lambda r, c: f"contacts.source.{r['source']}",
+    "referral_funnel": _funnel_key,
+    "family_sizes": lambda r, c: f"contacts.family_size.{key_part(r['children_contacted']).replace('+', '_or_more')}",
+    "duration_bands": lambda r, c: f"assessments.band.{key_part(r['band'])}",
+    "transitions": lambda r, c: f"placements.transition.{r['from_group']}.{r['to_group']}",
+    "moves_by_reason": lambda r, c: f"placements.reason.{r['reason']}",
+    "semi_profile": lambda r, c: f"placements.semi_profile.{r['characteristic']}.{key_part(r['value'])}",
+    "grades_by_domain": _domain_key,
+    "recommendations_by_status": lambda r, c: _STATUS_KEYS[r["status"]],
+    "overdue_by_age": lambda r, c: f"recommendations.overdue_age.{key_part(r['band'])}",
+    "recommendations_by_theme": lambda r, c: f"recommendations.theme.{r['theme']}.{c}",
+}
+
+
+def table_keys(name: str, frame):
+    """The ``keys`` function of ``ReportContext.table`` for a page table named in
+    :data:`TABLE_KEYS`, over the rows of ``frame`` as the metric function returned it."""
+    rows = frame.to_dict("records")
+    function = TABLE_KEYS[name]
+    return lambda position, column: function(rows[position], column)
+
+
+def table_cells(name: str, frame, value_cols) -> dict:
+    """key -> value of a page table's cells (the cells of this period only)."""
+    out: dict = {}
+    function = TABLE_KEYS[name]
+    for row in frame.to_dict("records"):
+        for column in value_cols:
+            key = function(row, column)
+            if isinstance(key, tuple):
+                continue
+            out[key] = int(row[column])
     return out

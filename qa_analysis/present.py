@@ -250,16 +250,22 @@ class ReportContext:
     def table(self, frame: pd.DataFrame, value_cols, totals: bool = True, keys=None) -> pd.DataFrame:
         """A tidy breakdown with disclosure control applied for the public audience.
 
-        ``keys`` (public): a function (row position, column) -> the published key of that
-        cell, or (period label, key) for a cell of another quarter; the cells then come from
-        the year's audited published set (a key it does not hold is shown as ``c``).
-        Without ``keys`` the table is suppressed on its own (primary and secondary).
+        ``keys`` (public): the name of a page table in
+        :data:`qa_analysis.disclosure_relations.TABLE_KEYS` (``frame`` then as its metric
+        function returned it, before codes are put in words), or a function (row position,
+        column) -> the published key of that cell, or (period label, key) for a cell of
+        another quarter; the cells then come from the year's audited published set (a key it
+        does not hold is shown as ``c``). Without ``keys`` the table is suppressed on its own
+        (primary and secondary): only for tables no public page shows.
         """
         from .disclosure import suppress_table
         from .disclosure_relations import cell as cell_id
+        from .disclosure_relations import table_keys
 
         if not self.public or frame.empty:
             return frame
+        if isinstance(keys, str):
+            keys = table_keys(keys, frame)
         if keys is not None:
             out = frame.copy()
             for column in value_cols:
@@ -441,11 +447,12 @@ class ReportContext:
 
     def rates(self, frame: pd.DataFrame, pct: str, numerator: str, denominator: str) -> pd.DataFrame:
         """A breakdown's percentage column, shown as ``c`` for the public audience where it
-        rests on a count of 1 to 5 (its numerator or denominator)."""
+        rests on a count of 1 to 5 (its numerator, denominator or complement)."""
         if not self.public:
             return frame
         last = SMALLEST_SHOWN - 1
-        small = frame[numerator].between(1, last) | frame[denominator].between(1, last)
+        small = (frame[numerator].between(1, last) | frame[denominator].between(1, last)
+                 | (frame[denominator] - frame[numerator]).between(1, last))
         return frame.assign(**{pct: frame[pct].astype(object).where(~small, "c")})
 
 
@@ -607,11 +614,32 @@ def index_href(from_slug: str) -> str:
     return f"../{INDEX_NAME}"
 
 
-def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
+def _listed(text) -> list[str]:
+    """``"a, b"`` -> ``["a", "b"]``: a notebook's comma-separated list parameter."""
+    return [item.strip() for item in str(text or "").split(",") if item.strip()]
+
+
+def linked_topic_names(context: ReportContext, linked_topics: str = "") -> list[str]:
+    """The other pages of the quarter this page may link to, in page order: the topics the
+    batch writes (``linked_topics``, "visits,summary" as ``report --topics`` gives them; ""
+    for every topic), less any topic whose files are absent, which the batch skips."""
+    from .io.tables import TOPICS
+    from .metrics import topic_unavailable_reason
+
+    wanted = _listed(linked_topics) or list(TOPIC_ORDER)
+    return [
+        name for name in TOPIC_ORDER
+        if name != context.topic and name in wanted
+        and not (name in TOPICS and context.data is not None and topic_unavailable_reason(context.data, name))
+    ]
+
+
+def nav_html(context: ReportContext, linked_quarters: str = "", linked_topics: str = "") -> str:
     """Links from this page: the same topic's previous and next quarter, the other topics of
     the quarter and the index. ``linked_quarters`` ("2020-21 Q1,2020-21 Q2", as the batch
     passes it) limits the quarter links to reports that exist; without it, quarters the
-    data covers are linked."""
+    data covers are linked. ``linked_topics`` ("visits,summary") limits the other-topic
+    links the same way (:func:`linked_topic_names`)."""
     from .reports import REPORT_TITLES
 
     if context.quarter is None:
@@ -619,7 +647,7 @@ def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
         items = [f'<li><a href="{index_href(slug)}">All reports (index)</a></li>']
         return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
     quarter, slug = context.quarter, context.quarter.slug
-    wanted = [q.strip() for q in str(linked_quarters or "").split(",") if q.strip()]
+    wanted = _listed(linked_quarters)
     if wanted:
         available = {parse_quarter(q) for q in wanted}
     else:
@@ -634,9 +662,10 @@ def nav_html(context: ReportContext, linked_quarters: str = "") -> str:
             items.append(f'<li>{word}: <a href="{href}">{html.escape(title)}, {other.label}</a></li>')
     others = [
         f'<a href="{report_href(slug, slug, name)}">{html.escape(REPORT_TITLES[name])}</a>'
-        for name in TOPIC_ORDER if name != context.topic
+        for name in linked_topic_names(context, linked_topics)
     ]
-    items.append(f"<li>Other reports for {quarter.label}: {', '.join(others)}</li>")
+    if others:
+        items.append(f"<li>Other reports for {quarter.label}: {', '.join(others)}</li>")
     items.append(f'<li><a href="{index_href(slug)}">All reports (index)</a></li>')
     return f'<nav class="report-links" aria-label="Other reports"><ul>{"".join(items)}</ul></nav>'
 
@@ -850,6 +879,19 @@ def aggregate_table_html(frame: pd.DataFrame, caption: str) -> str:
     )
 
 
+def breakdown_html(frame: pd.DataFrame, caption: str, value_cols) -> str:
+    """:func:`aggregate_table_html`, or, when most of the table's figures are withheld
+    (``c``), a sentence saying so: a table of c is no use to a reader (issue 13)."""
+    from .charts import mostly_hidden
+
+    values = pd.concat([frame[c] for c in value_cols], ignore_index=True) if len(frame) else pd.Series(dtype=object)
+    if len(values) and mostly_hidden(values):
+        what = caption[:1].lower() + caption[1:]
+        return (f"<p>The table of {html.escape(what)} is not shown: most of its figures are withheld to "
+                "protect the privacy of the children and families concerned.</p>")
+    return aggregate_table_html(frame, caption)
+
+
 def _num_class(values: pd.Series) -> str:
     numeric = pd.api.types.is_numeric_dtype(values) or values.map(
         lambda v: isinstance(v, int | float) or v == "c"
@@ -897,20 +939,38 @@ def activity_for_reading(activity: pd.DataFrame) -> pd.DataFrame:
 
 def domain_change_for_reading(context: ReportContext, change: pd.DataFrame) -> pd.DataFrame:
     """Good or better by domain with the change since last quarter, in words; for the public
-    audience a percentage on 1 to 5 graded cases is shown as c."""
+    audience each figure comes from the audited published set of its quarter (the domain's
+    cases graded and percentage are cells of it, see ``TABLE_KEYS``)."""
     from .changes import Change, change_words
+    from .disclosure_relations import cell as cell_id
 
-    previous = context.quarter.previous(1).label.split(" ")[1]
-    small = SMALLEST_SHOWN - 1
+    this, before_quarter = context.quarter, context.quarter.previous(1)
+    previous = before_quarter.label.split(" ")[1]
 
-    def shown(pct_value, graded):
-        if context.public and graded is not None and not pd.isna(graded) and 1 <= int(graded) <= small:
-            return "c"
-        return format_pct(None if pd.isna(pct_value) else pct_value)
+    def published(quarter, key):
+        return context.published(quarter).shown.get(cell_id(quarter.label, key), SUPPRESSED)
+
+    def key_of(domain, name):
+        if domain == "overall":
+            return {"pct": "audits.pct_good_or_better", "graded": "audits.graded"}[name]
+        return f"audits.domain.{domain}.{'pct_good_or_better' if name == 'pct' else 'graded'}"
+
+    def shown(quarter, domain, pct_value):
+        if pct_value is None or pd.isna(pct_value):
+            return format_pct(None)
+        if context.public:
+            return format_pct(published(quarter, key_of(domain, "pct")))
+        return format_pct(pct_value)
+
+    def graded_shown(domain, graded):
+        if context.public:
+            return format_count(published(this, key_of(domain, "graded")))
+        return format_count(int(graded))
 
     rows = []
     for r in change.itertuples():
-        now, before = shown(r.pct_good_or_better, r.graded), shown(r.previous_pct, r.previous_graded)
+        now = shown(this, r.domain, r.pct_good_or_better)
+        before = shown(before_quarter, r.domain, r.previous_pct)
         if "c" in (now, before):
             words_ = change_words(Change(now, before, True, None, None, "suppressed"), previous)
         elif r.change_points is None:
@@ -918,7 +978,7 @@ def domain_change_for_reading(context: ReportContext, change: pd.DataFrame) -> p
         else:
             words_ = change_words(Change(now, before, True, float(r.change_points), None), previous)
         rows.append({
-            "Domain": words(r.domain), "Cases graded": context.count(int(r.graded)),
+            "Domain": words(r.domain), "Cases graded": graded_shown(r.domain, r.graded),
             "Good or better": now, f"Good or better in {previous}": before, "Change": words_,
         })
     return pd.DataFrame(rows)

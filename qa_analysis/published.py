@@ -27,8 +27,10 @@ from .disclosure_relations import (
     GRADE_NAMES,
     RELATIONS,
     cell,
+    page_assumed_relations,
     period_relations,
     split,
+    table_cells,
     year_relations,
 )
 from .periods import parse_year, year_quarters
@@ -116,32 +118,73 @@ def _with_not_recorded(figures: dict) -> dict:
 
 def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
     """The figures of a quarter's page tables that are not catalogue keys (keys as
-    :func:`qa_analysis.disclosure_relations.page_relations` reads them)."""
+    :data:`qa_analysis.disclosure_relations.TABLE_KEYS` names them and
+    :func:`qa_analysis.disclosure_relations.page_relations` reads them).
+
+    Zeros are cells too: a table shows them, and a reader knows them."""
     from .metrics import audits as audit_metrics
+    from .metrics import placements as placement_metrics
+    from .metrics import referrals as referral_metrics
     from .metrics import visits as visit_metrics
+    from .present import band_family_sizes
 
     out: dict = {}
     if data.visits is not None and visit_metrics.modality_recorded(data.visits):
         by_month = visit_metrics.visits_by_month(data.visits, quarter.start, quarter.end)
         for row in by_month.itertuples(index=False):
             out[f"visits.month.{row.month:%Y-%m}.{row.modality}"] = int(row.visits)
+    if data.contacts is not None:
+        sizes = referral_metrics.families_by_children_contacted(data.contacts, quarter, families=data.families)
+        out |= table_cells("family_sizes", band_family_sizes(sizes), ["families"])
+        if data.referrals is not None and data.assessments is not None:
+            funnel = referral_metrics.referral_funnel(data.contacts, data.referrals, data.assessments, quarter, settings)
+            out |= {k: v for k, v in table_cells("referral_funnel", funnel, ["count"]).items()
+                    if k in ("assessments.started", "contacts.followed_by_referral")}
+    if data.assessments is not None:
+        bands = referral_metrics.assessment_duration_bands(data.assessments, quarter)
+        out |= table_cells("duration_bands", bands, ["assessments"])
+    if data.episodes is not None:
+        transitions = placement_metrics.transitions_matrix(data.episodes, quarter.start, quarter.end, settings)
+        out |= table_cells("transitions", transitions, ["moves"])
+        if data.header is not None:
+            profile = placement_metrics.foster_to_semi_independent_profile(
+                data.episodes, data.header, quarter.previous(3).start, quarter.end, settings)
+            out |= table_cells("semi_profile", profile, ["children"])
     if data.case_audits is not None:
         activity = audit_metrics.audit_activity(data.case_audits, quarter.start, quarter.end, families=data.families)
         for n, row in enumerate(activity.itertuples(index=False), start=1):
             for column in ("cases", "families", *GRADE_NAMES):
                 out[f"audits.activity.{n}.{column}"] = int(getattr(row, column))
+        by_domain = audit_metrics.grades_by_domain(data.case_audits, quarter)
+        out |= {k: v for k, v in table_cells("grades_by_domain", by_domain, ["audits"]).items()
+                if k.startswith("audits.domain.")}
+        by_pct = audit_metrics.pct_good_or_better_by_domain(data.case_audits, quarter)
+        for row in by_pct.itertuples(index=False):
+            if row.domain == "overall":
+                out["audits.graded"] = int(row.graded)
+            else:
+                out[f"audits.domain.{row.domain}.graded"] = int(row.graded)
+                out[f"audits.domain.{row.domain}.pct_good_or_better"] = row.pct_good_or_better
     if data.recommendations is not None:
         by_theme = audit_metrics.recommendations_by_theme(data.recommendations, quarter.start, quarter.end)
-        for row in by_theme.itertuples(index=False):
-            for column in ("raised", "completed", "open_at_end", "overdue_at_end"):
-                out[f"recommendations.theme.{row.theme}.{column}"] = int(getattr(row, column))
+        out |= table_cells("recommendations_by_theme", by_theme, ["raised", "completed", "open_at_end", "overdue_at_end"])
         status = audit_metrics.recommendations_by_status(data.recommendations, quarter)
-        for row in status.itertuples(index=False):
-            name = {"completed_on_time": "recommendations.completed_on_time",
-                    "completed_late": "recommendations.completed_late",
-                    "open_not_due": "recommendations.open_not_due"}.get(row.status)
-            if name:
-                out[name] = int(row.recommendations)
+        out |= {k: v for k, v in table_cells("recommendations_by_status", status, ["recommendations"]).items()
+                if k != "recommendations.overdue_at_quarter_end"}
+        ages = audit_metrics.overdue_by_age(data.recommendations, quarter)
+        out |= table_cells("overdue_by_age", ages, ["recommendations"])
+    return out
+
+
+def page_unseen(figures: dict) -> dict:
+    """Unseen figures of the page tables a reader can reason about: each domain's grades
+    good or better (the numerator of its percentage)."""
+    out = {}
+    for key in figures:
+        if key.startswith("audits.domain.") and key.endswith(".graded"):
+            domain = key.split(".")[2]
+            out[f"audits.domain.{domain}.good_or_better"] = int(
+                figures.get(f"audits.domain.{domain}.outstanding", 0) + figures.get(f"audits.domain.{domain}.good", 0))
     return out
 
 
@@ -174,8 +217,11 @@ def year_values(data, year, settings: Settings = DEFAULT_SETTINGS) -> tuple[dict
         for key, value in period_figures.items():
             values[cell(period, key)] = value
             published.append(cell(period, key))
-        for key, value in _unseen_values(period_figures, bases[period]).items():
+        for key, value in (_unseen_values(period_figures, bases[period]) | page_unseen(period_figures)).items():
             values[cell(period, key)] = value
+        profile = [v for k, v in period_figures.items() if k.startswith("placements.semi_profile.sex.")]
+        if profile:
+            values[cell(period, "placements.semi_profile_children")] = int(sum(profile))
     return values, keys, published
 
 
@@ -185,6 +231,14 @@ def year_relations_all(label: str, quarters: list[str], keys: dict[str, list[str
         relations += period_relations(period, keys[period])
     relations += year_relations(label, quarters, keys)
     return relations
+
+
+def holds(relation: Relation, values: dict) -> bool:
+    """True when a sum relation holds on the true figures (every cell known)."""
+    ids = relation.ids
+    if relation.kind != "sum" or not all(is_number(values.get(i)) for i in ids):
+        return False
+    return abs(values[relation.total] - sum(coef * values[p] for p, coef in relation.parts)) < 1e-9
 
 
 _CACHE: dict = {}
@@ -217,6 +271,8 @@ def published_year(data, year, settings: Settings = DEFAULT_SETTINGS) -> Publish
         activity = [v for c, v in values.items() if c.startswith(cell(period, "audits.activity.")) and c.endswith(".cases")]
         if activity and values.get(children) == sum(activity):
             relations.append(sum_of(children, [cases]))
+    for period in quarters:
+        relations += [r for r in page_assumed_relations(period, keys[period]) if holds(r, values)]
     allow_one = bool(getattr(settings, "publish_single_family_figures", False))
     about_one = [] if allow_one else [c for c in published if split(c)[1] in ABOUT_ONE]
     from .disclosure_audit import primary

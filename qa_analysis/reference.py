@@ -46,33 +46,74 @@ _STABILITY_2024 = (
     "placement stability by local authority (data set 68c7a1f2)"
 )
 _STABILITY_2025 = "DfE, Stability measures for children looked after in England, reporting year 2025 (data set 2ad311d1)"
+# The DfE's own published files, as kept in its public CSC outcomes and enablers dashboard
+# repository (github.com/dfe-analytical-services/CSC_outcomes_and_enablers, data-raw/):
+# table C1 of "Children in need" and the placement stability table of "Stability measures
+# for children looked after in England", reporting year 2025 (each year ending 31 March).
+# Files c1_children_in_need_referrals_and_rereferrals_2013_to_2025.csv (commit f70b723) and
+# la_cla_placement_stability.csv (commit 739525e); the page names the publication and table.
+_C1 = "DfE, Children in need, reporting year 2025, referrals and re-referrals table"
+_STABILITY_2025_TABLE = ("DfE, Stability measures for children looked after in England, reporting year 2025, "
+                         "placement stability by local authority")
 
-# Only figures found in the DfE releases (domain.md section 8); every other year is absent.
+
+def _re_referrals(year: int, value: float, re_referrals: str, referrals: str) -> Comparator:
+    return Comparator(
+        "referrals.pct_re_referral_12m", year, ENGLAND, value,
+        f"{_C1}: {re_referrals} of {referrals} referrals in the year ending 31 March {year + 1} came within "
+        "12 months of a previous referral",
+    )
+
+
+def _three_plus(year: int, value: float, children: str, looked_after: str) -> Comparator:
+    return Comparator(
+        "placements.pct_3plus_12m", year, ENGLAND, value,
+        f"{_STABILITY_2025_TABLE}: {children} of {looked_after} children looked after on 31 March {year + 1} "
+        "had 3 or more placements during the year (published to the whole per cent)",
+    )
+
+
+def _long_term(year: int, value: float, stable: str, cohort: str) -> Comparator:
+    return Comparator(
+        "placements.pct_long_term_stable", year, ENGLAND, value,
+        f"{_STABILITY_2025_TABLE}: {stable} of {cohort} children under 16 looked after for 2.5 years or more "
+        f"on 31 March {year + 1} had lived with the same carer for 2 years or more (published to the whole per cent)",
+    )
+
+
+# Only figures found in the DfE's published tables (domain.md section 8 and the files named
+# above); every other year is absent. National counts are rounded by the DfE to the nearest 10.
 ENGLAND_FIGURES: tuple[Comparator, ...] = (
+    _long_term(2020, 70.0, "20,000", "28,640"),
+    _long_term(2021, 71.0, "20,830", "29,510"),
+    _long_term(2022, 68.0, "20,190", "29,590"),
     Comparator("placements.pct_long_term_stable", 2023, ENGLAND, 68.0,
                f"{_STABILITY_2024}: 19,750 of 29,000 children under 16 looked after for 2.5 years or more "
                "had lived with the same carer for 2 years or more"),
     Comparator("placements.pct_long_term_stable", 2024, ENGLAND, 69.0,
                f"{_STABILITY_2025}: 19,680 of 28,710 children"),
+    _three_plus(2020, 9.0, "7,400", "80,780"),
+    _three_plus(2021, 10.0, "8,210", "82,090"),
+    _three_plus(2022, 11.0, "8,850", "83,750"),
+    _three_plus(2023, 11.0, "8,860", "83,530"),
+    _three_plus(2024, 10.0, "8,500", "81,770"),
+    _re_referrals(2019, 22.6, "145,390", "642,980"),
+    _re_referrals(2020, 22.7, "135,850", "597,760"),
+    _re_referrals(2021, 21.5, "139,500", "650,270"),
+    _re_referrals(2022, 22.4, "143,770", "640,430"),
     Comparator("referrals.pct_re_referral_12m", 2023, ENGLAND, 22.4,
                "DfE, Children in need: a focus on re-referrals, reporting year 2024: 139,080 of 621,880 "
                "referrals in the year ending 31 March 2024 were within 12 months of a previous referral "
                "(published as 22%; 22.4% is the same two counts to one decimal place)"),
+    _re_referrals(2024, 22.6, "142,900", "632,830"),
     Comparator("assessments.pct_within_45wd", 2024, ENGLAND, 85.7,
                "DfE, Children in need, reporting year 2025, completed assessments by duration of assessment: "
                "555,820 of 648,830 assessments completed in the year ending 31 March 2025 took 45 days or "
                "fewer (the sum of the published duration bands up to 41 to 45 days)"),
 )
 
-# What the page says where no England figure is held for the year.
-NOT_HELD = {
-    "placements.pct_3plus_12m": (
-        "The DfE publishes the share of children looked after at 31 March with 3 or more placements during "
-        "the year (Stability measures for children looked after in England, 2020 to 2024), but the figures "
-        "were not retrieved for this tool, so no England line is drawn. (The DfE's 23% in 2024 and 2025 is a "
-        "different measure: 3 or more placements in the previous 2 years.)"
-    ),
-}
+# What the page says where no England figure is held for the year, beyond naming the latest held.
+NOT_HELD: dict[str, str] = {}
 
 
 def england(metric: str, year: int | None) -> Comparator | None:

@@ -323,6 +323,15 @@ def test_funnel_alt_gives_each_stage_and_its_share_of_the_stage_before():
     assert (chart.ax.get_xlabel(), chart.ax.get_ylabel()) == ("Number", "Stage")
 
 
+def test_funnel_shares_round_half_away_from_zero_like_the_figures():
+    # 37 / 80 = 46.25% exactly: half away from zero gives 46.3% (Python's round gives 46.2).
+    frame = pd.DataFrame({"stage": ["Contacts", "Referrals"], "n": [80, 37]})
+
+    chart = funnel_chart(frame, "stage", "n", "t")
+
+    assert chart.alt == "Funnel chart of number at each stage: Contacts 80, Referrals 37 (46.3% of Contacts)."
+
+
 def test_funnel_of_an_empty_frame_says_there_is_no_data():
     chart = funnel_chart(pd.DataFrame({"stage": [], "n": []}), "stage", "n", "t")
 

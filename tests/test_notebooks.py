@@ -34,8 +34,9 @@ def test_the_notebook_exists(name):
 @pytest.mark.parametrize("name", QUARTERLY)
 def test_a_quarterly_notebook_declares_its_parameters(name):
     declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))
-    # linked_quarters: the quarters of the batch, so pages link only to reports that exist.
-    assert set(declared) == {"quarter", "data_dir", "audience", "settings_file", "linked_quarters"}
+    # linked_quarters / linked_topics: the quarters and topics of the batch, so pages link
+    # only to reports that exist.
+    assert set(declared) == {"quarter", "data_dir", "audience", "settings_file", "linked_quarters", "linked_topics"}
 
 
 def test_the_annual_notebook_declares_its_parameters():

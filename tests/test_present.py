@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from qa_analysis import present
 from qa_analysis.config import DEFAULT_SETTINGS, DEMO_DATA_DIR, PROJECT_ROOT
 from qa_analysis.errors import QuarterError
 from qa_analysis.io import load_data
@@ -293,6 +294,24 @@ def test_page_links_follow_the_batch_and_the_output_layout(visits_series):
     assert '<a href="../index.html">All reports (index)</a>' in links
 
 
+def test_other_topic_links_follow_the_topics_of_the_batch(visits_series):
+    from qa_analysis.present import nav_html
+
+    ctx = start_report("visits", quarter="2020-21 Q2", data_dir=str(visits_series))
+    links = nav_html(ctx, "2020-21 Q2", "visits,summary")  # report --topics visits,summary
+    assert '<a href="../2020-21_Q2/summary.html">Quarterly summary</a>' in links
+    for absent in ("referrals", "placement_stability", "audits"):
+        assert f"2020-21_Q2/{absent}.html" not in links
+
+
+def test_a_topic_whose_files_are_absent_gets_no_link(visits_series):
+    from qa_analysis.present import linked_topic_names
+
+    # visits_series holds visits.csv only: the batch skips referrals, placements and audits.
+    ctx = start_report("summary", quarter="2020-21 Q2", data_dir=str(visits_series))
+    assert linked_topic_names(ctx, "") == ["visits"]
+
+
 def test_definitions_are_plain_english_with_the_figure_name_and_no_code():
     from qa_analysis.present import definitions_markdown
 
@@ -308,3 +327,29 @@ def test_codes_are_shown_as_their_descriptions():
     assert describe("CARPL", REASON_PLACE_CHANGE_LABELS) == "Change to or implementation of care plan"
     assert describe("ZZZ", REASON_PLACE_CHANGE_LABELS) == "ZZZ"
     assert words("requires_improvement") == "Requires improvement"
+
+
+def test_a_breakdown_with_most_figures_withheld_is_a_sentence_not_a_table_of_c():
+    # 3 of the 4 figures are c and one is shown: more hidden than shown.
+    frame = pd.DataFrame({"theme": ["a", "b", "c", "d"], "Raised": ["c", "c", "c", 7]}, dtype=object)
+
+    html = present.breakdown_html(frame, "Recommendations by theme", ["Raised"])
+
+    assert "<table" not in html and "The table of recommendations by theme is not shown" in html
+
+
+def test_a_breakdown_with_most_figures_shown_is_a_table():
+    frame = pd.DataFrame({"theme": ["a", "b", "c"], "Raised": ["c", 8, 7]}, dtype=object)
+
+    assert "<table" in present.breakdown_html(frame, "Recommendations by theme", ["Raised"])
+
+
+def test_a_breakdown_rate_whose_complement_is_small_is_c_in_public():
+    # CLA: 9 seen alone of 10 seen, so 1 was not seen alone: 90.0% gives the 1 back.
+    # CP: 20 of 40, every count above 5: shown.
+    frame = pd.DataFrame({"cohort": ["CLA", "CP"], "seen_alone": [9, 20], "seen": [10, 40],
+                          "pct_seen_alone": [90.0, 50.0]})
+
+    shown = _context("public").rates(frame, "pct_seen_alone", "seen_alone", "seen")
+
+    assert shown["pct_seen_alone"].tolist() == ["c", 50.0]

@@ -105,3 +105,31 @@ def test_a_topic_whose_file_is_absent_is_skipped_not_failed(tmp_path, capsys):
     assert code == 0
     assert not (tmp_path / "out" / "internal" / "2020-21_Q1" / "visits.html").exists()
     assert "skipped 2020-21_Q1/visits: visits left out: visits.csv not found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_run_of_some_topics_links_only_to_pages_it_wrote(tmp_path):
+    import re
+
+    from qa_analysis.config import DEMO_DATA_DIR
+    from qa_analysis.periods import parse_quarter
+    from qa_analysis.reports import generate_reports
+
+    code = generate_reports(
+        DEMO_DATA_DIR, [parse_quarter("2020-21 Q3")], [], topics=["visits", "summary"],
+        out_dir=tmp_path / "out", progress=False,
+    )
+
+    assert code == 0
+    folder = tmp_path / "out" / "internal"
+    pages = sorted(folder.rglob("*.html"))
+    assert {p.relative_to(folder).as_posix() for p in pages} == {
+        "index.html", "2020-21_Q3/visits.html", "2020-21_Q3/summary.html"}
+    for page in pages:
+        hrefs = re.findall(r'<a [^>]*href="([^"#]+)"', page.read_text(encoding="utf-8"))
+        local = [h for h in hrefs if "://" not in h and not h.startswith("mailto:")]
+        assert local or page.name == "index.html", page
+        for href in local:
+            assert (page.parent / href).resolve().is_file(), (page.name, href)
+    summary = (folder / "2020-21_Q3" / "summary.html").read_text(encoding="utf-8")
+    assert 'href="../2020-21_Q3/visits.html"' in summary and "referrals.html" not in summary

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import GRADE_KEYS, GRADES
 from ..periods import Quarter, parse_period
 from ._common import bound, in_quarter, isin, pct
@@ -235,12 +234,11 @@ def audits_metrics(
     recommendations: pd.DataFrame | None,
     quarter: Quarter | str,
     families: pd.DataFrame | None = None,
-    settings: Settings = DEFAULT_SETTINGS,
 ) -> dict[str, int | float | None]:
     """Every ``audits.*`` and ``recommendations.*`` key of DESIGN section 4 for a quarter.
 
-    A frame given as None leaves its keys out. ``settings`` is accepted for a uniform
-    signature across topics; no audit definition has a setting yet.
+    A frame given as None leaves its keys out. No audit definition has a setting yet (the
+    registry passes ``settings`` only to functions that take it).
     """
     metrics: dict[str, int | float | None] = {}
     if case_audits is not None:

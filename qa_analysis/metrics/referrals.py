@@ -482,7 +482,6 @@ def contact_funnel(
     referrals: pd.DataFrame | None,
     assessments: pd.DataFrame | None,
     quarter: Quarter,
-    settings: Settings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Activity at each stage in the quarter: columns ``stage``, ``count``.
 
@@ -490,8 +489,8 @@ def contact_funnel(
     (referral_date in it), ``assessments started`` (assessment_start_date in it),
     ``assessments completed`` (assessment_authorised_date in it). Each stage counts its
     own rows in the quarter, not the same children followed through, so the stages are
-    volumes side by side. A frame given as None leaves out its stage(s). ``settings`` is
-    accepted for a uniform signature; no stage depends on it.
+    volumes side by side. A frame given as None leaves out its stage(s). No stage depends
+    on a setting.
     Source: DESIGN section 4 (referrals).
     """
     stages: list[tuple[str, int]] = []

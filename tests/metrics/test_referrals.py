@@ -439,7 +439,7 @@ def test_inputs_are_not_mutated(referrals_small_set):
     contact_frame, referral_frame, assessment_frame, membership = frames
     referrals_metrics(contact_frame, referral_frame, assessment_frame, Q3, membership)
     contacts_by_source(contact_frame, Q3)
-    contact_funnel(contact_frame, referral_frame, assessment_frame, Q3, DEFAULT_SETTINGS)
+    contact_funnel(contact_frame, referral_frame, assessment_frame, Q3)
     families_by_children_contacted(contact_frame, Q3, membership)
     assessment_duration_bands(assessment_frame, Q3)
     contacts_by_month(contact_frame, "2020-10-01", "2020-12-31")
@@ -466,7 +466,7 @@ def test_contact_funnel_frame(referrals_small_set):
             "count": [3, 2, 2, 2],
         }
     )
-    result = contact_funnel(contact_frame, referral_frame, assessment_frame, Q3, DEFAULT_SETTINGS)
+    result = contact_funnel(contact_frame, referral_frame, assessment_frame, Q3)
     pd.testing.assert_frame_equal(result, expected)
 
 
