@@ -109,3 +109,13 @@ def test_cached_national_data_needs_a_marker_for_the_same_size(tmp_path):
     write_marker(tmp_path, children=300)
 
     assert (cached(tmp_path, 300), cached(tmp_path, 400)) == (True, False)
+
+
+def test_the_command_line_is_built_without_conflicting_options(capsys):
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+
+    assert done.value.code == 0
+    assert "--data" in capsys.readouterr().out
