@@ -86,6 +86,15 @@ def test_other_load_options_are_other_entries(folder, monkeypatch):
     load_data(folder, cache=True, blank_values=["-", "NULL"])  # the same set: a hit
 
 
+def test_default_settings_and_no_settings_are_the_same_load(folder, monkeypatch):
+    from qa_analysis.config import Settings
+
+    load_data(folder, cache=True)
+    _no_reading(monkeypatch)
+
+    load_data(folder, settings=Settings(), cache=True)  # the CLI passes the settings
+
+
 def test_cache_off_writes_nothing(folder):
     load_data(folder, cache=False)
 
