@@ -444,9 +444,12 @@ def _with_period(what: str, period) -> str:
     return f"{what}, {period}" if period else what
 
 
+EMPTY_CHART_HEIGHT = 1.6  # inches: an empty chart is one line, not a page of white
+
+
 def _empty_chart(title: str, kind: str, what: str) -> Chart:
     with mpl.rc_context(HOUSE_RC):
-        figure, ax = _new_figure()
+        figure, ax = _new_figure(EMPTY_CHART_HEIGHT)
         ax.set_axis_off()
         artist = _set_title(ax, title)
         ax.text(0.5, 0.5, NO_DATA, ha="center", va="center", fontsize=13, transform=ax.transAxes)

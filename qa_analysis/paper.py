@@ -286,7 +286,7 @@ def _visits(ctx, summary) -> list[Block]:
         xlabel="Month", ylabel="Visits", period=label,
     )))
     by_method = visit_metrics.visits_by_method(data.visits, window).assign(
-        method=lambda d: d["method"].str.replace("_", " ").str.capitalize(),
+        method=lambda d: d["method"].map(present.method_words),
         modality=lambda d: d["modality"].map(_MODALITY).fillna(d["modality"]),
     )
     top = by_method.sort_values("visits", ascending=False).head(1)

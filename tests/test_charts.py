@@ -508,3 +508,10 @@ def test_a_line_charts_value_labels_sit_on_a_white_ground_above_a_comparator_lin
     assert all(t.get_bbox_patch() is not None and t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
                for t in labels)
     assert all(t.get_zorder() > line.get_zorder() for t in labels for line in lines)
+
+
+def test_an_empty_chart_is_a_short_box_not_a_page_of_white():
+    chart = funnel_chart(pd.DataFrame({"stage": [], "n": []}), "stage", "n", "t")
+
+    width, height = chart.figure.get_size_inches()
+    assert height < width / 3
