@@ -586,9 +586,16 @@ PROFILE_LABELS = {
 }
 
 
+# Compound words that keep their hyphen when a code becomes words.
+_HYPHENATED = {"semi independent": "semi-independent"}
+
+
 def words(text) -> str:
-    """``requires_improvement`` -> ``Requires improvement``: a code-like name as words."""
+    """``requires_improvement`` -> ``Requires improvement``: a code-like name as words
+    (``semi_independent`` -> ``Semi-independent``)."""
     spoken = str(text).replace("_", " ").strip()
+    for plain, hyphenated in _HYPHENATED.items():
+        spoken = spoken.replace(plain, hyphenated)
     return spoken[:1].upper() + spoken[1:]
 
 

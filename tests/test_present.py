@@ -333,6 +333,7 @@ def test_codes_are_shown_as_their_descriptions():
     assert describe("CARPL", REASON_PLACE_CHANGE_LABELS) == "Change to or implementation of care plan"
     assert describe("ZZZ", REASON_PLACE_CHANGE_LABELS) == "ZZZ"
     assert words("requires_improvement") == "Requires improvement"
+    assert words("semi_independent") == "Semi-independent"
 
 
 def test_a_breakdown_with_most_figures_withheld_is_a_sentence_not_a_table_of_c():
