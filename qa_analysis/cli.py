@@ -136,9 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default=None, help="output folder (default data/demo in the working directory)")
     demo.add_argument("--seed", type=int, default=2020, help="random seed (default 2020, the committed set)")
     demo.add_argument("--children", type=int, default=None, help="scale up for benchmarks")
-    demo.add_argument("--layout", choices=("standard", "ssd"), default="standard",
-                      help="standard (default) or ssd: the Standard Safeguarding Dataset's tables "
-                           "for contacts, referrals, assessments, visits and families")
+    demo.add_argument("--layout", choices=("standard", "ssd", "stacked"), default="standard",
+                      help="standard (default); ssd: the Standard Safeguarding Dataset's tables "
+                           "for contacts, referrals, assessments, visits and families; stacked: the "
+                           "SSDA903 as one regional header and episodes file with YEAR and LA columns, "
+                           "several authorities (read with --la Demoshire)")
 
     check = sub.add_parser(
         "check-disclosure",

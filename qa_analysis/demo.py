@@ -694,6 +694,85 @@ def _return_name(year: int, table: str) -> str:
 SSDA903_FILES = tuple(_return_name(y, t) for y in _return_years() for t in ("header", "episodes"))
 FILES = (*SSDA903_FILES, *OTHER_FILES)
 
+# ------------------------------------------------------------------ the regional stack (issue 10)
+
+SSDA903_COLUMNS = {
+    "header": ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
+    "episodes": ("CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                 "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"),
+}
+STACK_FILES = {"header": "ssda903_header.csv", "episodes": "ssda903_episodes.csv"}
+STACK_AUTHORITY = "Demoshire"  # the demo's own authority in the stacked layout (--la Demoshire)
+STACK_NEIGHBOURS = ("Otherton", "Westbury")  # other authorities whose returns share the files
+
+
+def stack_returns(out_dir, returns) -> dict[str, int]:
+    """Write yearly SSDA903 returns as the regional pipelines stack them (liia-tools): one
+    ``ssda903_header.csv`` and one ``ssda903_episodes.csv`` holding every return of every
+    authority, each row with ``LA`` (the authority) and ``YEAR`` (the return's collection
+    year, named by its 31 March) after the 903 columns.
+
+    ``returns`` maps ``(la, year)`` to ``{"header": rows, "episodes": rows}``, each row the
+    values of :data:`SSDA903_COLUMNS` in order (text); rows are written in the mapping's
+    order. Returns the rows written per file."""
+    import csv
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for table, name in STACK_FILES.items():
+        with open(out / name, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow([*SSDA903_COLUMNS[table], "LA", "YEAR"])
+            count = 0
+            for (la, year), tables in returns.items():
+                for row in tables.get(table, ()):
+                    writer.writerow([*row, la, str(int(year))])
+                    count += 1
+        written[name] = count
+    return written
+
+
+def _read_returns(folder: Path) -> dict[int, dict[str, list[list[str]]]]:
+    """The demo's yearly returns in ``folder`` read back as rows of text, by collection year."""
+    import csv
+
+    returns = {}
+    for year in _return_years():
+        returns[year] = {}
+        for table in SSDA903_COLUMNS:
+            with open(folder / _return_name(year, table), encoding="utf-8", newline="") as handle:
+                returns[year][table] = list(csv.reader(handle))[1:]
+    return returns
+
+
+def _neighbour_returns(seed: int, n: int, k: int) -> dict[int, dict[str, list[list[str]]]]:
+    """Another authority's yearly returns, drawn as the demo's own are, from a stream of their
+    own (so the demo authority's data is the same draw in every layout)."""
+    import tempfile
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7 + k,)))
+    eps, header, _ = _episodes(rng, n)
+    with tempfile.TemporaryDirectory(prefix="qa-demo-stack-") as folder:
+        _write_903(Path(folder), rng, n, eps, header)
+        return _read_returns(Path(folder))
+
+
+def _write_stacked_layout(out: Path, seed: int, n: int) -> dict[str, int]:
+    """Replace the demo's yearly 903 returns in ``out`` by the regional stack: the demo's own
+    returns as :data:`STACK_AUTHORITY` plus :data:`STACK_NEIGHBOURS`' returns, year by year."""
+    own = _read_returns(out)
+    neighbours = {la: _neighbour_returns(seed, n, k) for k, la in enumerate(STACK_NEIGHBOURS)}
+    returns = {}
+    for year in _return_years():
+        returns[(STACK_AUTHORITY, year)] = own[year]
+        for la, theirs in neighbours.items():
+            returns[(la, year)] = theirs[year]
+    rows = stack_returns(out, returns)
+    for name in SSDA903_FILES:
+        (out / name).unlink()
+    return rows
+
 
 def _write_903(out: Path, rng, n: int, eps, header) -> tuple[dict[str, int], dict]:
     """The 903 as the DfE collection holds it: one return per collection year, each with
@@ -1441,6 +1520,10 @@ def write_demo_data(out_dir, seed: int = 2020, children: int | None = None,
     ``layout="ssd"`` writes the same data with contacts, referrals, assessments, visits and
     families as the Standard Safeguarding Dataset's tables (``io.ssd.write_ssd_layout``:
     visits without modality or method); the SSDA903 and audit files stay as they are.
+    ``layout="stacked"`` writes the 903 as the regional pipelines do (:func:`stack_returns`):
+    one header and one episodes file with ``LA`` and ``YEAR`` columns, holding the demo's
+    returns as authority ``Demoshire`` and two neighbours' (``Otherton``, ``Westbury``); read
+    it with ``--la Demoshire``. The other files stay as they are.
 
     ``children`` (default 100) is the number of children in the SSDA903 files; every other
     volume scales with it (see the module docstring; 300,000 is national scale). The same
@@ -1496,8 +1579,11 @@ def write_demo_data(out_dir, seed: int = 2020, children: int | None = None,
 
         ssd_rows = write_ssd_layout(out)
         rows = {**{k: v for k, v in rows.items() if k not in REPLACED}, **ssd_rows}
+    elif layout == "stacked":
+        stack_rows = _write_stacked_layout(out, seed, n)
+        rows = {**stack_rows, **{k: v for k, v in rows.items() if k not in SSDA903_FILES}}
     elif layout != "standard":
-        raise ValueError(f"layout is standard or ssd, not {layout!r}")
+        raise ValueError(f"layout is standard, ssd or stacked, not {layout!r}")
     _write_readme(out, rows, seed, n)
     return rows
 

@@ -107,20 +107,40 @@ def _meeting_date(settings) -> str:
         return value
 
 
+def authority(settings) -> str:
+    """The authority the paper names: the settings' ``authority_name``, else the ``--la`` of a
+    regional stack (given to the kernel in ``QA_ANALYSIS_LA``), else "" (the rule of
+    :func:`reports.authority_name`, which names it in every page's title)."""
+    import os
+
+    from .reports import authority_name
+
+    return authority_name(settings, os.environ.get(present.LA_ENV))
+
+
 def header_rows(ctx) -> list[tuple[str, str]]:
     """The header table of a council committee report: who the paper goes to and from (as
     roles, from the settings), when, about what, and whether it is public."""
     settings = ctx.settings
-    authority = str(getattr(settings, "authority_name", "") or "").strip()
+    authority_ = authority(settings)
     return [
         ("Committee", str(getattr(settings, "committee_name", "") or "Safeguarding Committee")),
         ("Date", _meeting_date(settings)),
         ("Subject", f"Quality Assurance Annual Report {ctx.period_label}"
-         + (f": {authority} children's social care" if authority else "")),
+         + (f": {authority_} children's social care" if authority_ else "")),
         ("Public", "Public" if ctx.public else "Non-public: internal use only"),
         ("Report of", str(getattr(settings, "report_of", "") or "Director of Children's Services")),
         ("Report author", str(getattr(settings, "report_author", "") or "Head of Quality Assurance")),
     ]
+
+
+# The public paper's first page uses c (a count of 1 to 5, or a figure it could be worked out
+# from); a committee member can meet it on the first page, so the Summary ends by saying what
+# it means, before the evidence appendices do.
+SMALL_NUMBERS_NOTE = (
+    "This is the public version of the report. To protect the children and families concerned, "
+    "numbers from one to five are shown as c, and so is any figure from which one could be worked out."
+)
 
 
 def _counted(count: str, noun: str) -> str:
@@ -140,15 +160,16 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
     label = ctx.period_label
     audits_total = len(programme) + len(others)
     cases = int(programme["cases"].sum() + others["cases"].sum())
-    authority = str(getattr(ctx.settings, "authority_name", "") or "").strip() or "the Council"
+    council = authority(ctx.settings) or "the Council"
     conclusion = annual_text.conclusion_paragraphs(summary, profile, themes, year, audience)
     rec_text = annual_text.recommendations_paragraphs(routes, annual.shared_with(data, year), year, audience)
     summary_text = [
-        f"This report tells Members about the Quality Assurance activity of {authority}'s children's "
+        f"This report tells Members about the Quality Assurance activity of {council}'s children's "
         f"social care in {label}: the {_counted(n(audits_total), 'audit' if audits_total == 1 else 'audits')} "
         f"of the year, covering {n(cases)} cases, what they found, and how their recommendations were shared "
         "and taken forward, case by case or through the Service Development Plan.",
         *conclusion[:1],
+        *([SMALL_NUMBERS_NOTE] if ctx.public else []),
     ]
     background = [
         "The Quality Assurance framework sets out how the quality of practice with children and families "

@@ -129,10 +129,12 @@ class ReportJob:
     out_dir: Path
     kind: str = "notebook"
     timeout: float | None = None
+    authority: str = ""  # named in the page's title and under its heading (issue 10)
 
     @property
     def title(self) -> str:
-        return f"{REPORT_TITLES.get(self.name, self.name)}: {self.period_label}"
+        title = f"{REPORT_TITLES.get(self.name, self.name)}: {self.period_label}"
+        return f"{title}, {self.authority}" if self.authority else title
 
     @property
     def relpath(self) -> str:
@@ -352,11 +354,14 @@ def _exporter():
     return exporter
 
 
-def export_html(notebook, title: str, audience: str | None = None) -> str:
-    """The managers' HTML for an executed notebook (a ``nbformat`` node)."""
+def export_html(notebook, title: str, audience: str | None = None, authority: str | None = None) -> str:
+    """The managers' HTML for an executed notebook (a ``nbformat`` node); ``authority``, when
+    known, is named in the title (the caller's) and above the page's heading."""
     notebook.metadata["qa_report"] = {"title": title}
     if audience:
         notebook.metadata["qa_report"]["audience"] = AUDIENCE_WORDS.get(audience, audience)
+    if authority:
+        notebook.metadata["qa_report"]["authority"] = authority
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     body, _ = _exporter().from_notebook_node(notebook, resources={"qa_css": css})
     return body
@@ -493,7 +498,7 @@ def run_job(job: ReportJob, reuse_kernel: bool = True) -> JobResult:
         executed = nbformat.read(job.ipynb_path, as_version=4)
         mark = time.perf_counter()
         size = _write_atomically(
-            job.html_path, export_html(executed, job.title, job.parameters.get("audience"))
+            job.html_path, export_html(executed, job.title, job.parameters.get("audience"), job.authority)
         )
         timings["export"] = time.perf_counter() - mark
         return JobResult(job, True, time.perf_counter() - started, html_bytes=size, timings=timings)
@@ -853,12 +858,14 @@ def index_html(manifest: dict) -> str:
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
     body = "\n".join(sections) or "<p>No reports have been generated yet.</p>"
     words = html.escape(AUDIENCE_WORDS[audience])
+    authority = html.escape(manifest.get("authority") or "")
+    of = f" of {authority}" if authority else ""
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Quality assurance reports ({html.escape(audience)}): index</title>
+<title>Quality assurance reports{of} ({html.escape(audience)}): index</title>
 <style>
 {css}
 </style>
@@ -866,7 +873,7 @@ def index_html(manifest: dict) -> str:
 <body>
 <main class="report">
 <p class="audience">Audience: {words}.</p>
-<h1>Quality assurance reports for the {html.escape(audience)} audience</h1>
+<h1>Quality assurance reports{of} for the {html.escape(audience)} audience</h1>
 <p>Children's social care quality assurance reports, by financial quarter and year. Each report is a
 single file that opens offline; none holds child-level data. Every page here is for the
 {html.escape(audience)} audience only.</p>
@@ -902,8 +909,9 @@ def write_top_index(out_dir: Path) -> Path:
             {p["period"] for p in manifest["pages"] if p["status"] == "ok" and p["kind"] == "notebook"},
             key=lambda label: _period_sort_key(label.replace(" ", "_")), reverse=True,
         )
+        of = f" of {html.escape(manifest['authority'])}" if manifest.get("authority") else ""
         items.append(
-            f'<li><a href="{audience}/index.html">Reports for the {audience} audience</a> '
+            f'<li><a href="{audience}/index.html">Reports{of} for the {audience} audience</a> '
             f"({html.escape(AUDIENCE_WORDS[audience])}): {html.escape(', '.join(periods) or 'none')}.</li>"
         )
     css = (TEMPLATES_DIR / TEMPLATE_NAME / "report.css").read_text(encoding="utf-8")
@@ -1104,6 +1112,12 @@ def _authority_for_kernels(la: str | None):
             os.environ[LA_ENV] = before
 
 
+def authority_name(settings, la: str | None = None) -> str:
+    """The authority the reports name (issue 10: "Reports name the authority"): the settings'
+    ``authority_name``, else the ``--la`` chosen from a regional stack, else none ("")."""
+    return str(getattr(settings, "authority_name", "") or "").strip() or (la or "").strip()
+
+
 def generate_reports(
     data_dir: Path, quarters, annual_years, topics=None, n_jobs: int = 2, audience: str = "internal",
     out_dir: Path = Path("outputs"), settings_file: str | None = None,
@@ -1134,10 +1148,12 @@ def generate_reports(
 
     la = check_authority(data_dir, la)  # one line, before any notebook, when --la is needed or wrong
     run_id = _new_run_id()
+    authority = authority_name(settings, la)
     planned = plan_jobs(
         quarters, annual_years, topics, data_dir, audience, Path(out_dir), settings_file, extra_parameters,
         timeout=settings.notebook_timeout_seconds, with_metrics=True,
     )
+    planned = [replace(job, authority=authority) for job in planned]
     out_dir = check_out_dir(Path(out_dir), pages=len(planned))
     with RunLock(out_dir, _describe(quarters, annual_years, audience)):
         _recover(out_dir)
@@ -1201,6 +1217,7 @@ def generate_reports(
                 "manifest_version": 1,
                 "run_id": run_id,
                 "audience": audience,
+                "authority": authority,
                 "periods": [q.label for q in quarters],
                 "annual": [f"{y}-{(y + 1) % 100:02d}" for y in annual_years],
                 "started": started.isoformat(timespec="seconds"),

@@ -366,3 +366,64 @@ def test_children_scales_every_volume(tmp_path):
 def test_too_few_children_is_refused(tmp_path):
     with pytest.raises(ValueError, match="at least"):
         write_demo_data(tmp_path, children=10)
+
+
+# --- the regional stack (issue 10: "demo-data ... can write the stacked regional layout") ---
+
+
+@pytest.fixture(scope="module")
+def stacked(tmp_path_factory):
+    """``qa-analysis demo-data --layout stacked`` into a fresh folder."""
+    from qa_analysis.cli import main
+
+    out = tmp_path_factory.mktemp("stacked")
+    assert main(["demo-data", "--layout", "stacked", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_stacked_layout_is_one_header_and_one_episodes_file_with_year_and_la(stacked):
+    names = sorted(p.name for p in stacked.glob("ssda903_*.csv"))
+    episodes = read(stacked, "ssda903_episodes.csv")
+    header = read(stacked, "ssda903_header.csv")
+    assert names == ["ssda903_episodes.csv", "ssda903_header.csv"]
+    assert list(episodes.columns[-2:]) == ["LA", "YEAR"] and list(header.columns[-2:]) == ["LA", "YEAR"]
+    assert sorted(episodes["LA"].unique()) == ["Demoshire", "Otherton", "Westbury"]
+    # the demo's ten returns, 2012-13 to 2021-22, named by their 31 March
+    assert sorted(episodes.loc[episodes.LA == "Demoshire", "YEAR"].unique()) == [str(y) for y in range(2013, 2023)]
+
+
+def test_the_demo_authority_rows_of_the_stack_are_its_yearly_returns(stacked, demo):
+    out, _ = demo
+    stack = read(stacked, "ssda903_episodes.csv")
+    own = stack[stack.LA == "Demoshire"]
+    for name in SSDA903_FILES:
+        if not name.endswith("_episodes.csv"):
+            continue
+        year = str(int(name.split("_")[1][:4]) + 1)  # ssda903_2020-21_episodes.csv: the return of 2021
+        expected = read(out, name)
+        got = own[own.YEAR == year].drop(columns=["LA", "YEAR"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_the_other_files_of_the_stacked_layout_are_the_standard_ones(stacked, demo):
+    out, _ = demo
+    assert all(filecmp.cmp(stacked / name, out / name, shallow=False) for name in OTHER_FILES)
+
+
+def test_metrics_with_la_on_the_stack_gives_the_figures_of_the_yearly_returns(stacked, capsys):
+    from qa_analysis.cli import main
+
+    for quarter in ("2019-20 Q1", "2020-21 Q3", "2021-22 Q4"):
+        assert main(["metrics", "--data", str(DEMO_DATA_DIR), "--quarter", quarter]) == 0
+        yearly = capsys.readouterr().out
+        assert main(["metrics", "--data", str(stacked), "--la", "Demoshire", "--quarter", quarter]) == 0
+        assert capsys.readouterr().out == yearly
+
+
+def test_every_demo_quarter_of_the_stack_read_with_la_equals_the_yearly_returns(stacked):
+    from qa_analysis.metrics import quarter_metrics
+    from qa_analysis.periods import quarter_range
+
+    yearly, stack = load_data(DEMO_DATA_DIR), load_data(stacked, la="Demoshire")
+    for quarter in quarter_range("2019-20 Q1", "2021-22 Q4"):
+        assert quarter_metrics(stack, quarter).as_json() == quarter_metrics(yearly, quarter).as_json(), quarter.label

@@ -88,6 +88,14 @@ def test_the_docx_has_the_committee_report_layout(docx_text):
     assert "Members are asked to note the report." in text
 
 
+def test_the_public_paper_says_what_c_means_in_its_summary_before_any_c(docx_text):
+    _, text = docx_text
+    lines = [line.split("\t")[-1] for line in text.splitlines()]
+    note = lines.index(paper.SMALL_NUMBERS_NOTE)
+    first_c = next(i for i, line in enumerate(lines) if re.search(r"\bc\b", line) and i != note)
+    assert lines.index("Summary") < note < lines.index("Recommendation") and note < first_c
+
+
 @pytest.mark.parametrize(("month", "words"), EXPECTED)
 def test_the_docx_has_one_paragraph_per_audit_with_what_the_inputs_say(docx_text, month, words):
     _, text = docx_text

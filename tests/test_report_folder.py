@@ -462,6 +462,79 @@ def test_a_carried_over_annual_keeps_its_word_link(monkeypatch, data, tmp_path):
     assert 'href="2020-21/annual.docx"' in index and (out / "internal" / "2020-21" / "annual.docx").is_file()
 
 
+# --- reports name the authority (issue 10) --------------------------------------------
+
+
+class TitlePool(FakePool):
+    """A FakePool that also records each job's title and authority, as run_job exports them."""
+
+    def __init__(self):
+        super().__init__()
+        self.titles = []
+
+    def __call__(self, jobs, **kwargs):
+        self.titles += [(job.title, job.authority) for job in jobs if job.kind == "notebook"]
+        return super().__call__(jobs, **kwargs)
+
+
+def test_the_settings_authority_is_named_in_every_page_title_and_the_index(monkeypatch, data, tmp_path):
+    pool = TitlePool()
+    monkeypatch.setattr(reports, "run_jobs", pool)
+    settings = tmp_path / "settings.yml"
+    settings.write_text("authority_name: Demoshire\n")
+    out = tmp_path / "out"
+
+    generate_reports(data, [Q1], [parse_year("2020-21")], topics=["visits"], out_dir=out, progress=False,
+                     settings_file=str(settings))
+
+    assert pool.titles == [
+        ("Visits to children: 2020-21 Q1, Demoshire", "Demoshire"),
+        ("Quality Assurance annual report: evidence base: 2020-21, Demoshire", "Demoshire"),
+    ]
+    index = (out / "internal" / "index.html").read_text()
+    assert "<title>Quality assurance reports of Demoshire (internal): index</title>" in index
+    assert "<h1>Quality assurance reports of Demoshire for the internal audience</h1>" in index
+    assert "Reports of Demoshire for the internal audience" in (out / "index.html").read_text()
+
+
+def test_the_la_of_a_regional_stack_is_the_authority_named(monkeypatch, data, tmp_path):
+    from qa_analysis.demo import stack_returns
+
+    pool = TitlePool()
+    monkeypatch.setattr(reports, "run_jobs", pool)
+    for name in data.glob("ssda903_*.csv"):
+        name.unlink()
+    row = ["C1", "01/05/2019", "S", "C2", "N1", "U4", "PR1", "", "", "", "ZZ1", "ZZ2", "SC1"]
+    header = ["C1", "1", "01/08/2004", "WBRI", "", "", ""]
+    stack_returns(data, {(la, 2020): {"episodes": [row], "header": [header]} for la in ("Demoshire", "Otherton")})
+    out = tmp_path / "out"
+
+    generate_reports(data, [Q1], [], topics=["visits"], out_dir=out, progress=False, la="otherton")
+
+    assert pool.titles == [("Visits to children: 2020-21 Q1, Otherton", "Otherton")]
+    assert "<h1>Quality assurance reports of Otherton for" in (out / "internal" / "index.html").read_text()
+
+
+def test_without_an_authority_the_titles_are_as_before(monkeypatch, data, tmp_path):
+    pool = TitlePool()
+    monkeypatch.setattr(reports, "run_jobs", pool)
+
+    generate_reports(data, [Q1], [], topics=["visits"], out_dir=tmp_path / "out", progress=False)
+
+    assert pool.titles == [("Visits to children: 2020-21 Q1", "")]
+
+
+def test_the_page_names_its_authority_in_the_title_and_above_the_heading():
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    notebook = new_notebook(cells=[new_markdown_cell("# Visits to children: 2020-21 Q1")])
+
+    page = reports.export_html(notebook, "Visits to children: 2020-21 Q1, Demoshire", "internal", "Demoshire")
+
+    assert "<title>Visits to children: 2020-21 Q1, Demoshire</title>" in page
+    assert page.index('<p class="authority">Demoshire</p>') < page.index("<h1")
+
+
 def test_jobs_are_capped_by_the_cores(monkeypatch, data):
     monkeypatch.setattr(reports, "_memory_available", lambda: 64 * 2**30)
     monkeypatch.setattr(reports.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)

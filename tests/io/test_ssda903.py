@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from qa_analysis.cli import main
+from qa_analysis.demo import stack_returns
 from qa_analysis.errors import DataFileError
 from qa_analysis.io import load_data
 from qa_analysis.io.coverage import return_coverage
@@ -107,15 +108,15 @@ def xml_returns(folder):
 
 
 def regional_stack(folder, other_la=True):
-    """liia-tools' layout: one file per table, every return, LA and YEAR columns; another
-    authority's rows (with the same child ids) mixed in."""
-    for table, head in (("episodes", EPISODES), ("header", HEADER)):
-        lines = [head + ",LA,YEAR"]
-        for year, tables in RETURNS.items():
-            lines += [f"{row},Demoshire,{year}" for row in tables[table]]
-            if other_la:
-                lines += [f"{row},Otherton,{year}" for row in tables[table][:1]]
-        write(folder / f"ssda903_{table}.csv", "\n".join(lines) + "\n")
+    """liia-tools' layout (written by demo.stack_returns, as `demo-data --layout stacked`
+    does): one file per table, every return, LA and YEAR columns; another authority's rows
+    (with the same child ids) mixed in."""
+    returns = {}
+    for year, tables in RETURNS.items():
+        returns[("Demoshire", year)] = {t: [row.split(",") for row in rows] for t, rows in tables.items()}
+        if other_la:
+            returns[("Otherton", year)] = {t: [rows[0].split(",")] for t, rows in tables.items()}
+    stack_returns(folder, returns)
     return folder
 
 
