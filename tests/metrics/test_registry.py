@@ -120,3 +120,12 @@ def test_the_annual_year_rules_agree_with_the_registry(key):
                                             ("audits.grade.requires_improvement", "Overall grade: requires improvement")])
 def test_a_code_key_label_follows_its_pattern(key, label):
     assert registry.get(key).label_for(key) == label
+
+
+def test_the_summary_keys_are_catalogue_keys_of_their_own_topic():
+    from qa_analysis.metrics import registry
+
+    wrong = [(topic, key) for topic in registry.TOPICS for key in registry.summary_keys(topic)
+             if not registry.is_known(key) or registry.topic_of(key) != topic]
+
+    assert wrong == []
