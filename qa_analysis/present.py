@@ -541,6 +541,20 @@ def cell_known(published, period: str, key: str) -> bool:
 # --- sections -------------------------------------------------------------------------
 
 
+SUMMARY_TITLES = {
+    "visits": "Visits", "referrals": "Contacts, referrals and assessments",
+    "placement_stability": "Placement stability", "audits": "Case audits and recommendations",
+}
+
+
+def summary_sections() -> dict[str, list[str]]:
+    """The quarterly summary's sections: each topic's heading -> its headline keys, read
+    from the metric registry (the one place a key is declared)."""
+    from .metrics import registry
+
+    return {SUMMARY_TITLES[topic]: registry.summary_keys(topic) for topic in registry.TOPICS}
+
+
 def definitions_markdown(keys, comparisons: ReportContext | None = None) -> str:
     """The definitions section in plain English: each figure by the name it has on the page,
     what is counted, out of what, over which period and from which source (kept with the

@@ -71,7 +71,26 @@ def test_the_command_exits_zero_on_a_protected_folder(tmp_path, capsys):
     code = main(["check-disclosure", str(folder)])
 
     assert code == 0
-    assert capsys.readouterr().out.strip().endswith("OK: 0 hidden figure(s) can be worked out across 1 page folder(s).")
+    assert capsys.readouterr().out.strip().endswith(
+        "OK: 0 hidden figure(s) can be worked out across 0 HTML page(s) and 1 metrics.json file(s)."
+    )
+
+
+def test_each_html_page_is_reported_with_the_cells_it_shows_and_its_own_disclosures(tmp_path):
+    # The weakened visits figures (13 cells, other_video c and recoverable as 4) plus one
+    # contacts figure: visits.html shows the 13 visits cells and the finding; referrals.html
+    # shows the one contacts cell and nothing that can be worked out; the index shows none.
+    folder = _write(tmp_path, {**_visits("c", 8), "contacts.total": 133})
+    for name in ("visits", "referrals", "index"):
+        (folder / "2020-21_Q3" / f"{name}.html").write_text("<html></html>")
+
+    pages = check_folder(folder)
+
+    assert [(p.path, p.published, p.hidden, len(p.findings)) for p in pages] == [
+        ("2020-21_Q3/metrics.json", 14, 1, 1),
+        ("2020-21_Q3/referrals.html", 1, 0, 0),
+        ("2020-21_Q3/visits.html", 13, 1, 1),
+    ]
 
 
 def test_internal_folders_are_not_audited(tmp_path, capsys):

@@ -92,6 +92,32 @@ def test_notebooks_compute_nothing_themselves(name):
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebooks_keep_no_list_of_catalogue_keys_by_hand(name):
+    # Issue 12: key lists come from the metric registry (registry.keys, summary_sections);
+    # a list or tuple literal of two or more catalogue keys is a second copy of it. The
+    # series a trend chart draws (ctx.trend's first argument, labelled beside it) are a
+    # choice of the chart, not a list of the catalogue.
+    from qa_analysis.metrics import registry
+
+    found = []
+    for cell in _code_cells(name):
+        tree = ast.parse(cell.source)
+        series = {
+            id(arg) for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "trend"
+            for arg in ast.walk(node.args[0]) if node.args
+        }
+        for node in ast.walk(tree):
+            if id(node) in series:
+                continue
+            if isinstance(node, ast.List | ast.Tuple | ast.Set):
+                strings = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+                if sum(registry.is_known(s) for s in strings) >= 2:
+                    found.append(strings)
+    assert found == []
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
 def test_every_parameter_has_a_type_and_a_help_text_for_papermill(name):
     # papermill --help-notebook shows "Unknown type" / no help without them (issue 17).
     declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{name}.ipynb"))

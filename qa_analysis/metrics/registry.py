@@ -45,6 +45,7 @@ __all__ = [
     "get",
     "is_known",
     "keys",
+    "summary_keys",
     "metrics",
     "parts_of",
     "topic_of",
@@ -695,6 +696,29 @@ def keys(topic: str | None = None) -> list[str]:
     key prefix (``contacts``, ``assessments``, ``cla``, ``placements``, ``recommendations``).
     """
     return [m.key for m in metrics(topic)]
+
+
+# The headline figures of each topic that the quarterly summary page shows, in its order.
+SUMMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "visits": ("visits.total", "visits.pct_face_to_face", "visits.pct_seen_alone", "visits.pct_timely"),
+    "referrals": (
+        "contacts.total", "contacts.families_multi_child", "referrals.total", "referrals.pct_re_referral_12m",
+        "assessments.completed", "assessments.pct_within_45wd",
+    ),
+    "placement_stability": (
+        "cla.at_quarter_end", "placements.moves", "placements.pct_3plus_12m", "placements.pct_long_term_stable",
+        "placements.foster_to_semi_independent",
+    ),
+    "audits": (
+        "audits.audits", "audits.children", "audits.pct_good_or_better",
+        "recommendations.open_at_quarter_end", "recommendations.overdue_at_quarter_end",
+    ),
+}
+
+
+def summary_keys(topic: str) -> list[str]:
+    """The keys of a topic the quarterly summary shows (headline figures), in order."""
+    return list(SUMMARY_KEYS[topic_of(topic) if topic not in SUMMARY_KEYS else topic])
 
 
 def topic_of(key: str) -> str:

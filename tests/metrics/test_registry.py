@@ -141,3 +141,12 @@ def test_the_annual_module_keeps_no_rule_or_label_list_of_its_own():
     from qa_analysis import annual
 
     assert not any(hasattr(annual, name) for name in ("_RULES", "LABELS", "_CODE_LABELS"))
+
+
+def test_the_summary_keys_are_catalogue_keys_of_their_own_topic():
+    from qa_analysis.metrics import registry
+
+    wrong = [(topic, key) for topic in registry.TOPICS for key in registry.summary_keys(topic)
+             if not registry.is_known(key) or registry.topic_of(key) != topic]
+
+    assert wrong == []
