@@ -233,6 +233,19 @@ def _year_in_summary(ctx, summary, activity, figures, title) -> Section:
     return Section("year_in_summary", blocks)
 
 
+def _good_or_better_title(summary: pd.DataFrame, label: str) -> str:
+    """From the first quarter with a grade to the last one (never "to not available in Q4")."""
+    graded = [(q.upper(), v) for q in ("q1", "q2", "q3", "q4")
+              if not pd.isna(v := annual.figure_value(summary, "audits.pct_good_or_better", q))]
+    if not graded:
+        return f"No overall grade was given in {label}"
+    (first, start), (last, end) = graded[0], graded[-1]
+    if first == last:
+        return f"Good or better grades: {present.format_pct(start)} in {first}, the only quarter of {label} with a grade"
+    text = f"Good or better grades went from {present.format_pct(start)} in {first} to {present.format_pct(end)} in {last}"
+    return text if last == "Q4" else f"{text}, the last quarter of {label} with a grade"
+
+
 def _audit_activity(ctx, summary, activity, title) -> Section:
     data, label = ctx.data, ctx.period_label
     blocks = [
@@ -282,9 +295,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
     blocks.append(_chart(charts.line_chart(
         annual.quarter_series(summary, ["audits.pct_good_or_better"], {"audits.pct_good_or_better": "Good or better"}),
         x="quarter", y="value", hue="series", percent=True,
-        title=f"Good or better grades went from "
-              f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q1'))} in Q1 to "
-              f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q4'))} in Q4",
+        title=_good_or_better_title(summary, label),
         xlabel="Quarter", ylabel="Overall grades good or better (%)", period=label,
     )))
     return Section("audit_activity", blocks)

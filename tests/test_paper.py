@@ -214,3 +214,17 @@ def test_the_index_links_the_word_document_next_to_the_annual_html(annual_run):
         f'<a href="{YEAR}/annual.html">Quality Assurance annual report: evidence base</a>'
         f' (<a href="{YEAR}/annual.docx">Word document</a>)'
     ) in index
+
+
+def test_the_good_or_better_title_runs_to_the_last_quarter_with_a_grade():
+    import pandas as pd
+
+    from qa_analysis.paper import _good_or_better_title
+
+    # Q1 50.0%, Q2 57.1%, no grade in Q3 or Q4 (as in the demo's 2020-21).
+    summary = pd.DataFrame({"key": ["audits.pct_good_or_better"], "q1": [50.0], "q2": [57.1],
+                            "q3": [None], "q4": [None], "year": [54.5]})
+    assert _good_or_better_title(summary, "2020-21") == (
+        "Good or better grades went from 50.0% in Q1 to 57.1% in Q2, the last quarter of 2020-21 with a grade")
+    empty = summary.assign(q1=None, q2=None)
+    assert _good_or_better_title(empty, "2020-21") == "No overall grade was given in 2020-21"
