@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--only reports|national] [--runs 3] [--children N] [--no-profile]``."""
+"""``python -m benchmarks [--only reports|national|consolidation] [--runs 3] [--children N] [--no-profile]``.
+
+``--only consolidation`` (not part of the default run) times ``metrics`` on the national data as
+one 903 history and as yearly returns (``--data DIR`` for another source folder)."""
 
 from __future__ import annotations
 
@@ -51,11 +54,33 @@ def table(results: dict) -> str:
             f"{r['ratio']:>6.2f} {'<= ' + str(r['target_ratio']):>7}  {verdict(r['ratio'], r['target_ratio'])}"
         )
         if name == "national":
+            floors = r.get("floors_seconds", {})
+            for floor, words in r.get("floors", {}).items():
+                lines.append(f"{'':<10} floor {floor:<8} {floors[floor]['median']:>7.1f} s  "
+                             f"ratio {r['ratios_to_floors'][floor]:>5.2f}  ({words})")
+            if "cached_ratio" in r:
+                lines.append(
+                    f"{'':<10} cached second run {r['ours_cached_seconds']['median']:.1f} s: "
+                    f"{r['cached_ratio']:.2f} x the pyarrow floor (target <= {r['target_cached_ratio']}: "
+                    f"{verdict(r['cached_ratio'], r['target_cached_ratio'])}); the cached load alone "
+                    f"{r['cached_load_seconds']['median']:.1f} s = {r['cached_load_ratio']:.2f} x; "
+                    f"output identical: {r['cached_output_identical']}"
+                )
             lines.append(
                 f"{'':<10} peak memory of qa-analysis metrics: {r['ours_peak_memory_gib']:.2f} GiB "
                 f"(target <= {r['target_peak_memory_gib']:.0f}: "
                 f"{verdict(r['ours_peak_memory_gib'], r['target_peak_memory_gib'])})"
             )
+    c = results.get("consolidation")
+    if c:
+        lines.append(
+            f"{'903 returns':<10} one history {c['one_file_seconds']['median']:.1f} s, yearly returns "
+            f"{c['yearly_returns_seconds']['median']:.1f} s: {c['overhead_pct']:+.1f}% "
+            f"(target <= +{c['target_overhead_pct']:.0f}%: "
+            f"{'met' if c['overhead_pct'] <= c['target_overhead_pct'] else 'missed'}); "
+            f"CPU time {c['cpu_overhead_pct']:+.1f}%; "
+            f"identical JSON: {c['identical_json']}"
+        )
     m = results["machine"]
     lines.append(
         f"machine: {m['cpus_usable']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, Python {m['python']}, "
@@ -66,10 +91,16 @@ def table(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", choices=("reports", "national"), help="run one benchmark only")
+    parser.add_argument("--only", choices=("reports", "national", "consolidation"),
+                        help="run one benchmark only (consolidation runs only when named)")
+    parser.add_argument("--data", default=None,
+                        help="consolidation: the source folder (default: the national data)")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each contender (default 3)")
     parser.add_argument("--children", type=int, default=None, help="national scale (default 300000)")
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profiles")
+    parser.add_argument("--data", default=None,
+                        help="national: an existing data folder (a .qa-cache is made there) "
+                             "instead of generating one in outputs/bench/national/data")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be 1 or more")
@@ -90,13 +121,19 @@ def main(argv=None) -> int:
     if args.only in (None, "national"):
         _log("benchmark 2: national-scale metrics vs the load floor")
         children = args.children or national_bench.CHILDREN
-        results["national"] = national_bench.run(args.runs, children, log=_log)
+        results["national"] = national_bench.run(args.runs, children, log=_log, data_dir=args.data)
         if not args.no_profile:
             _log("  profiling load_data + quarter_metrics")
             results["national"]["profile"] = _profile(
                 ["national", results["national"]["data"], str(BENCH_DIR)], "profile_national_summary.json"
             )
         _write(BENCH_DIR / "national.json", {"machine": results["machine"], **results["national"]})
+    if args.only == "consolidation":
+        from . import consolidation_bench
+
+        _log("benchmark 3: what consolidating yearly SSDA903 returns adds to metrics")
+        results["consolidation"] = consolidation_bench.run(args.runs, args.data, log=_log)
+        _write(BENCH_DIR / "consolidation.json", {"machine": results["machine"], **results["consolidation"]})
     results["load_average_at_end"] = load_average()
     results["elapsed_seconds"] = round(time.perf_counter() - started, 1)
 

@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
 REPEAT_COLUMNS = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
@@ -98,6 +99,7 @@ class Consolidated:
     changes: pd.DataFrame
     unchecked_open: int = 0
     notes: list[str] = field(default_factory=list)
+    child_key: np.ndarray | None = None  # one integer per (authority, child), in frame order
 
 
 def empty_changes() -> pd.DataFrame:
@@ -108,14 +110,27 @@ def empty_changes() -> pd.DataFrame:
     })
 
 
+def constant(value, n: int, dtype: str = "string"):
+    """``value`` repeated ``n`` times as a pandas array (one value taken n times, not a
+    Python list of n values)."""
+    return pd.array([value], dtype=dtype).take(np.zeros(n, dtype=np.intp))
+
+
 def _changes(rows: pd.DataFrame, table: str, change, rule: str) -> pd.DataFrame:
+    n = len(rows)
+    if isinstance(change, str):
+        words = constant(change, n)
+    elif isinstance(change, pd.Series):
+        words = change.astype("string").array
+    else:
+        words = pd.array(change, dtype="string")
     return pd.DataFrame({
-        "file": rows["_file"].astype("string").to_numpy(),
-        "table": table,
+        "file": rows["_file"].astype("string").array,
+        "table": constant(table, n),
         "row": rows["_row"].astype("int64").to_numpy(),
-        "change": pd.array(change if not isinstance(change, str) else [change] * len(rows), dtype="string"),
-        "rule": rule,
-    }).astype({"file": "string", "table": "string", "rule": "string", "change": "string"})
+        "change": words,
+        "rule": constant(rule, n),
+    })
 
 
 def _text_dates(values: pd.Series) -> pd.Series:
@@ -123,14 +138,45 @@ def _text_dates(values: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- neighbours
+#
+# At national scale (two million rows of ten returns) the stage works on integer keys and
+# numpy masks: the child key is computed once, the episodes are put in order once (every
+# later step keeps that order), and the neighbour view that the rules read is built only
+# for the rows a rule can apply to (an open episode of an earlier return; an episode from
+# an earlier return than the next one), which are few.
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """(codes, how many distinct values): one integer per value, in the order of the sorted
+    distinct values (as ``pd.factorize(sort=True)``; NA is -1). Arrow text is encoded by
+    pyarrow, several times faster than pandas' factorize at national scale."""
+    values = values.astype("string")
+    if getattr(values.dtype, "storage", None) != "pyarrow":
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), len(uniques)
+    encoded = pc.dictionary_encode(values.array.__arrow_array__().combine_chunks())
+    distinct = encoded.dictionary
+    rank = np.empty(len(distinct), dtype=np.int64)
+    rank[pc.sort_indices(distinct).to_numpy()] = np.arange(len(distinct), dtype=np.int64)
+    indices = encoded.indices
+    valid = indices.is_valid().to_numpy(zero_copy_only=False)
+    at = pc.fill_null(indices, 0).to_numpy().astype(np.int64)
+    return np.where(valid, rank[at] if len(rank) else -1, -1), len(distinct)
 
 
 def _child_key(frame: pd.DataFrame) -> np.ndarray:
-    """One integer per (authority, child): sorting and comparing integers is much faster
-    than strings at national scale."""
-    la_codes, _ = pd.factorize(frame["_la"].astype("string").fillna(""), sort=True)
-    child_codes, children = pd.factorize(frame["CHILD"].astype("string"), sort=True)
-    return la_codes.astype(np.int64) * (len(children) + 1) + child_codes
+    """One integer per (authority, child), ordered as (authority, CHILD) sort: sorting and
+    comparing integers is much faster than strings at national scale."""
+    la = frame["_la"]
+    if isinstance(la.dtype, pd.CategoricalDtype):
+        # the categories (and "" for NA, as below) in sorted order, looked up by code
+        labels = pd.Series([*la.cat.categories.astype("string"), ""], dtype="string").fillna("")
+        label_codes, _ = _sorted_codes(labels)
+        la_codes = label_codes[la.cat.codes.to_numpy()]  # code -1 (NA) takes the last label, ""
+    else:
+        la_codes, _ = _sorted_codes(la.astype("string").fillna(""))
+    child_codes, children = _sorted_codes(frame["CHILD"])
+    return la_codes * (children + 1) + child_codes
 
 
 def _same_as_neighbour(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,10 +188,27 @@ def _same_as_neighbour(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return before, after
 
 
-def _ordered(episodes: pd.DataFrame) -> pd.DataFrame:
+def _order(episodes: pd.DataFrame, key: np.ndarray) -> np.ndarray | None:
+    """The positions putting episodes per authority and child in DECOM order (the return
+    order breaks ties), or None when they are in that order already."""
+    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
+    if np.array_equal(order, np.arange(len(order))):
+        return None
+    return order
+
+
+def _ordered(episodes: pd.DataFrame, key: np.ndarray | None = None) -> pd.DataFrame:
     """Episodes per authority and child in DECOM order (the return order breaks ties)."""
-    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), _child_key(episodes)))
-    return episodes.iloc[order]
+    order = _order(episodes, _child_key(episodes) if key is None else key)
+    return episodes if order is None else episodes.iloc[order]
+
+
+def _ordered_with_key(episodes: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_ordered`, index reset, with the key in the same order."""
+    order = _order(episodes, key)
+    if order is None:
+        return episodes.reset_index(drop=True), key
+    return episodes.iloc[order].reset_index(drop=True), key[order]
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -155,17 +218,37 @@ def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (equal & ~a_na & ~b_na) | (a_na & b_na)
 
 
+NEIGHBOUR_COLUMNS = ("DECOM", "_year", *REPEAT_COLUMNS)
+
+
+def _view(eps: pd.DataFrame, key: np.ndarray, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Ordered episodes (index 0..n-1) with ``_has_prev`` / ``_has_next`` (same authority
+    and child) and the previous and next episode's DECOM, RNE, year and repeat columns as
+    ``_prev_*`` / ``_next_*``; only for the positions ``rows`` when given (the view's
+    index is then those positions)."""
+    has_prev, has_next = _same_as_neighbour(key)
+    if rows is None:
+        extra = {"_has_prev": has_prev, "_has_next": has_next}
+        for column in NEIGHBOUR_COLUMNS:
+            extra[f"_prev_{column}"] = eps[column].shift().where(has_prev)
+            extra[f"_next_{column}"] = eps[column].shift(-1).where(has_next)
+        return eps.assign(**extra)
+    view = eps.iloc[rows]
+    prev_ok, next_ok = has_prev[rows], has_next[rows]
+    before, after = np.where(prev_ok, rows - 1, rows), np.where(next_ok, rows + 1, rows)
+    extra = {"_has_prev": prev_ok, "_has_next": next_ok}
+    for column in NEIGHBOUR_COLUMNS:
+        values = eps[column]
+        extra[f"_prev_{column}"] = pd.Series(values.array.take(before), index=view.index).where(prev_ok)
+        extra[f"_next_{column}"] = pd.Series(values.array.take(after), index=view.index).where(next_ok)
+    return view.assign(**extra)
+
+
 def neighbours(episodes: pd.DataFrame) -> pd.DataFrame:
     """Ordered episodes with ``_has_prev`` / ``_has_next`` (same authority and child) and the
     previous and next episode's DECOM, RNE, year and repeat columns as ``_prev_*`` / ``_next_*``."""
-    eps = _ordered(episodes).reset_index(drop=True)
-    key = _child_key(eps)
-    has_prev, has_next = _same_as_neighbour(key)
-    extra = {"_has_prev": has_prev, "_has_next": has_next}
-    for column in ("DECOM", "_year", *REPEAT_COLUMNS):
-        extra[f"_prev_{column}"] = eps[column].shift().where(has_prev)
-        extra[f"_next_{column}"] = eps[column].shift(-1).where(has_next)
-    return eps.assign(**extra)
+    eps, key = _ordered_with_key(episodes, _child_key(episodes))
+    return _view(eps, key)
 
 
 def _repeats(view: pd.DataFrame, side: str) -> np.ndarray:
@@ -183,38 +266,61 @@ def _year_end(years: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
 
 
+def _winners(sorted_loser: np.ndarray) -> np.ndarray:
+    """For each loser (in sorted order, a row followed by another copy of it), the sorted
+    position of its group's winner: the next position that is not a loser."""
+    ends = np.flatnonzero(~sorted_loser)
+    return ends[np.searchsorted(ends, np.flatnonzero(sorted_loser))]
+
+
+def _where_kept(frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """(file, row) of the rows at ``positions``, as text."""
+    file = frame["_file"].iloc[positions].astype("string").reset_index(drop=True)
+    row = frame["_row"].iloc[positions].astype("string").reset_index(drop=True)
+    return file, row
+
+
 # --------------------------------------------------------------------------- rule 1: duplicates
+
+
+def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame]:
+    """(rows kept as a mask, or None when every row is kept; the changes listed)."""
+    year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
+    closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
+    no_year = episodes["_year"].isna().to_numpy()
+    decom = episodes["DECOM"].to_numpy()
+    order = np.lexsort((episodes["_seq"].to_numpy(), np.where(no_year, closed, 0), year, decom, key))
+    _, same_key_next = _same_as_neighbour(key[order])
+    _, same_decom_next = _same_as_neighbour(decom[order])
+    loser = same_key_next & same_decom_next
+    if not loser.any():
+        return None, empty_changes()
+    lost_at, won_at = order[loser], order[_winners(loser)]
+    file, row = _where_kept(episodes, won_at)
+    words = "dropped: the same CHILD and DECOM is in " + file + " row " + row + ", a later return"
+    changes = _changes(episodes[["_file", "_row"]].iloc[lost_at], "episodes", words, "latest_return_wins")
+    kept = np.ones(len(episodes), dtype=bool)
+    kept[lost_at] = False
+    return kept, changes
 
 
 def latest_return_wins(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same (CHILD, DECOM) of one authority in several returns: keep the latest return's
     row (highest ``_year``, then the later file and row); without a return year, keep a closed
     copy over an open one, then the later row. The others are dropped and listed."""
-    year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
-    closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
-    no_year = episodes["_year"].isna().to_numpy()
-    key = _child_key(episodes)
-    decom = episodes["DECOM"].to_numpy()
-    order = np.lexsort((episodes["_seq"].to_numpy(), np.where(no_year, closed, 0), year, decom, key))
-    ranked = episodes.iloc[order]
-    _, same_key_next = _same_as_neighbour(key[order])
-    _, same_decom_next = _same_as_neighbour(decom[order])
-    loser = same_key_next & same_decom_next
-    if not loser.any():
-        return episodes, empty_changes()
-    winners = ranked.loc[~loser]
-    lost = ranked.loc[loser]
-    kept = lost[["_la", "CHILD", "DECOM"]].merge(
-        winners[["_la", "CHILD", "DECOM", "_file", "_row"]], on=["_la", "CHILD", "DECOM"], how="left"
-    )
-    words = ("dropped: the same CHILD and DECOM is in " + kept["_file"].astype("string")
-             + " row " + kept["_row"].astype("string") + ", a later return")
-    changes = _changes(lost, "episodes", words.to_numpy(), "latest_return_wins")
-    out = episodes.loc[episodes.index.isin(winners.index)]
-    return out, changes
+    kept, changes = _latest_return_wins(episodes, _child_key(episodes))
+    return (episodes if kept is None else episodes.loc[kept]), changes
 
 
 # --------------------------------------------------------------------------- stage 1
+
+
+def _latest_year_of_authority(view: pd.DataFrame) -> pd.Series:
+    years = view["_year"].astype("Float64")
+    la = view["_la"]
+    if la.nunique(dropna=False) <= 1:
+        return pd.Series(years.max(), index=view.index, dtype="Float64")
+    return years.groupby(la.astype("string").fillna(""), sort=False).transform("max")
 
 
 def open_in_earlier_return(view: pd.DataFrame) -> np.ndarray:
@@ -222,8 +328,7 @@ def open_in_earlier_return(view: pd.DataFrame) -> np.ndarray:
     return year, open episodes followed by a later episode of the same child."""
     is_open = view["DEC"].isna().to_numpy()
     years = view["_year"].astype("Float64")
-    latest = years.groupby(view["_la"].astype("string").fillna(""), sort=False).transform("max")
-    earlier = (years < latest).fillna(False).to_numpy(dtype=bool)
+    earlier = (years < _latest_year_of_authority(view)).fillna(False).to_numpy(dtype=bool)
     no_year = years.isna().to_numpy()
     return is_open & (earlier | (no_year & view["_has_next"].to_numpy(dtype=bool)))
 
@@ -254,11 +359,16 @@ def closed_at_next(view: pd.DataFrame) -> np.ndarray:
     return view["_has_next"].to_numpy(dtype=bool) & ~closed_before_reentry(view)
 
 
-def stage_one(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Judge every open episode of an earlier return on one view of its neighbours, first rule
-    that applies (3, 3A, 2, 1A, 1); drop or close it; list each change."""
-    view = neighbours(episodes)
-    pending = open_in_earlier_return(view)
+def _stage_one(eps: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """:func:`stage_one` on ordered episodes (index 0..n-1) and their key; the result is
+    ordered too. Only the open episodes of earlier returns are looked at."""
+    _, has_next = _same_as_neighbour(key)
+    pending_all = open_in_earlier_return(eps.assign(_has_next=has_next))
+    rows = np.flatnonzero(pending_all)
+    if not len(rows):
+        return eps, empty_changes(), key
+    view = _view(eps, key, rows).reset_index(drop=True)
+    pending = np.ones(len(view), dtype=bool)
     chosen: dict[str, np.ndarray] = {}
     for name, rule in (("repeated_open_episode", repeated_open_episode),
                        ("replaced_open_episode", replaced_open_episode),
@@ -299,13 +409,33 @@ def stage_one(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     closing = chosen["closed_at_year_end"] | chosen["closed_before_reentry"] | chosen["closed_at_next"]
     dropped = chosen["repeated_open_episode"] | chosen["replaced_open_episode"]
-    rec_dtype = view["REC"].dtype
-    out = view.assign(
-        DEC=view["DEC"].mask(closing, new_dec),
-        REC=view["REC"].astype("string").mask(closing, new_rec).astype(rec_dtype),
-    ).loc[~dropped]
+    out = eps
+    if closing.any():
+        at = np.zeros(len(eps), dtype=bool)
+        at[rows[closing]] = True
+        dec_values = pd.Series(pd.NaT, index=eps.index, dtype="datetime64[ns]")
+        dec_values.iloc[rows[closing]] = new_dec[closing].to_numpy()
+        rec_values = pd.Series(pd.NA, index=eps.index, dtype="string")
+        rec_values.iloc[rows[closing]] = new_rec[closing].to_numpy()
+        rec_dtype = eps["REC"].dtype
+        out = eps.assign(
+            DEC=eps["DEC"].mask(at, dec_values),
+            REC=eps["REC"].astype("string").mask(at, rec_values).astype(rec_dtype),
+        )
+    kept = np.ones(len(eps), dtype=bool)
+    kept[rows[dropped]] = False
+    if not kept.all():
+        out, key = out.loc[kept].reset_index(drop=True), key[kept]
     changes = pd.concat(parts, ignore_index=True) if parts else empty_changes()
-    return out[list(episodes.columns)], changes
+    return out, changes, key
+
+
+def stage_one(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Judge every open episode of an earlier return on one view of its neighbours, first rule
+    that applies (3, 3A, 2, 1A, 1); drop or close it; list each change."""
+    eps, key = _ordered_with_key(episodes, _child_key(episodes))
+    out, changes, _ = _stage_one(eps, key)
+    return out, changes
 
 
 # --------------------------------------------------------------------------- stage 2
@@ -328,9 +458,24 @@ def x1_gap_closed(view: pd.DataFrame) -> np.ndarray:
     return _before_next_return(view) & ends_before & x1
 
 
-def stage_two(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """RULE_4 and RULE_5 on the neighbours left after stage 1: DEC set to the next DECOM."""
-    view = neighbours(episodes)
+def _stage_two(eps: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`stage_two` on ordered episodes (index 0..n-1) and their key; only the
+    episodes from an earlier return than the next one are looked at."""
+    _, has_next = _same_as_neighbour(key)
+    years = eps["_year"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    next_years = np.full(len(years), np.nan)
+    next_years[:-1] = years[1:]
+    before_next = has_next & (years < next_years)  # NaN compares False
+    # the rules' own tests, on arrays: only the rows they pick get a view
+    dec = eps["DEC"].to_numpy()
+    next_decom = np.full(len(dec), np.datetime64("NaT"), dtype=eps["DECOM"].to_numpy().dtype)
+    next_decom[:-1] = eps["DECOM"].to_numpy()[1:]
+    x1 = eps["REC"].astype("string").eq(CONTINUES).fillna(False).to_numpy(dtype=bool)
+    picked = before_next & ((dec > next_decom) | ((dec < next_decom) & x1))  # NaT compares False
+    rows = np.flatnonzero(picked)
+    if not len(rows):
+        return eps, empty_changes()
+    view = _view(eps, key, rows).reset_index(drop=True)
     parts = []
     fix = np.zeros(len(view), dtype=bool)
     for name, rule in (("overlap_trimmed", overlap_trimmed), ("x1_gap_closed", x1_gap_closed)):
@@ -340,31 +485,60 @@ def stage_two(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                      + _text_dates(view.loc[m, "_next_DECOM"].astype("datetime64[ns]")))
             parts.append(_changes(view.loc[m], "episodes", words.to_numpy(), name))
         fix |= m
-    out = view.assign(DEC=view["DEC"].mask(fix, view["_next_DECOM"].astype("datetime64[ns]")))
-    changes = pd.concat(parts, ignore_index=True) if parts else empty_changes()
-    return out[list(episodes.columns)], changes
+    if not fix.any():
+        return eps, empty_changes()
+    at = np.zeros(len(eps), dtype=bool)
+    at[rows[fix]] = True
+    next_decom = pd.Series(pd.NaT, index=eps.index, dtype="datetime64[ns]")
+    next_decom.iloc[rows[fix]] = view.loc[fix, "_next_DECOM"].astype("datetime64[ns]").to_numpy()
+    out = eps.assign(DEC=eps["DEC"].mask(at, next_decom))
+    return out, pd.concat(parts, ignore_index=True)
+
+
+def stage_two(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """RULE_4 and RULE_5 on the neighbours left after stage 1: DEC set to the next DECOM."""
+    eps, key = _ordered_with_key(episodes, _child_key(episodes))
+    return _stage_two(eps, key)
 
 
 # --------------------------------------------------------------------------- the stage
 
 
+def _unchecked_open(eps: pd.DataFrame, key: np.ndarray) -> int:
+    _, has_next = _same_as_neighbour(key)
+    return int((eps["DEC"].isna().to_numpy() & eps["_year"].isna().to_numpy() & ~has_next).sum())
+
+
 def unchecked_open_episodes(episodes: pd.DataFrame) -> int:
     """Open episodes without a return year that are their child's last: nothing says whether
     a later return closed them."""
-    view = neighbours(episodes)
-    return int((view["DEC"].isna() & view["_year"].isna() & ~view["_has_next"]).sum())
+    eps, key = _ordered_with_key(episodes, _child_key(episodes))
+    return _unchecked_open(eps, key)
 
 
 def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
-    """Every episode rule in order (module docstring); inputs are not changed."""
-    frame, dup = latest_return_wins(episodes)
-    frame, one = stage_one(frame)
-    frame, two = stage_two(frame)
+    """Every episode rule in order (module docstring); inputs are not changed.
+
+    The child key is computed once and the episodes put in order once (the duplicates
+    dropped in the same step); each stage keeps that order, as a stage only drops rows or
+    changes DEC and REC."""
+    key = _child_key(episodes)
+    kept, dup = _latest_return_wins(episodes, key)
+    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
+    if kept is not None:
+        order = order[kept[order]]
+    if np.array_equal(order, np.arange(len(episodes))):
+        frame = episodes.reset_index(drop=True)
+    else:
+        frame, key = episodes.iloc[order].reset_index(drop=True), key[order]
+    frame, one, key = _stage_one(frame, key)
+    frame, two = _stage_two(frame, key)
     changes = [c for c in (dup, one, two) if len(c)]
     result = Consolidated(
-        _ordered(frame).reset_index(drop=True),
+        frame.reset_index(drop=True),
         pd.concat(changes, ignore_index=True) if changes else empty_changes(),
-        unchecked_open_episodes(frame),
+        _unchecked_open(frame, key),
+        child_key=key,
     )
     if result.unchecked_open:
         result.notes.append(
@@ -374,19 +548,28 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     return result
 
 
+def may_overlap(episodes: pd.DataFrame, key: np.ndarray) -> bool:
+    """False when no consolidated episode (ordered, with its child key) starts before the
+    end of the child's previous one: then ``schemas.overlapping_episodes`` has nothing to
+    find and need not sort the episodes again."""
+    same_child = key[1:] == key[:-1]
+    previous_end = episodes["DEC"].to_numpy()[:-1]
+    start = episodes["DECOM"].to_numpy()[1:]
+    return bool((same_child & (np.isnat(previous_end) | (start < previous_end))).any())
+
+
 def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Header: one row per authority and child, from the latest return (then the later file
     and row); the others are dropped and listed."""
     year = header["_year"].astype("Float64").fillna(-1).to_numpy()
     key = _child_key(header)
     order = np.lexsort((header["_seq"].to_numpy(), year, key))
-    ranked = header.iloc[order]
     _, loser = _same_as_neighbour(key[order])
     if not loser.any():
         return header, empty_changes()
-    winners = ranked.loc[~loser]
-    lost = ranked.loc[loser]
-    kept = lost[["_la", "CHILD"]].merge(winners[["_la", "CHILD", "_file", "_row"]], on=["_la", "CHILD"], how="left")
-    words = ("dropped: the child's header row in " + kept["_file"].astype("string") + " row "
-             + kept["_row"].astype("string") + ", a later return, is used")
-    return header.loc[header.index.isin(winners.index)], _changes(lost, "header", words.to_numpy(), "latest_header_row")
+    lost_at, won_at = order[loser], order[_winners(loser)]
+    file, row = _where_kept(header, won_at)
+    words = ("dropped: the child's header row in " + file + " row " + row + ", a later return, is used")
+    kept = np.ones(len(header), dtype=bool)
+    kept[lost_at] = False
+    return header.loc[kept], _changes(header[["_file", "_row"]].iloc[lost_at], "header", words, "latest_header_row")

@@ -270,14 +270,28 @@ def _choose_authority(parts: list[Part], la: str | None, folder: Path) -> str | 
 # --------------------------------------------------------------------------- the load
 
 
-def _with_meta(part: Part, seq_base: int, authority: str | None) -> pd.DataFrame:
-    frame = part.accepted
-    return frame.assign(
-        _la=pd.array([authority] * len(frame), dtype="string"),
-        _year=pd.array([part.year] * len(frame), dtype="Int64"),
-        _file=pd.array([part.file] * len(frame), dtype="string"),
-        _row=part.accepted_rows.astype("int64"),
-        _seq=seq_base + np.arange(len(frame), dtype=np.int64),
+def _stacked(parts: list[tuple[int, Part]], authority: str | None) -> pd.DataFrame:
+    """The parts' accepted rows, stacked, with where each row came from: ``_la`` (the
+    authority), ``_year``, ``_file`` and ``_row``, and ``_seq`` (reading order: part
+    ``order`` x 10^10 + row). ``_la`` and ``_file`` are categoricals (a few distinct
+    values over millions of rows)."""
+    frames = [part.accepted for _, part in parts]
+    sizes = np.array([len(f) for f in frames], dtype=np.int64)
+    stacked = frames[0].reset_index(drop=True) if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    files = list(dict.fromkeys(part.file for _, part in parts))
+    file_codes = np.repeat(np.array([files.index(part.file) for _, part in parts], dtype=np.int64), sizes)
+    years = np.repeat(np.array([part.year or 0 for _, part in parts], dtype=np.int64), sizes)
+    no_year = np.repeat(np.array([part.year is None for _, part in parts], dtype=bool), sizes)
+    seq = np.concatenate([order * 10**10 + np.arange(len(f), dtype=np.int64)
+                          for (order, _), f in zip(parts, frames, strict=True)])
+    la_categories = [authority] if authority is not None else []
+    return stacked.assign(
+        _la=pd.Categorical.from_codes(np.full(len(stacked), 0 if la_categories else -1, dtype=np.int8),
+                                      categories=pd.Index(la_categories, dtype="string")),
+        _year=pd.arrays.IntegerArray(years, no_year),
+        _file=pd.Categorical.from_codes(file_codes, categories=pd.Index(files, dtype="string")),
+        _row=np.concatenate([part.accepted_rows.astype("int64") for _, part in parts]),
+        _seq=seq,
     )
 
 
@@ -353,9 +367,10 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
         if len(result.warnings):
             out.warnings.append(result.warnings)
         out.value_notes.extend(result.notes)
-        bad_rows = set(found["row"].tolist()) if len(found) else set()
+        rows = np.asarray(part.raw.rows, dtype=np.int64)
         part.accepted = accepted
-        part.accepted_rows = np.array([r for r in part.raw.rows if r not in bad_rows], dtype=np.int64)
+        part.accepted_rows = (rows[~np.isin(rows, found["row"].to_numpy(dtype=np.int64))]
+                              if len(found) else rows)
         problems.append(found)
         if part.table == "episodes" and part.year is None and not part.stacked and len(accepted):
             part.year = collection_year(accepted["DECOM"].max())
@@ -404,21 +419,23 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
         part.years_held = _years_held(part)
     stacked_no_year = any(p.stacked and not p.has_year_column for p in live)
 
-    frames = {"episodes": [], "header": []}
+    in_order = {"episodes": [], "header": []}
     for order, part in enumerate(live):
         if part.accepted is not None:
-            frames[part.table].append(_with_meta(part, order * 10**10, authority))
+            in_order[part.table].append((order, part))
+    frames = {table: _stacked(parts, authority) if parts else None for table, parts in in_order.items()}
 
     changes = []
     final: dict[str, pd.DataFrame] = {}
     overlaps = None
-    if frames["episodes"]:
-        episodes = pd.concat(frames["episodes"], ignore_index=True)
+    if frames["episodes"] is not None:
+        episodes = frames["episodes"]
         result = consolidate.consolidate_episodes(episodes)
         out.notes.extend(result.notes)
         changes.append(result.changes)
         frame = result.frame
-        overlap = schemas.overlapping_episodes(frame, np.ones(len(frame), dtype=bool))
+        overlap = (schemas.overlapping_episodes(frame, np.ones(len(frame), dtype=bool))
+                   if consolidate.may_overlap(frame, result.child_key) else np.zeros(len(frame), dtype=bool))
         if overlap.any():
             hit = frame.loc[overlap]
             overlaps = pd.DataFrame({
@@ -429,8 +446,8 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
             problems.append(overlaps)
             frame = frame.loc[~overlap]
         final["episodes"] = frame
-    if frames["header"]:
-        header = pd.concat(frames["header"], ignore_index=True)
+    if frames["header"] is not None:
+        header = frames["header"]
         kept, header_changes = consolidate.latest_header_row(header)
         changes.append(header_changes)
         final["header"] = kept
@@ -440,6 +457,11 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
     for table, frame in final.items():
         columns = list(TABLES[table].columns)
         order = ["CHILD", "DECOM"] if table == "episodes" else ["CHILD"]
+        if table == "episodes" and frame["_la"].nunique(dropna=False) <= 1:
+            # consolidation puts the episodes in (authority, CHILD, DECOM) order, and every
+            # row here is of one authority: already in CHILD, DECOM order
+            out.tables[table] = frame[columns].reset_index(drop=True)
+            continue
         out.tables[table] = (frame.sort_values(order, kind="stable")[columns].reset_index(drop=True))
 
     problems = [p for p in problems if len(p)]

@@ -8,7 +8,9 @@ from collections import OrderedDict
 from fractions import Fraction
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..periods import Period, parse_period
 
@@ -92,11 +94,19 @@ _DERIVED: OrderedDict = OrderedDict()
 _DERIVED_MAX = 64
 
 
-def derived(frame: pd.DataFrame, key: tuple, compute):
-    """``compute()`` once per (``frame``, ``key``); later calls reuse the result."""
-    ident = (id(frame), key)
+def _ref(frame):
+    """A weak reference to ``frame``; None stands for itself."""
+    return (lambda: None) if frame is None else weakref.ref(frame)
+
+
+def derived(frame: pd.DataFrame, key: tuple, compute, others: tuple = ()):
+    """``compute()`` once per (``frame``, ``key``, ``others``); later calls reuse the result.
+
+    ``others``: further frames (or None) the result depends on, matched by identity too
+    (e.g. the families table behind a quarter's family keys)."""
+    ident = (id(frame), key, tuple(id(o) for o in others))
     hit = _DERIVED.get(ident)
-    if hit is not None and hit[0]() is frame:
+    if hit is not None and hit[0]() is frame and all(r() is o for r, o in zip(hit[2], others, strict=True)):
         _DERIVED.move_to_end(ident)
         return hit[1]
     value = compute()
@@ -105,7 +115,64 @@ def derived(frame: pd.DataFrame, key: tuple, compute):
         if _DERIVED.get(ident, (None,))[0] is reference:
             del _DERIVED[ident]
 
-    _DERIVED[ident] = (weakref.ref(frame, forget), value)
+    _DERIVED[ident] = (weakref.ref(frame, forget), value, tuple(_ref(o) for o in others))
     while len(_DERIVED) > _DERIVED_MAX:
         _DERIVED.popitem(last=False)
     return value
+
+
+# ----------------------------------------------------------------- fast look-ups on text keys
+# The loader's text columns are Arrow-backed; pyarrow's hash kernels look millions of ids up
+# several times faster than pandas' generic paths. Each helper gives exactly the pandas
+# result, and falls back to pandas for any other storage.
+
+
+def arrow_text(values):
+    """The pyarrow array behind Arrow-backed text, else None."""
+    dtype = getattr(values, "dtype", None)
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return values.array.__arrow_array__() if hasattr(values, "array") else values.__arrow_array__()
+    return None
+
+
+def isin(values: pd.Series | pd.Index, candidates) -> np.ndarray:
+    """``values.isin(candidates)`` as a numpy bool array (a blank value is never in)."""
+    arrow, wanted = arrow_text(values), arrow_text(candidates)
+    if arrow is not None and wanted is not None and not wanted.null_count:
+        value_set = pc.unique(wanted)
+        value_set = value_set.combine_chunks() if hasattr(value_set, "combine_chunks") else value_set
+        found = pc.fill_null(pc.is_in(arrow, value_set=value_set), False)
+        return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+    return np.asarray(values.isin(candidates), dtype=bool)
+
+
+def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int, list | None]:
+    """(one integer per value, -1 for a blank; how many distinct values; with
+    ``with_values``, the distinct values by code): the same values get the same code, in no
+    particular order (for grouping and joining on integers)."""
+    arrow = arrow_text(values)
+    if arrow is None:
+        found, uniques = pd.factorize(values)
+        return found.astype(np.int64), len(uniques), list(uniques) if with_values else None
+    encoded = pc.dictionary_encode(arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow)
+    out = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+    distinct = encoded.dictionary
+    return out, len(distinct), distinct.to_pylist() if with_values else None
+
+
+def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered 0, 1, ... in order of first appearance (-1 stays -1), and the
+    original code of each new one: what ``pd.factorize`` gives on the values themselves."""
+    valid = global_codes >= 0
+    out = np.full(len(global_codes), -1, dtype=np.int64)
+    found, uniques = pd.factorize(global_codes[valid])
+    out[valid] = found
+    return out, np.asarray(uniques, dtype=np.int64)
+
+
+def lookup(global_codes: np.ndarray, known: np.ndarray, size: int) -> np.ndarray:
+    """For each code, its position in ``known`` (codes out of ``size``), or -1: what
+    ``pd.Index(known values).get_indexer(values)`` gives."""
+    table = np.full(size + 1, -1, dtype=np.int64)
+    table[known] = np.arange(len(known), dtype=np.int64)
+    return table[np.where(global_codes >= 0, global_codes, size)]

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..io.tables import GRADE_KEYS, GRADES
 from ..periods import Quarter, parse_period
-from ._common import bound, in_quarter, pct
+from ._common import bound, in_quarter, isin, pct
 
 __all__ = [
     "audit_activity",
@@ -86,7 +86,7 @@ def _with_family(audit_rows: pd.DataFrame, families: pd.DataFrame | None) -> pd.
     if families is not None:
         # Only these children's rows matter; keeping their order keeps the first listed.
         lookup = (
-            families.loc[families["child_id"].isin(child.dropna().unique())]
+            families.loc[isin(families["child_id"], child.dropna())]
             .dropna(subset=["child_id", "family_id"])
             .drop_duplicates("child_id")
             .astype({"child_id": "string", "family_id": "string"})

@@ -55,6 +55,7 @@ Without it (frames passed by hand) every quarter is taken as covered.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..config import (
     ADOPTION_PLACES,
@@ -65,7 +66,7 @@ from ..config import (
 )
 from ..io.coverage import Coverage, window_covered
 from ..periods import Quarter, parse_period
-from ._common import bound, derived, flag, pct
+from ._common import arrow_text, bound, derived, flag, isin, pct
 
 __all__ = [
     "long_term_window",
@@ -151,6 +152,22 @@ def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
     return (episodes["DECOM"] <= date) & (episodes["DEC"].isna() | (episodes["DEC"] > date))
 
 
+def in_child_date_order(episodes: pd.DataFrame) -> bool:
+    """True when the episodes (no blank CHILD or DECOM) are in CHILD, DECOM order already, as
+    the loader gives them; sorting them again would change nothing. Checked on Arrow text
+    only (else False, and the caller sorts)."""
+    if len(episodes) < 2:
+        return True
+    child = arrow_text(episodes["CHILD"])
+    if child is None:
+        return False
+    before, after = child[:-1], child[1:]
+    decom = episodes["DECOM"].to_numpy()
+    child_less = pc.less(before, after).to_numpy(zero_copy_only=False)
+    child_equal = pc.equal(before, after).to_numpy(zero_copy_only=False)
+    return bool((child_less | (child_equal & (decom[:-1] <= decom[1:]))).all())
+
+
 def place_group(places: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.Series:
     """The placement group (:data:`PLACE_GROUPS`) of each PLACE code; NA stays NA."""
     codes = {
@@ -182,7 +199,7 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
     eps = (
         _without_short_breaks(episodes, settings)
         .loc[lambda d: d["CHILD"].notna() & d["DECOM"].notna()]
-        .sort_values(["CHILD", "DECOM"], kind="stable")
+        .pipe(lambda d: d if in_child_date_order(d) else d.sort_values(["CHILD", "DECOM"], kind="stable"))
         .reset_index(drop=True)
     )
     new_child = ~eps["CHILD"].duplicated()  # rows are sorted, so a child's rows are contiguous
@@ -420,7 +437,7 @@ def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: 
         "CHILD",
     ]
     started = history.loc[(history["start"] > opens) & (history["start"] <= end), "CHILD"]
-    placements = cohort.isin(in_progress).astype("int64") + (
+    placements = isin(cohort, in_progress).astype("int64") + (
         started.value_counts().reindex(cohort, fill_value=0).to_numpy()
     )
     return pd.DataFrame({"CHILD": cohort.to_numpy(), "placements": placements})

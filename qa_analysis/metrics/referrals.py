@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, in_quarter, pct, round_half_away
+from ._common import bound, derived, in_quarter, isin, pct, round_half_away
 
 Number = int | float | None
 
@@ -62,7 +62,7 @@ def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last,
         lambda d: d["referral_date"].between(first, last).fillna(False).astype(bool),
         ["child_id", "referral_date"],
     ].dropna()
-    candidates = candidates.loc[candidates["child_id"].isin(numbered["child_id"].unique())]
+    candidates = candidates.loc[isin(candidates["child_id"], numbered["child_id"])]
     return int(
         numbered.merge(candidates, on="child_id", how="inner")
         .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]
@@ -90,7 +90,7 @@ def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Ser
     else:
         # Only these children's rows matter; keeping their order keeps "first listed".
         family_of_child = (
-            families.loc[families["child_id"].isin(child.dropna().unique())]
+            families.loc[isin(families["child_id"], child.dropna())]
             .dropna(subset=["child_id", "family_id"])
             .drop_duplicates(subset="child_id")
             .set_index("child_id")["family_id"]
@@ -105,14 +105,21 @@ def _children_per_family(
 ) -> pd.Series:
     """Distinct children contacted in the quarter, per family key (contacts without a
     child id are left out: they belong to no child and so to no family)."""
-    contacts_in_quarter = _contacts_in_quarter(contacts, quarter).loc[:, ["child_id"]]
-    return (
-        contacts_in_quarter.assign(family=_family_key(contacts_in_quarter, families))
-        .dropna(subset=["child_id", "family"])
-        .drop_duplicates(["family", "child_id"])
-        .groupby("family")
-        .size()
-    )
+    quarter = parse_period(quarter)
+
+    def count():
+        contacts_in_quarter = _contacts_in_quarter(contacts, quarter).loc[:, ["child_id"]]
+        return (
+            contacts_in_quarter.assign(family=_family_key(contacts_in_quarter, families))
+            .dropna(subset=["child_id", "family"])
+            .drop_duplicates(["family", "child_id"])
+            .groupby("family")
+            .size()
+        )
+
+    # Computed once per contacts frame, quarter and families table: the families, the
+    # largest family and the multi-child families of a quarter share it.
+    return derived(contacts, ("children_per_family", quarter), count, others=(families,))
 
 
 def _order_sources(codes) -> list[str]:

@@ -22,7 +22,17 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, count_by, derived, flag, in_quarter, pct
+from ._common import (
+    bound,
+    codes,
+    count_by,
+    derived,
+    first_seen_codes,
+    flag,
+    in_quarter,
+    lookup,
+    pct,
+)
 
 __all__ = [
     "children_visited",
@@ -89,17 +99,23 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     dates = visits["visit_date"]
     in_q = in_quarter(dates, quarter).to_numpy(dtype=bool)
     before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
-    child_codes, children = pd.factorize(visits["child_id"].loc[in_q])
-    cohort_codes, cohorts = pd.factorize(visits["cohort"].loc[in_q])
-    earlier_child = pd.Index(children).get_indexer(visits["child_id"].loc[before])
+    # Integer codes of child and cohort, once per extract (shared by every quarter); the
+    # quarter's children and cohorts numbered in order of first appearance, as
+    # pd.factorize numbers the quarter's own values.
+    all_children, size_children, _ = derived(visits, ("codes", "child_id"), lambda: codes(visits["child_id"]))
+    all_cohorts, size_cohorts, cohort_values = derived(
+        visits, ("codes", "cohort"), lambda: codes(visits["cohort"], with_values=True))
+    child_codes, children = first_seen_codes(all_children[in_q])
+    cohort_codes, cohort_ids = first_seen_codes(all_cohorts[in_q])
+    cohorts = [cohort_values[c] for c in cohort_ids]
+    earlier_child = lookup(all_children[before], children, size_children)
     of_these_children = earlier_child >= 0
+    date_values = dates.to_numpy()
     earlier = pd.DataFrame(
         {
             "child": earlier_child[of_these_children],
-            "cohort": pd.Index(cohorts).get_indexer(
-                visits["cohort"].loc[before].loc[of_these_children]
-            ),
-            "date": dates.loc[before].to_numpy()[of_these_children],
+            "cohort": lookup(all_cohorts[before][of_these_children], cohort_ids, size_cohorts),
+            "date": date_values[before][of_these_children],
         }
     ).loc[lambda d: d["cohort"] >= 0]
     latest_earlier = earlier.groupby(["child", "cohort"], sort=False)["date"].max().reset_index()
@@ -108,7 +124,7 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
         {
             "child": child_codes[keyed],
             "cohort": cohort_codes[keyed],
-            "date": dates.loc[in_q].to_numpy()[keyed],
+            "date": date_values[in_q][keyed],
         }
     )
     both = pd.concat(
