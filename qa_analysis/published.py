@@ -332,7 +332,7 @@ def published_year(data, year, settings: Settings = DEFAULT_SETTINGS) -> Publish
 def _disk_path(data, label: str, settings: Settings) -> Path | None:
     """A cache file for a year's published set, shared by the report workers of one run:
     keyed on the data files (name, size, modification time), the settings, the year and
-    this package's code, so any change computes it afresh. None for data not from files."""
+    every module of this package, so any change computes it afresh. None for data not from files."""
     files = getattr(data, "files", None)
     if not files:
         return None
@@ -345,8 +345,8 @@ def _disk_path(data, label: str, settings: Settings) -> Path | None:
         return None
     digest.update(repr(settings).encode())
     digest.update(label.encode())
-    for module in ("published.py", "disclosure_audit.py", "disclosure_relations.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
+    for module in sorted(Path(__file__).parent.rglob("*.py")):  # any change to a figure or a rule
+        digest.update(module.read_bytes())
     return Path(tempfile.gettempdir()) / "qa-analysis-published" / f"{digest.hexdigest()[:32]}.pickle"
 
 
