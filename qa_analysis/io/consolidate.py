@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
@@ -273,11 +274,26 @@ def _winners(sorted_loser: np.ndarray) -> np.ndarray:
     return ends[np.searchsorted(ends, np.flatnonzero(sorted_loser))]
 
 
-def _where_kept(frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    """(file, row) of the rows at ``positions``, as text."""
-    file = frame["_file"].iloc[positions].astype("string").reset_index(drop=True)
-    row = frame["_row"].iloc[positions].astype("string").reset_index(drop=True)
-    return file, row
+def _text_of(values: pd.Series, positions: np.ndarray) -> pa.Array:
+    """The values at ``positions`` as Arrow text (a categorical by its categories' text)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pa.array([str(c) for c in values.cat.categories], type=pa.large_string())
+        return names.take(pa.array(values.cat.codes.to_numpy()[positions]))
+    if values.dtype.kind in "iu":
+        return pc.cast(pa.array(values.to_numpy()[positions]), pa.large_string())
+    return pa.array(values.iloc[positions].astype("string").array).cast(pa.large_string())
+
+
+def _where_kept(frame: pd.DataFrame, positions: np.ndarray, before: str, middle: str, after: str) -> pd.Series:
+    """``before`` + file + ``middle`` + row + ``after`` for the rows at ``positions``, as text
+    (joined by pyarrow in one pass: there can be a million of them)."""
+    def text(words: str):
+        return pa.scalar(words, type=pa.large_string())
+
+    joined = pc.binary_join_element_wise(
+        text(before), _text_of(frame["_file"], positions), text(middle), _text_of(frame["_row"], positions),
+        text(after), text(""))
+    return pd.Series(pd.array(joined, dtype="string"))
 
 
 # --------------------------------------------------------------------------- rule 1: duplicates
@@ -296,8 +312,7 @@ def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.nda
     if not loser.any():
         return None, empty_changes()
     lost_at, won_at = order[loser], order[_winners(loser)]
-    file, row = _where_kept(episodes, won_at)
-    words = "dropped: the same CHILD and DECOM is in " + file + " row " + row + ", a later return"
+    words = _where_kept(episodes, won_at, "dropped: the same CHILD and DECOM is in ", " row ", ", a later return")
     changes = _changes(episodes[["_file", "_row"]].iloc[lost_at], "episodes", words, "latest_return_wins")
     kept = np.ones(len(episodes), dtype=bool)
     kept[lost_at] = False
@@ -568,8 +583,7 @@ def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     if not loser.any():
         return header, empty_changes()
     lost_at, won_at = order[loser], order[_winners(loser)]
-    file, row = _where_kept(header, won_at)
-    words = ("dropped: the child's header row in " + file + " row " + row + ", a later return, is used")
+    words = _where_kept(header, won_at, "dropped: the child's header row in ", " row ", ", a later return, is used")
     kept = np.ones(len(header), dtype=bool)
     kept[lost_at] = False
     return header.loc[kept], _changes(header[["_file", "_row"]].iloc[lost_at], "header", words, "latest_header_row")
