@@ -299,8 +299,10 @@ def _where_kept(frame: pd.DataFrame, positions: np.ndarray, before: str, middle:
 # --------------------------------------------------------------------------- rule 1: duplicates
 
 
-def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame]:
-    """(rows kept as a mask, or None when every row is kept; the changes listed)."""
+def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame, np.ndarray]:
+    """(rows kept as a mask, or None when every row is kept; the changes listed; the kept
+    rows' positions in (key, DECOM) order, valid when no DECOM is blank: then each (key,
+    DECOM) is kept once, so that is also their (key, DECOM, reading) order)."""
     year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
     closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
     no_year = episodes["_year"].isna().to_numpy()
@@ -310,20 +312,20 @@ def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.nda
     _, same_decom_next = _same_as_neighbour(decom[order])
     loser = same_key_next & same_decom_next
     if not loser.any():
-        return None, empty_changes()
+        return None, empty_changes(), order
     lost_at, won_at = order[loser], order[_winners(loser)]
     words = _where_kept(episodes, won_at, "dropped: the same CHILD and DECOM is in ", " row ", ", a later return")
     changes = _changes(episodes[["_file", "_row"]].iloc[lost_at], "episodes", words, "latest_return_wins")
     kept = np.ones(len(episodes), dtype=bool)
     kept[lost_at] = False
-    return kept, changes
+    return kept, changes, order[~loser]
 
 
 def latest_return_wins(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same (CHILD, DECOM) of one authority in several returns: keep the latest return's
     row (highest ``_year``, then the later file and row); without a return year, keep a closed
     copy over an open one, then the later row. The others are dropped and listed."""
-    kept, changes = _latest_return_wins(episodes, _child_key(episodes))
+    kept, changes, _ = _latest_return_wins(episodes, _child_key(episodes))
     return (episodes if kept is None else episodes.loc[kept]), changes
 
 
@@ -538,10 +540,11 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     dropped in the same step); each stage keeps that order, as a stage only drops rows or
     changes DEC and REC."""
     key = _child_key(episodes)
-    kept, dup = _latest_return_wins(episodes, key)
-    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
-    if kept is not None:
-        order = order[kept[order]]
+    kept, dup, order = _latest_return_wins(episodes, key)
+    if episodes["DECOM"].isna().any():  # a blank DECOM is never a duplicate: sort again
+        order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
+        if kept is not None:
+            order = order[kept[order]]
     if np.array_equal(order, np.arange(len(episodes))):
         frame = episodes.reset_index(drop=True)
     else:
