@@ -566,10 +566,12 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     return result
 
 
-def may_overlap(episodes: pd.DataFrame, key: np.ndarray) -> bool:
+def may_overlap(episodes: pd.DataFrame, key: np.ndarray | None) -> bool:
     """False when no consolidated episode (ordered, with its child key) starts before the
     end of the child's previous one: then ``schemas.overlapping_episodes`` has nothing to
-    find and need not sort the episodes again."""
+    find and need not sort the episodes again. Without a key, True (check them)."""
+    if key is None or len(key) != len(episodes):
+        return True
     same_child = key[1:] == key[:-1]
     previous_end = episodes["DEC"].to_numpy()[:-1]
     start = episodes["DECOM"].to_numpy()[1:]
