@@ -54,6 +54,18 @@ def table(results: dict) -> str:
             f"{r['ratio']:>6.2f} {'<= ' + str(r['target_ratio']):>7}  {verdict(r['ratio'], r['target_ratio'])}"
         )
         if name == "national":
+            floors = r.get("floors_seconds", {})
+            for floor, words in r.get("floors", {}).items():
+                lines.append(f"{'':<10} floor {floor:<8} {floors[floor]['median']:>7.1f} s  "
+                             f"ratio {r['ratios_to_floors'][floor]:>5.2f}  ({words})")
+            if "cached_ratio" in r:
+                lines.append(
+                    f"{'':<10} cached second run {r['ours_cached_seconds']['median']:.1f} s: "
+                    f"{r['cached_ratio']:.2f} x the pyarrow floor (target <= {r['target_cached_ratio']}: "
+                    f"{verdict(r['cached_ratio'], r['target_cached_ratio'])}); the cached load alone "
+                    f"{r['cached_load_seconds']['median']:.1f} s = {r['cached_load_ratio']:.2f} x; "
+                    f"output identical: {r['cached_output_identical']}"
+                )
             lines.append(
                 f"{'':<10} peak memory of qa-analysis metrics: {r['ours_peak_memory_gib']:.2f} GiB "
                 f"(target <= {r['target_peak_memory_gib']:.0f}: "
@@ -86,6 +98,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each contender (default 3)")
     parser.add_argument("--children", type=int, default=None, help="national scale (default 300000)")
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profiles")
+    parser.add_argument("--data", default=None,
+                        help="national: an existing data folder (a .qa-cache is made there) "
+                             "instead of generating one in outputs/bench/national/data")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be 1 or more")
@@ -106,7 +121,7 @@ def main(argv=None) -> int:
     if args.only in (None, "national"):
         _log("benchmark 2: national-scale metrics vs the load floor")
         children = args.children or national_bench.CHILDREN
-        results["national"] = national_bench.run(args.runs, children, log=_log)
+        results["national"] = national_bench.run(args.runs, children, log=_log, data_dir=args.data)
         if not args.no_profile:
             _log("  profiling load_data + quarter_metrics")
             results["national"]["profile"] = _profile(

@@ -25,7 +25,7 @@ from .stats import ratio_of_medians, summarise
 
 YEAR = "2020-21"
 JOBS = 2
-TARGET_RATIO = 0.4
+TARGET_RATIO = 0.10  # issue 12 (was 0.4, issue 6)
 
 
 def params_only_notebook(path: Path) -> Path:

@@ -148,11 +148,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("out_dir", metavar="OUT_DIR", help="the folder the public reports were written to")
 
+    cache = sub.add_parser(
+        "cache", help="show or clear the cache of loaded tables kept beside a data folder (.qa-cache)")
+    cache.add_argument("data_dir", metavar="DIR", nargs="?", default=None,
+                       help="the data folder (default data/demo, or $QA_ANALYSIS_DATA)")
+    cache.add_argument("--clear", action="store_true",
+                       help="remove DIR/.qa-cache; the next run reads the CSV files again")
+
     from .analyst_cli import add_analyst_commands
 
     add_analyst_commands(sub)
     _describe(sub)
     return parser
+
+
+NO_CACHE_HELP = ("read the data files without the cache of loaded tables (DIR/.qa-cache): "
+                 "neither use nor write it (also QA_ANALYSIS_CACHE=off)")
+
+
+def cmd_cache(args) -> int:
+    from .io import cache
+
+    folder = Path(args.data_dir or default_data_dir())
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a data folder.")
+    where = cache.cache_dir(folder)
+    if args.clear:
+        removed = cache.clear(folder)
+        print(f"Removed {where}." if removed else f"No cache in {folder} ({where.name} not found).")
+        return 0
+    if not where.exists():
+        reason = (" (a folder inside a git repository is never cached)"
+                  if cache.in_repository(folder) else "")
+        print(f"No cache in {folder}{reason}.")
+        return 0
+    size = sum(p.stat().st_size for p in where.rglob("*") if p.is_file())
+    entries = [p for p in where.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    print(f"{where}: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, "
+          f"{size / 2**20:,.1f} MiB. 'qa-analysis cache --clear {folder}' removes it.")
+    return 0
 
 
 DEBUG_HELP = "on an unexpected error, show the full traceback (also after the command)"
@@ -168,6 +202,8 @@ def _describe(sub) -> None:
             command.description = f"{text[0].upper()}{text[1:]}."
         if not any("--debug" in action.option_strings for action in command._actions):
             command.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+        if name != "cache" and not any("--no-cache" in a.option_strings for a in command._actions):
+            command.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
 
 
 def cmd_check_disclosure(args) -> int:
@@ -300,7 +336,7 @@ def cmd_report(args) -> int:
 
 COMMANDS = {
     "report": cmd_report, "metrics": cmd_metrics, "validate": cmd_validate, "demo-data": cmd_demo,
-    "check-disclosure": cmd_check_disclosure,
+    "check-disclosure": cmd_check_disclosure, "cache": cmd_cache,
 }
 
 
@@ -339,6 +375,8 @@ def main(argv=None) -> int:
         if not args.command:
             parser.print_help()
             return 2
+        if getattr(args, "no_cache", False):
+            return _without_cache(_command(args.command), args)
         return _command(args.command)(args)
     except (QAError, SettingsError) as exc:
         _say(exc, debug)
@@ -357,6 +395,22 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _without_cache(command, args) -> int:
+    """Run ``command`` with the cache off, in this process and the notebook kernels it
+    starts (they inherit the environment); the environment is restored afterwards."""
+    from .io.cache import ENV
+
+    before = os.environ.get(ENV)
+    os.environ[ENV] = "off"
+    try:
+        return command(args)
+    finally:
+        if before is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = before
 
 
 def _say(exc: BaseException, debug: bool) -> None:

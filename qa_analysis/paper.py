@@ -251,8 +251,11 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
         )
         blocks.append(_chart(charts.stacked_bar_chart(
             ctx.table(by_type, ["cases"]), x="quarter", y="cases", hue="audit_type",
-            title=f"{present.format_count(annual.figure_value(summary, 'audits.children'))} children's cases "
-                  f"were audited in {label}",
+            # The bars count cases reviewed (a child audited twice counts twice); the title's
+            # figure is different children, so it says so rather than seem to total the bars.
+            title=f"Cases reviewed in {label} by quarter and audit type: "
+                  f"{present.format_count(annual.figure_value(summary, 'audits.children'))} different children, "
+                  "a child audited twice counted in each audit",
             xlabel="Quarter", ylabel="Cases reviewed", period=label,
         )))
         grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
@@ -307,7 +310,7 @@ def _visits(ctx, summary) -> list[Block]:
         xlabel="Month", ylabel="Visits", period=label,
     )))
     by_method = visit_metrics.visits_by_method(data.visits, window).assign(
-        method=lambda d: d["method"].str.replace("_", " ").str.capitalize(),
+        method=lambda d: d["method"].map(present.method_words),
         modality=lambda d: d["modality"].map(_MODALITY).fillna(d["modality"]),
     )
     top = by_method.sort_values("visits", ascending=False).head(1)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from qa_analysis.config import DEMO_DATA_DIR
 from qa_analysis.periods import parse_year, year_quarters
 
 YEAR = "2020-21"
+
+# The cache of loaded tables (qa_analysis/io/cache.py) is off for the suite, so every test
+# reads its files as written; tests/io/test_cache.py switches it on where it is the subject.
+os.environ.setdefault("QA_ANALYSIS_CACHE", "off")
 
 
 def _generate(out, audience, quarters, annual):

@@ -21,6 +21,7 @@ import pandas as pd
 from ..checksums import file_sha256
 from ..errors import DataFileError
 from . import audit_programme, schemas, ssd
+from . import cache as _cache
 from .coverage import table_coverage
 from .readers import (
     DELIMITERS,
@@ -106,8 +107,9 @@ class DataSet:
         """File name -> SHA-256 of every file used (for report footers)."""
         out = {}
         paths = [p for ps in self.all_files.values() for p in ps] or list(self.files.values())
+        known = self.__dict__.get("_checksums", {})  # from the cache's load: not read twice
         for path in dict.fromkeys(paths):
-            out[path.name] = file_sha256(path)
+            out[path.name] = known.get(path) or file_sha256(path)
         return out
 
 
@@ -467,7 +469,8 @@ def _find_sources(folder: Path, listing: dict[str, Path]):
     return chosen, workbook_path, [recognised[p.name] for p in listing.values()]
 
 
-def load_data(path: str | Path, settings=None, blank_values=None, la: str | None = None) -> DataSet:
+def load_data(path: str | Path, settings=None, blank_values=None, la: str | None = None,
+              cache: bool | None = None) -> DataSet:
     """Load every table of a data folder (DESIGN section 2), validated.
 
     SSDA903 files are found in every way they arrive (names, subfolders, XML, a regional
@@ -489,6 +492,11 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
         its ``auditor_roles`` are the roles audits.csv's auditor is checked against, issue 15).
     blank_values : iterable of str, optional
         Values read as blank.
+    cache : bool, optional
+        Keep the loaded tables in ``path/.qa-cache/`` (Parquet) and reuse them while the
+        files are unchanged (:mod:`qa_analysis.io.cache`); default on, unless the
+        environment variable ``QA_ANALYSIS_CACHE`` is ``off``. A folder inside a git
+        repository is never cached. The result is the same either way.
 
     Returns
     -------
@@ -513,6 +521,27 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     if blank_values is None:
         blank_values = getattr(settings, "blank_values", schemas.DEFAULT_BLANK_VALUES)
     blanks = schemas.blank_set(blank_values)
+    entry = checksums = None
+    if _cache.usable(folder, cache):
+        try:
+            checksums = _cache.file_checksums(folder)
+            entry = _cache.key(folder, checksums, blanks, la, getattr(settings, "auditor_roles", None))
+        except OSError:  # a file that cannot be read: the load below says which
+            entry = None
+    if entry is not None:
+        cached = _cache.load(folder, entry, DataSet)
+        if cached is not None:
+            cached.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
+            return cached
+    data = _load_folder(folder, settings, blanks, la)
+    if entry is not None:
+        _cache.save(data, folder, entry)
+        data.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
+    return data
+
+
+def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> DataSet:
+    """The load itself (:func:`load_data` without the cache)."""
     listing = _listing(folder)
     data = DataSet(folder=folder)
     chosen, workbook_path, recognised = _find_sources(folder, listing)

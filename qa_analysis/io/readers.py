@@ -198,6 +198,7 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         return None
     if table.num_columns != len(header):
         return None
+    spaces = any(_surrounding_space(column) for column in table.columns)
     columns = {}
     for position, column in enumerate(table.columns):
         if wanted[position]:
@@ -212,12 +213,25 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
     rows = np.arange(2, len(frame) + 2)
     if len(frame) and frame.iloc[-1].astype(str).str.contains("\x1a", regex=False).any():
         frame, rows = _drop_end_of_file(frame, rows)
-    raw = RawTable(frame, rows, path.name, _may_have_spaces(path), (), len(names), delimiter,
-                   "pyarrow")
+    raw = RawTable(frame, rows, path.name, spaces, (), len(names), delimiter, "pyarrow")
     return _drop_blank_rows(raw)
 
 
 _ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's "str" dtype
+
+
+def _surrounding_space(column) -> bool:
+    """True when stripping (``Series.str.strip``, which is pyarrow's
+    ``utf8_trim_whitespace`` on Arrow text) would change a value of the column: checked on
+    the values themselves (a dictionary column's distinct values), so the answer is exact
+    where the pandas path's byte scan (:func:`_may_have_spaces`) can only say "may"."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = ([chunk.dictionary for chunk in column.chunks] if pa.types.is_dictionary(column.type)
+              else column.chunks)
+    return any(len(a) and not pc.all(pc.equal(pc.utf8_trim_whitespace(a), a)).as_py()
+               for a in arrays)
 
 
 def _drop_end_of_file(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

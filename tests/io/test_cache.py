@@ -1,0 +1,181 @@
+"""The cache of loaded tables beside a data folder (DIR/.qa-cache): hit, miss, stale, clear."""
+
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from qa_analysis import cli
+from qa_analysis.config import DEMO_DATA_DIR
+from qa_analysis.io import cache, loaders
+from qa_analysis.io.loaders import load_data
+
+FAMILIES = "child_id,family_id\nC1,F1\nC2,F1\nC2,F2\n"  # C2 again on line 4: set aside
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "families.csv").write_text(FAMILIES)
+    return tmp_path
+
+
+def _entries(folder):
+    return sorted(p.name for p in cache.cache_dir(folder).iterdir() if p.is_dir())
+
+
+def _no_reading(monkeypatch):
+    def fail(*args):
+        raise AssertionError("the files were read: the cache was not used")
+
+    monkeypatch.setattr(loaders, "_load_folder", fail)
+
+
+def _assert_same(a, b):
+    assert list(a.tables) == list(b.tables)
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name])
+    for name in ("problems", "warnings", "notes", "recognised", "summary", "consolidation"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert (a.unavailable, a.files, a.all_files, a.coverage, a.authority, a.return_notes) == (
+        b.unavailable, b.files, b.all_files, b.coverage, b.authority, b.return_notes)
+
+
+def test_a_first_load_writes_one_entry_and_a_second_load_reads_it(folder, monkeypatch):
+    first = load_data(folder, cache=True)
+    _no_reading(monkeypatch)
+
+    second = load_data(folder, cache=True)
+
+    assert len(_entries(folder)) == 1
+    _assert_same(first, second)
+    assert second.problems["row"].tolist() == [4]  # the set-aside row is kept too
+
+
+def test_a_changed_file_makes_the_entry_stale_and_it_is_replaced(folder):
+    load_data(folder, cache=True)
+    before = _entries(folder)
+    (folder / "families.csv").write_text(FAMILIES + "C3,F3\n")
+
+    data = load_data(folder, cache=True)
+
+    assert data.tables["families"]["child_id"].tolist() == ["C1", "C2", "C3"]
+    assert len(_entries(folder)) == 1 and _entries(folder) != before
+
+
+def test_a_file_rewritten_at_once_with_the_same_size_is_not_taken_as_unchanged(folder):
+    load_data(folder, cache=True)
+    # same length, same second: size and time stamp may match; the content does not
+    (folder / "families.csv").write_text(FAMILIES.replace("F2", "F9"))
+
+    data = load_data(folder, cache=True)
+
+    assert data.tables["families"]["family_id"].tolist() == ["F1", "F1"]
+    assert data.problems["value"].tolist() == ["C2"]
+    assert "F9" in (folder / "families.csv").read_text()
+
+
+def test_other_load_options_are_other_entries(folder, monkeypatch):
+    load_data(folder, cache=True)
+
+    load_data(folder, cache=True, blank_values=["NULL", "-"])
+
+    # a new key replaces the entry of the old one (one entry kept)
+    assert len(_entries(folder)) == 1
+    _no_reading(monkeypatch)
+    load_data(folder, cache=True, blank_values=["-", "NULL"])  # the same set: a hit
+
+
+def test_cache_off_writes_nothing(folder):
+    load_data(folder, cache=False)
+
+    assert not cache.cache_dir(folder).exists()
+
+
+def test_environment_variable_switches_the_cache_off(folder, monkeypatch):
+    monkeypatch.setenv("QA_ANALYSIS_CACHE", "off")
+
+    load_data(folder)
+
+    assert not cache.cache_dir(folder).exists()
+
+
+def test_a_folder_inside_a_git_repository_is_never_cached(folder):
+    (folder / ".git").mkdir()
+
+    load_data(folder, cache=True)
+
+    assert not cache.cache_dir(folder).exists()
+
+
+def test_a_folder_of_a_repository_that_ignores_the_cache_is_cached(folder):
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    (folder / ".gitignore").write_text(".qa-cache/\n")
+
+    load_data(folder, cache=True)
+
+    assert len(_entries(folder)) == 1
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_load(folder, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)
+
+    data = load_data(folder, cache=True)
+
+    assert data.tables["families"]["child_id"].tolist() == ["C1", "C2"]
+    assert _entries(folder) == []  # no half-written entry left behind
+
+
+def test_a_damaged_entry_is_read_again_from_the_files(folder):
+    load_data(folder, cache=True)
+    entry = cache.cache_dir(folder) / _entries(folder)[0]
+    (entry / "table.families.parquet").write_bytes(b"not parquet")
+
+    data = load_data(folder, cache=True)
+
+    assert data.tables["families"]["child_id"].tolist() == ["C1", "C2"]
+
+
+def test_cache_clear_removes_the_cache_folder(folder, capsys):
+    load_data(folder, cache=True)
+
+    code = cli.main(["cache", "--clear", str(folder)])
+
+    assert code == 0
+    assert not cache.cache_dir(folder).exists()
+    assert capsys.readouterr().out.startswith("Removed ")
+
+
+def test_no_cache_option_leaves_the_folder_as_it_was(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_ANALYSIS_CACHE", "on")
+    data_dir = tmp_path / "data"
+    shutil.copytree(DEMO_DATA_DIR, data_dir)
+
+    code = cli.main(["metrics", "--data", str(data_dir), "--quarter", "2020-21 Q3", "--no-cache"])
+
+    assert code == 0
+    assert not cache.cache_dir(data_dir).exists()
+
+
+@pytest.mark.slow
+def test_a_cached_run_prints_byte_identical_metrics_and_validation(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("QA_ANALYSIS_CACHE", "on")
+    data_dir = tmp_path / "data"
+    shutil.copytree(DEMO_DATA_DIR, data_dir)
+    metrics = ["metrics", "--data", str(data_dir), "--quarter", "2020-21 Q3"]
+
+    outputs = []
+    for argv in (metrics + ["--no-cache"], metrics, metrics):  # uncached, writes, reads
+        assert cli.main(argv) == 0
+        outputs.append(capsys.readouterr().out.encode())
+    reports = []
+    for argv in (["validate", "--data", str(data_dir), "--no-cache"], ["validate", "--data", str(data_dir)]):
+        cli.main(argv)
+        reports.append(capsys.readouterr().out.encode())
+
+    assert len(_entries(data_dir)) == 1
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert reports[0] == reports[1]
