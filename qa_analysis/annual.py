@@ -351,7 +351,7 @@ _CASE_AUDIT_COLUMNS = (
 PROGRAMME_COLUMNS = (
     "completed", "month", "audit_type", "theme", "auditor", "method", "selection",
     "practice_from", "practice_to", "prompted_by", "findings", "areas_for_development",
-    "cases", "families", "outstanding", "good", "requires_improvement", "inadequate",
+    "cases", "families", "largest_family", "outstanding", "good", "requires_improvement", "inadequate",
 )
 _GRADE_COLUMNS = ("outstanding", "good", "requires_improvement", "inadequate")
 
@@ -368,8 +368,9 @@ def audit_programme(data, year: str | int) -> pd.DataFrame:
     its month, auditor role, method and selection codes separated by ``;``, period of
     practice reviewed, what prompted it, findings and areas for development) and, from its
     case_audits.csv rows (linked by audit_id, whatever their dates), ``cases`` (distinct
-    children), ``families`` (distinct families: families.csv, else the child alone) and
-    the overall grades given. An audit with no case_audits rows has 0 cases. No audit,
+    children), ``families`` (distinct families: families.csv, else the child alone),
+    ``largest_family`` (the most children of one family among the cases) and the overall
+    grades given. An audit with no case_audits rows has 0 cases. No audit,
     child or family identifier. Empty (same columns) without audits.csv.
     """
     if not has_programme(data):
@@ -389,20 +390,29 @@ def audit_programme(data, year: str | int) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS)).astype(
         {"completed": "datetime64[ns]", "month": "datetime64[ns]", "practice_from": "datetime64[ns]",
-         "practice_to": "datetime64[ns]", "cases": "int64", "families": "int64",
+         "practice_to": "datetime64[ns]", "cases": "int64", "families": "int64", "largest_family": "int64",
          **dict.fromkeys(_GRADE_COLUMNS, "int64")}
     )
 
 
 def _audit_counts(data, audit_id) -> dict:
-    none = {"cases": 0, "families": 0, **dict.fromkeys(_GRADE_COLUMNS, 0)}
+    none = {"cases": 0, "families": 0, "largest_family": 0, **dict.fromkeys(_GRADE_COLUMNS, 0)}
     if data.case_audits is None:
         return none
     rows = data.case_audits.loc[data.case_audits["audit_id"].eq(audit_id).fillna(False)]
     if rows.empty:
         return none
     one = audits.audit_activity(rows, rows["audit_date"].min(), rows["audit_date"].max(), families=data.families)
-    return {c: int(one[c].sum()) for c in ("cases", "families", *_GRADE_COLUMNS)}
+    return {**{c: int(one[c].sum()) for c in ("cases", "families", *_GRADE_COLUMNS)},
+            "largest_family": _largest_family(rows, data.families)}
+
+
+def _largest_family(rows: pd.DataFrame, families) -> int:
+    """The most distinct children of one family among an audit's cases (families as the
+    audit counts them: a child with no family is its own), 0 for none. A figure about one
+    family: the paper names it only where single-family figures may be published."""
+    cases = audits._with_family(rows.dropna(subset=["child_id"]), families)
+    return int(cases.groupby("family")["child_id"].nunique().max()) if len(cases) else 0
 
 
 def activity_outside_programme(data, year: str | int) -> pd.DataFrame:

@@ -194,8 +194,10 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
             _heading("Background", 3), Block("paragraphs", items=background, numbered=True),
             _heading("Current Position", 3),
             _heading("The audits of the year", 4),
-            Block("paragraphs", items=annual_text.programme_paragraphs(programme, others, year, audience),
-                  numbered=True),
+            Block("paragraphs", items=annual_text.programme_paragraphs(
+                programme, others, year, audience,
+                single_family=bool(getattr(ctx.settings, "publish_single_family_figures", False))),
+                numbered=True),
             _heading("Recommendations and the Service Development Plan", 4),
             Block("paragraphs", items=rec_text, numbered=True),
             _heading("The year in figures", 4),
