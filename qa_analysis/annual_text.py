@@ -53,11 +53,19 @@ def _plural(n, one: str, many: str) -> str:
 
 
 def _count(n, audience: str) -> str:
+    if n == "c":  # a figure of the audited published set, already withheld
+        return "c"
     return format_count(apply_audience(int(n), audience))
 
 
+def _total(values) -> object:
+    """The sum of figures as published: ``c`` when any of them is withheld."""
+    values = list(values)
+    return "c" if any(v == "c" for v in values) else sum(values)
+
+
 def _grades_text(row, audience: str) -> str:
-    given = [(g, row[g]) for g in _GRADE_WORDS if row[g] > 0]
+    given = [(g, row[g]) for g in _GRADE_WORDS if row[g] == "c" or row[g] > 0]
     if not given:
         return "not graded"
     return ", ".join(f"{_count(n, audience)} {_GRADE_WORDS[g]}" for g, n in given)
@@ -69,7 +77,8 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
     E.g. "2020-21 Q2: 7 audits: 5 full case file audits (5 cases (5 families); overall
     grades: 2 good, 3 requires improvement); a thematic audit "virtual visits during
     COVID-19" in September 2020: 10 cases (9 families); not graded." Full case file audits
-    are grouped; each thematic audit and stocktake is named with its theme and month.
+    are grouped; each thematic audit and stocktake is named with its theme and month. For a
+    public page ``activity`` holds the audited published figures (``c`` where withheld).
     Cases and families add up over the audits (a family in two audits counts in both), as
     the committee paper counts cases reviewed. Counts follow the audience (``c`` for 1 to 5 when public); a
     quarter with no audit says so.
@@ -83,10 +92,10 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
         parts = []
         full = rows.loc[rows["audit_type"] == "full_case_file"]
         if len(full):
-            grades = full[list(_GRADE_WORDS)].sum()
+            grades = {g: _total(full[g]) for g in _GRADE_WORDS}
             parts.append(
                 f"{_count(len(full), audience)} {_plural(len(full), *_TYPE_WORDS['full_case_file'])} "
-                f"({_count(full['cases'].sum(), audience)} cases ({_count(full['families'].sum(), audience)} "
+                f"({_count(_total(full['cases']), audience)} cases ({_count(_total(full['families']), audience)} "
                 f"families); overall grades: {_grades_text(grades, audience)})"
             )
         for row in rows.loc[rows["audit_type"] != "full_case_file"].itertuples(index=False):

@@ -191,3 +191,23 @@ def test_the_conclusion_names_the_grade_profile_and_the_recurring_themes():
     )
     assert paragraphs[1].startswith(
         "The themes that recurred in the recommendations of more than one audit were voice of the child (two audits).")
+
+
+def test_activity_sentences_give_withheld_figures_of_the_published_set_as_c():
+    # Two full case file audits in Q1: 12 + 9 cases = 21; families 9 and c, so their sum is c;
+    # one good grade withheld (c) and 8 + 3 = 11 requiring improvement.
+    import pandas as pd
+
+    from qa_analysis import annual_text
+
+    activity = pd.DataFrame({
+        "quarter": ["2020-21 Q1", "2020-21 Q1"], "month": pd.to_datetime(["2020-05-01", "2020-06-01"]),
+        "audit_type": ["full_case_file", "full_case_file"], "theme": [None, None],
+        "cases": [12, 9], "families": [9, "c"], "outstanding": [0, 0], "good": ["c", 0],
+        "requires_improvement": [8, 3], "inadequate": [0, 0],
+    }, dtype=object)
+
+    first = annual_text.activity_sentences(activity, "2020-21", "public")[0]
+
+    assert first == ("2020-21 Q1: c audits: c full case file audits (21 cases (c families); overall grades: "
+                     "c good, 11 requires improvement).")
