@@ -93,13 +93,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", choices=("reports", "national", "consolidation"),
                         help="run one benchmark only (consolidation runs only when named)")
-    parser.add_argument("--data", default=None,
-                        help="consolidation: the source folder (default: the national data); "
-                             "national: an existing data folder to use (a .qa-cache is made "
-                             "there) instead of generating one in outputs/bench/national/data")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each contender (default 3)")
     parser.add_argument("--children", type=int, default=None, help="national scale (default 300000)")
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profiles")
+    parser.add_argument("--data", default=None,
+                        help="national: an existing data folder (a .qa-cache is made there) "
+                             "instead of generating one in outputs/bench/national/data; "
+                             "consolidation: the source folder (default: the national data)")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be 1 or more")

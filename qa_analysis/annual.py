@@ -34,7 +34,7 @@ import pandas as pd
 
 from .config import DEFAULT_SETTINGS, Settings
 from .disclosure import SUPPRESSED, apply_audience_to_metrics, suppress_count, suppress_table
-from .metrics import audits, placements, referrals, visits
+from .metrics import audits, placements, referrals, registry, visits
 from .metrics._common import in_quarter
 from .metrics.bases import metric_bases
 from .periods import Quarter, parse_year, year_quarters
@@ -95,65 +95,10 @@ HOW_LONG = {
     "3+ placements in 12 months, long-term stability): the value at 31 March, the end of Q4",
 }
 
-# Key -> rule; a key ending in "." covers every code key under it (visits.method.zoom ...).
-_RULES = {
-    "visits.total": SUM, "visits.face_to_face": SUM, "visits.virtual": SUM, "visits.method.": SUM,
-    "visits.children_visited": DISTINCT, "visits.pct_face_to_face": POOLED,
-    "visits.pct_seen_alone": POOLED, "visits.pct_timely": POOLED,
-    "contacts.total": SUM, "contacts.source.": SUM, "contacts.children": DISTINCT,
-    "contacts.families": DISTINCT, "contacts.max_children_per_family": DISTINCT,
-    "contacts.families_multi_child": DISTINCT,
-    "referrals.total": SUM, "referrals.pct_from_contact": POOLED,
-    "referrals.pct_re_referral_12m": POOLED, "referrals.pct_nfa": POOLED,
-    "assessments.completed": SUM, "assessments.pct_within_45wd": POOLED,
-    "assessments.median_working_days": POOLED,
-    "cla.during_quarter": DISTINCT, "cla.at_quarter_end": YEAR_END,
-    "placements.moves": SUM, "placements.children_moved": DISTINCT,
-    "placements.pct_3plus_12m": YEAR_END, "placements.pct_long_term_stable": YEAR_END,
-    "placements.foster_to_semi_independent": SUM, "placements.reason.": SUM,
-    "audits.audits": DISTINCT, "audits.children": DISTINCT, "audits.families": DISTINCT,
-    "audits.grade.": SUM, "audits.pct_good_or_better": POOLED,
-    "recommendations.raised": SUM, "recommendations.completed": SUM,
-    "recommendations.pct_completed_on_time": POOLED,
-    "recommendations.open_at_quarter_end": YEAR_END,
-    "recommendations.overdue_at_quarter_end": YEAR_END,
-    "recommendations.service_development_plan": YEAR_END,
-}
+# How a year figure is built, by the registry's name for the rule (metrics/registry.py, the
+# one place a metric declares it, with its label): issue 12.
+_REGISTRY_RULES = {"sum": SUM, "distinct": DISTINCT, "recompute": POOLED, "q4": YEAR_END}
 
-LABELS = {
-    "visits.total": "Visits", "visits.face_to_face": "Face-to-face visits",
-    "visits.virtual": "Virtual visits", "visits.children_visited": "Children visited",
-    "visits.pct_face_to_face": "Visits face to face (%)",
-    "visits.pct_seen_alone": "Seen alone, where seen (%)", "visits.pct_timely": "Visits on time (%)",
-    "contacts.total": "Contacts", "contacts.children": "Children contacted",
-    "contacts.families": "Families contacted",
-    "contacts.max_children_per_family": "Most children of one family contacted",
-    "contacts.families_multi_child": "Families with 2+ children contacted",
-    "referrals.total": "Referrals", "referrals.pct_from_contact": "Contacts leading to a referral (%)",
-    "referrals.pct_re_referral_12m": "Re-referrals within 12 months (%)",
-    "referrals.pct_nfa": "Referrals with no further action (%)",
-    "assessments.completed": "Assessments completed",
-    "assessments.pct_within_45wd": "Assessments within 45 working days (%)",
-    "assessments.median_working_days": "Median working days per assessment",
-    "cla.during_quarter": "Children looked after during the period",
-    "cla.at_quarter_end": "Children looked after at the end",
-    "placements.moves": "Placement moves", "placements.children_moved": "Children who moved",
-    "placements.pct_3plus_12m": "3+ placements in 12 months (%)",
-    "placements.pct_long_term_stable": "Long-term stability (%)",
-    "placements.foster_to_semi_independent": "Moves from foster care to semi-independent living",
-    "audits.audits": "Audits", "audits.children": "Children audited",
-    "audits.families": "Families audited", "audits.pct_good_or_better": "Graded good or better (%)",
-    "recommendations.raised": "Recommendations raised",
-    "recommendations.completed": "Recommendations completed",
-    "recommendations.pct_completed_on_time": "Completed on time (%)",
-    "recommendations.open_at_quarter_end": "Recommendations open at the end",
-    "recommendations.overdue_at_quarter_end": "Recommendations overdue at the end",
-    "recommendations.service_development_plan": "Open recommendations in the Service Development Plan",
-}
-_CODE_LABELS = {
-    "visits.method.": "Visits by method: ", "contacts.source.": "Contacts from source ",
-    "placements.reason.": "Moves for reason ", "audits.grade.": "Overall grade: ",
-}
 
 # Counts that add up to another figure in the same column, for secondary suppression.
 _ADDITIVE = (
@@ -196,23 +141,28 @@ def year_label(year: str | int) -> str:
     return year_window(year).financial_year
 
 
+def _metric(key: str):
+    """The registry's metric of a catalogue key or code key; None for any other key."""
+    return registry.get(key) if registry.is_known(key) else None
+
+
 def year_rule(key: str) -> str | None:
-    """How the year value of a catalogue key is built: SUM, DISTINCT, POOLED or YEAR_END."""
-    if key in _RULES:
-        return _RULES[key]
-    for prefix, rule in _RULES.items():
-        if prefix.endswith(".") and key.startswith(prefix):
-            return rule
-    return None
+    """How the year value of a catalogue key is built: SUM, DISTINCT, POOLED or YEAR_END
+    (the metric's ``year_rule`` in the registry); None for a key outside the catalogue."""
+    metric = _metric(key)
+    return _REGISTRY_RULES[metric.year_rule] if metric is not None else None
+
+
+def _is_code_key(key: str) -> bool:
+    """True for one code's key of a pattern (``visits.method.zoom``): absent means 0 there."""
+    metric = _metric(key)
+    return metric is not None and metric.code_of(key) is not None
 
 
 def _label(key: str) -> str:
-    if key in LABELS:
-        return LABELS[key]
-    for prefix, words in _CODE_LABELS.items():
-        if key.startswith(prefix):
-            return words + key[len(prefix):].replace("_", " ")
-    return key
+    """The registry's short label of a key (a code key's adds its code); the key otherwise."""
+    metric = _metric(key)
+    return metric.label_for(key) if metric is not None else key
 
 
 def _period_figures(data, period: Quarter, settings: Settings) -> dict:
@@ -254,7 +204,7 @@ def year_figures(data, year: str | int, settings: Settings = DEFAULT_SETTINGS) -
         rule = year_rule(key)
         if rule is None:
             continue
-        coded = key.rsplit(".", 1)[0] + "." in _CODE_LABELS
+        coded = _is_code_key(key)
         values = {
             col: figures.get(key, 0 if coded else None)
             for col, figures in zip(QUARTER_COLUMNS, by_quarter, strict=True)
@@ -401,7 +351,7 @@ _CASE_AUDIT_COLUMNS = (
 PROGRAMME_COLUMNS = (
     "completed", "month", "audit_type", "theme", "auditor", "method", "selection",
     "practice_from", "practice_to", "prompted_by", "findings", "areas_for_development",
-    "cases", "families", "outstanding", "good", "requires_improvement", "inadequate",
+    "cases", "families", "largest_family", "outstanding", "good", "requires_improvement", "inadequate",
 )
 _GRADE_COLUMNS = ("outstanding", "good", "requires_improvement", "inadequate")
 
@@ -418,8 +368,9 @@ def audit_programme(data, year: str | int) -> pd.DataFrame:
     its month, auditor role, method and selection codes separated by ``;``, period of
     practice reviewed, what prompted it, findings and areas for development) and, from its
     case_audits.csv rows (linked by audit_id, whatever their dates), ``cases`` (distinct
-    children), ``families`` (distinct families: families.csv, else the child alone) and
-    the overall grades given. An audit with no case_audits rows has 0 cases. No audit,
+    children), ``families`` (distinct families: families.csv, else the child alone),
+    ``largest_family`` (the most children of one family among the cases) and the overall
+    grades given. An audit with no case_audits rows has 0 cases. No audit,
     child or family identifier. Empty (same columns) without audits.csv.
     """
     if not has_programme(data):
@@ -439,20 +390,29 @@ def audit_programme(data, year: str | int) -> pd.DataFrame:
         })
     return pd.DataFrame(rows, columns=list(PROGRAMME_COLUMNS)).astype(
         {"completed": "datetime64[ns]", "month": "datetime64[ns]", "practice_from": "datetime64[ns]",
-         "practice_to": "datetime64[ns]", "cases": "int64", "families": "int64",
+         "practice_to": "datetime64[ns]", "cases": "int64", "families": "int64", "largest_family": "int64",
          **dict.fromkeys(_GRADE_COLUMNS, "int64")}
     )
 
 
 def _audit_counts(data, audit_id) -> dict:
-    none = {"cases": 0, "families": 0, **dict.fromkeys(_GRADE_COLUMNS, 0)}
+    none = {"cases": 0, "families": 0, "largest_family": 0, **dict.fromkeys(_GRADE_COLUMNS, 0)}
     if data.case_audits is None:
         return none
     rows = data.case_audits.loc[data.case_audits["audit_id"].eq(audit_id).fillna(False)]
     if rows.empty:
         return none
     one = audits.audit_activity(rows, rows["audit_date"].min(), rows["audit_date"].max(), families=data.families)
-    return {c: int(one[c].sum()) for c in ("cases", "families", *_GRADE_COLUMNS)}
+    return {**{c: int(one[c].sum()) for c in ("cases", "families", *_GRADE_COLUMNS)},
+            "largest_family": _largest_family(rows, data.families)}
+
+
+def _largest_family(rows: pd.DataFrame, families) -> int:
+    """The most distinct children of one family among an audit's cases (families as the
+    audit counts them: a child with no family is its own), 0 for none. A figure about one
+    family: the paper names it only where single-family figures may be published."""
+    cases = audits._with_family(rows.dropna(subset=["child_id"]), families)
+    return int(cases.groupby("family")["child_id"].nunique().max()) if len(cases) else 0
 
 
 def activity_outside_programme(data, year: str | int) -> pd.DataFrame:

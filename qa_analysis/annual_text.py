@@ -53,11 +53,19 @@ def _plural(n, one: str, many: str) -> str:
 
 
 def _count(n, audience: str) -> str:
+    if n == "c":  # a figure of the audited published set, already withheld
+        return "c"
     return format_count(apply_audience(int(n), audience))
 
 
+def _total(values) -> object:
+    """The sum of figures as published: ``c`` when any of them is withheld."""
+    values = list(values)
+    return "c" if any(v == "c" for v in values) else sum(values)
+
+
 def _grades_text(row, audience: str) -> str:
-    given = [(g, row[g]) for g in _GRADE_WORDS if row[g] > 0]
+    given = [(g, row[g]) for g in _GRADE_WORDS if row[g] == "c" or row[g] > 0]
     if not given:
         return "not graded"
     return ", ".join(f"{_count(n, audience)} {_GRADE_WORDS[g]}" for g, n in given)
@@ -69,7 +77,8 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
     E.g. "2020-21 Q2: 7 audits: 5 full case file audits (5 cases (5 families); overall
     grades: 2 good, 3 requires improvement); a thematic audit "virtual visits during
     COVID-19" in September 2020: 10 cases (9 families); not graded." Full case file audits
-    are grouped; each thematic audit and stocktake is named with its theme and month.
+    are grouped; each thematic audit and stocktake is named with its theme and month. For a
+    public page ``activity`` holds the audited published figures (``c`` where withheld).
     Cases and families add up over the audits (a family in two audits counts in both), as
     the committee paper counts cases reviewed. Counts follow the audience (``c`` for 1 to 5 when public); a
     quarter with no audit says so.
@@ -83,10 +92,10 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
         parts = []
         full = rows.loc[rows["audit_type"] == "full_case_file"]
         if len(full):
-            grades = full[list(_GRADE_WORDS)].sum()
+            grades = {g: _total(full[g]) for g in _GRADE_WORDS}
             parts.append(
                 f"{_count(len(full), audience)} {_plural(len(full), *_TYPE_WORDS['full_case_file'])} "
-                f"({_count(full['cases'].sum(), audience)} cases ({_count(full['families'].sum(), audience)} "
+                f"({_count(_total(full['cases']), audience)} cases ({_count(_total(full['families']), audience)} "
                 f"families); overall grades: {_grades_text(grades, audience)})"
             )
         for row in rows.loc[rows["audit_type"] != "full_case_file"].itertuples(index=False):
@@ -375,14 +384,34 @@ def _grade_sentence(row, audience: str) -> str:
     return f"The overall grades given were {_join(parts)}."
 
 
-def audit_paragraph(row, audience: str = "internal") -> str:
+# Among an audit's cases, this many children of one family or more is "several members of
+# one family" worth a sentence (siblings audited in pairs are the usual case).
+SEVERAL_OF_ONE_FAMILY = 3
+
+
+def _family_sentence(row, audience: str, single_family: bool) -> str | None:
+    """'Of these, 14 were children of one family.': a figure about one family, so only
+    internally or where ``publish_single_family_figures`` allows it (DESIGN section 5)."""
+    largest = row.get("largest_family")
+    if pd.isna(largest) or int(largest) < SEVERAL_OF_ONE_FAMILY or (audience == "public" and not single_family):
+        return None
+    count = number_words(int(largest), audience)
+    return None if count == "c" else f"Of these, {count} were children of one family."
+
+
+def audit_paragraph(row, audience: str = "internal", single_family: bool = False) -> str:
     """One audit of :func:`qa_analysis.annual.audit_programme` as the paper's paragraph.
 
-    Month, auditor role, type (with its theme), cases and families, what prompted it,
-    how the cases were chosen (selection), the method, the period of practice reviewed,
-    the overall grades, then the findings and areas for development as written.
+    Month, auditor role, type (with its theme), cases and families, the most children of one
+    family among the cases where that is :data:`SEVERAL_OF_ONE_FAMILY` or more (internal
+    only, unless ``single_family``: the ``publish_single_family_figures`` setting), what
+    prompted it, how the cases were chosen (selection), the method, the period of practice
+    reviewed, the overall grades, then the findings and areas for development as written.
     """
     sentences = [f"In {row['month']:%B %Y}, {_auditor_words(row['auditor'])} completed {_what(row, audience)}."]
+    family = _family_sentence(row, audience, single_family)
+    if family:
+        sentences.append(family)
     if _given(row["prompted_by"]):
         sentences.append(f"It was prompted by {_clause(row['prompted_by'])}.")
     selection = [code_words(c) for c in _codes(row["selection"])]
@@ -408,11 +437,12 @@ def _given(value) -> bool:
     return not (value is None or pd.isna(value)) and bool(str(value).strip())
 
 
-def programme_paragraphs(programme: pd.DataFrame, others: pd.DataFrame, year, audience: str = "internal") -> list[str]:
+def programme_paragraphs(programme: pd.DataFrame, others: pd.DataFrame, year, audience: str = "internal",
+                         single_family: bool = False) -> list[str]:
     """The paper's account of the year's audits: one paragraph per audit of the programme
     in date order (:func:`audit_paragraph`), then, for audits with grades only (no
     audits.csv row), the quarter-by-quarter sentences of :func:`activity_sentences`."""
-    paragraphs = [audit_paragraph(row, audience) for _, row in programme.iterrows()]
+    paragraphs = [audit_paragraph(row, audience, single_family) for _, row in programme.iterrows()]
     if len(others):
         sentences = [s for s in activity_sentences(others, year, audience) if not s.endswith("no audit was recorded.")]
         paragraphs.append(

@@ -40,6 +40,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .metrics._common import pct
 
+# A value label's ground: white, borderless, just around the text (line charts).
+VALUE_LABEL_BOX = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+
 # GOV.UK Analysis Function categorical palette, in its recommended order.
 PALETTE: dict[str, str] = {
     "dark_blue": "#12436D",
@@ -441,9 +444,12 @@ def _with_period(what: str, period) -> str:
     return f"{what}, {period}" if period else what
 
 
+EMPTY_CHART_HEIGHT = 1.6  # inches: an empty chart is one line, not a page of white
+
+
 def _empty_chart(title: str, kind: str, what: str) -> Chart:
     with mpl.rc_context(HOUSE_RC):
-        figure, ax = _new_figure()
+        figure, ax = _new_figure(EMPTY_CHART_HEIGHT)
         ax.set_axis_off()
         artist = _set_title(ax, title)
         ax.text(0.5, 0.5, NO_DATA, ha="center", va="center", fontsize=13, transform=ax.transAxes)
@@ -701,10 +707,13 @@ def line_chart(
 
     points = _ordered(frame[x])
     # Quarters the data does not cover (``frame.attrs["gaps"]``, from ReportContext.trend,
-    # issue 10) stay on the axis as labelled gaps; other empty leading quarters are dropped.
+    # issue 10) between quarters with figures stay on the axis as labelled gaps. The axis
+    # starts where the data starts (issue 16): empty leading quarters are dropped, and those
+    # the data does not cover are named in the text alternative ("No data before ...").
     gaps = {str(k): v for k, v in frame.attrs.get("gaps", {}).items()}
     first = _first_point_with_data(frame, x, y, points)
-    first = min([first] + [i for i, p in enumerate(points) if str(p) in gaps])
+    leading = {str(p): gaps[str(p)] for p in points[:first] if str(p) in gaps}
+    gaps = {k: v for k, v in gaps.items() if k not in leading}
     points = points[first:]
     frame = frame.loc[frame[x].isin(points)]
     with mpl.rc_context(HOUSE_RC):
@@ -728,8 +737,11 @@ def line_chart(
             if hue is None and len(points) <= 12:
                 for position, value, height in zip(positions, values, heights, strict=True):
                     if not math.isnan(height):
+                        # On a white ground above the lines, so a comparator or target line
+                        # passing behind a value never strikes it through.
                         ax.annotate(_fmt(value, percent), xy=(position, height), xytext=(0, 7),
-                                    textcoords="offset points", ha="center", va="bottom", fontsize=10)
+                                    textcoords="offset points", ha="center", va="bottom", fontsize=10,
+                                    zorder=5, bbox=VALUE_LABEL_BOX)
             all_heights.append(heights)
             alt_groups.append((None if group is None else str(group), [(str(p), v) for p, v in values.items()]))
             table[ylabel if group is None else str(group)] = [_fmt(v, percent) for v in values]
@@ -757,7 +769,10 @@ def line_chart(
     span = f"{_lower(ylabel)} by {_lower(xlabel)}, {points[0]} to {points[-1]}"
     if period and period not in str(points[-1]):  # quarters written "Q1" .. "Q4" in a year's report
         span += f" of {period}"
-    gap_text = " ".join(f"No data: {note}." for note in dict.fromkeys(gaps.values()))
+    gap_text = " ".join(
+        [f"No data before {points[0]}: {note}." for note in dict.fromkeys(leading.values())]
+        + [f"No data: {note}." for note in dict.fromkeys(gaps.values())]
+    )
     what = span if hue in (None, "series") else f"{span}, by {_humanise(hue)}"
     if len(alt_groups) == 1:
         alt = _alt(kind, what, alt_groups, percent, reference, gap_text, target=target)

@@ -212,6 +212,35 @@ def year_relations(year: str, quarters: list[str], keys_by_period: Mapping[str, 
             out.extend(at_most(cell(q, key), cell(year, key)) for q in quarters)
             if len(quarters) > 1:
                 out.append(_distinct_upper(year, quarters, key))
+    return out + _page_year_relations(year, quarters, keys_by_period)
+
+
+# Page-table cells of the annual page and how they are built from the quarters': counts of
+# events in the period add up; positions at the period end are Q4's. A key a quarter does not
+# have is 0 there (its table has no such row: nothing to count).
+_PAGE_YEAR_SUM = (
+    re.compile(r"^audits\.domain\.[^.]+\.(outstanding|good|requires_improvement|inadequate|graded)$"),
+    re.compile(r"^placements\.transition\."),
+    re.compile(r"^recommendations\.theme\..+\.(raised|completed)$"),
+    re.compile(r"^assessments\.(band\.|started$)"),
+    re.compile(r"^recommendations\.(raised_to_sdp|completed_late)$"),
+)
+_PAGE_YEAR_END = (
+    re.compile(r"^recommendations\.theme\..+\.(open_at_end|overdue_at_end)$"),
+    re.compile(r"^recommendations\.(overdue_age\.|open_not_due$)"),
+)
+
+
+def _page_year_relations(year: str, quarters: list[str], keys_by_period: Mapping[str, Iterable[str]]) -> list[Relation]:
+    out: list[Relation] = []
+    quarter_keys = {q: set(keys_by_period.get(q, ())) for q in quarters}
+    for key in keys_by_period.get(year, ()):
+        if any(p.match(key) for p in _PAGE_YEAR_SUM):
+            parts = [cell(q, key) for q in quarters if key in quarter_keys[q]]
+            if parts:
+                out.append(sum_of(cell(year, key), parts))
+        elif any(p.match(key) for p in _PAGE_YEAR_END) and quarters and key in quarter_keys[quarters[-1]]:
+            out.append(sum_of(cell(year, key), [cell(quarters[-1], key)]))
     return out
 
 
@@ -335,6 +364,14 @@ def _table_relations(period: str, keys: list[str]) -> list[Relation]:
     transitions = _with_prefix(keys, "placements.transition.")
     if transitions and "placements.moves" in present:
         out.append(at_most([c(t) for t in transitions], c("placements.moves")))
+    months = _with_prefix(keys, "contacts.month.")
+    if months and "contacts.total" in present:
+        out.append(sum_of(c("contacts.total"), [c(m) for m in months]))
+    by_type = _with_prefix(keys, "audits.cases_by_type.")
+    if by_type:
+        out.append(sum_of(c("audits.cases"), [c(t) for t in by_type]))
+    if "recommendations.raised_to_sdp" in present and "recommendations.raised" in present:
+        out.append(at_most(c("recommendations.raised_to_sdp"), c("recommendations.raised")))
     domains: dict[str, list[str]] = {}
     for key in _with_prefix(keys, "audits.domain."):
         domain, name = key.split(".")[2], key.split(".")[3]
@@ -437,6 +474,20 @@ def _domain_key(row, column) -> str:
     return f"audits.grade.{grade}" if domain == "overall" else f"audits.domain.{domain}.{grade}"
 
 
+def _quarter_cell(key_of):
+    """A key function for a table with a ``quarter`` column (the annual page): the cell of
+    that row's quarter."""
+    return lambda r, c: (str(r["quarter"]), key_of(r, c))
+
+
+_BY_QUARTER_COLUMNS = {
+    "raised": "recommendations.raised", "raised_to_sdp": "recommendations.raised_to_sdp",
+    "completed": "recommendations.completed", "completed_on_time": "recommendations.completed_on_time",
+    "pct_completed_on_time": "recommendations.pct_completed_on_time",
+    "open_at_end": "recommendations.open_at_quarter_end", "overdue_at_end": "recommendations.overdue_at_quarter_end",
+    "sdp_open_at_end": "recommendations.service_development_plan",
+}
+
 TABLE_KEYS = {
     "visits_by_month": lambda r, c: (_quarter_of(r["month"]), f"visits.month.{r['month']:%Y-%m}.{r['modality']}"),
     "visits_by_method": lambda r, c: f"visits.method.{r['method']}",
@@ -451,6 +502,12 @@ TABLE_KEYS = {
     "recommendations_by_status": lambda r, c: _STATUS_KEYS[r["status"]],
     "overdue_by_age": lambda r, c: f"recommendations.overdue_age.{key_part(r['band'])}",
     "recommendations_by_theme": lambda r, c: f"recommendations.theme.{r['theme']}.{c}",
+    "contacts_by_month": lambda r, c: (_quarter_of(r["month"]), f"contacts.month.{r['month']:%Y-%m}"),
+    # the annual page's tables by quarter
+    "cases_by_quarter_and_type": _quarter_cell(lambda r, c: f"audits.cases_by_type.{r['audit_type']}"),
+    "status_by_quarter": _quarter_cell(lambda r, c: _STATUS_KEYS[r["status"]]),
+    "recommendations_by_quarter": _quarter_cell(lambda r, c: _BY_QUARTER_COLUMNS[c]),
+    "each_audit": _quarter_cell(lambda r, c: f"audits.activity.{r['_position']}.{c}"),
 }
 
 
@@ -458,6 +515,11 @@ def table_keys(name: str, frame):
     """The ``keys`` function of ``ReportContext.table`` for a page table named in
     :data:`TABLE_KEYS`, over the rows of ``frame`` as the metric function returned it."""
     rows = frame.to_dict("records")
+    if name == "each_audit":  # an audit's cells are numbered within its quarter, as on that quarter's page
+        seen: dict = {}
+        for row in rows:
+            seen[row["quarter"]] = seen.get(row["quarter"], 0) + 1
+            row["_position"] = seen[row["quarter"]]
     function = TABLE_KEYS[name]
     return lambda position, column: function(rows[position], column)
 

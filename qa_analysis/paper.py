@@ -86,6 +86,17 @@ def _table(frame: pd.DataFrame, caption: str) -> Block:
     return Block("table", frame=frame, caption=caption)
 
 
+def _breakdown(frame: pd.DataFrame, caption: str) -> Block:
+    """A breakdown table, or for a public page whose table is mostly ``c`` a sentence saying
+    its figures are withheld (a table of c is no use to a reader; internal tables hold no c)."""
+    values = pd.concat([frame[c] for c in frame.columns], ignore_index=True) if len(frame) else pd.Series(dtype=object)
+    if len(values) and charts.mostly_hidden(values):
+        what = caption[:1].lower() + caption[1:]
+        return _text(f"The table of {what} is not shown: most of its figures are withheld to protect the privacy "
+                     "of the children and families concerned.")
+    return _table(frame, caption)
+
+
 def _chart(chart) -> Block:
     return Block("chart", chart=chart)
 
@@ -194,8 +205,10 @@ def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
             _heading("Background", 3), Block("paragraphs", items=background, numbered=True),
             _heading("Current Position", 3),
             _heading("The audits of the year", 4),
-            Block("paragraphs", items=annual_text.programme_paragraphs(programme, others, year, audience),
-                  numbered=True),
+            Block("paragraphs", items=annual_text.programme_paragraphs(
+                programme, others, year, audience,
+                single_family=bool(getattr(ctx.settings, "publish_single_family_figures", False))),
+                numbered=True),
             _heading("Recommendations and the Service Development Plan", 4),
             Block("paragraphs", items=rec_text, numbered=True),
             _heading("The year in figures", 4),
@@ -233,6 +246,19 @@ def _year_in_summary(ctx, summary, activity, figures, title) -> Section:
     return Section("year_in_summary", blocks)
 
 
+def _good_or_better_title(summary: pd.DataFrame, label: str) -> str:
+    """From the first quarter with a grade to the last one (never "to not available in Q4")."""
+    graded = [(q.upper(), v) for q in ("q1", "q2", "q3", "q4")
+              if not pd.isna(v := annual.figure_value(summary, "audits.pct_good_or_better", q))]
+    if not graded:
+        return f"No overall grade was given in {label}"
+    (first, start), (last, end) = graded[0], graded[-1]
+    if first == last:
+        return f"Good or better grades: {present.format_pct(start)} in {first}, the only quarter of {label} with a grade"
+    text = f"Good or better grades went from {present.format_pct(start)} in {first} to {present.format_pct(end)} in {last}"
+    return text if last == "Q4" else f"{text}, the last quarter of {label} with a grade"
+
+
 def _audit_activity(ctx, summary, activity, title) -> Section:
     data, label = ctx.data, ctx.period_label
     blocks = [
@@ -243,35 +269,42 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
     if data.case_audits is None:
         blocks.append(_text(f"**{annual_text.not_available(data, ['case_audits'])}**"))
         return Section("audit_activity", blocks)
-    blocks.append(_text("\n".join(f"- {s}" for s in annual_text.activity_sentences(activity, ctx.year, ctx.audience))))
+    grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
+    # Public: the sentences give the audited figures of each audit, as the table below does.
+    shown_activity = ctx.table(activity, ["cases", "families", *grade_columns], keys="each_audit") if len(activity) else activity
+    blocks.append(_text("\n".join(f"- {s}" for s in annual_text.activity_sentences(shown_activity, ctx.year, ctx.audience))))
     if len(activity):
-        by_type = annual.cases_by_quarter_and_type(activity).assign(
+        # Public: every table's figures from the year's audited published set (issue 13).
+        by_type = ctx.table(annual.cases_by_quarter_and_type(activity), ["cases"], keys="cases_by_quarter_and_type").assign(
             audit_type=lambda d: d["audit_type"].str.replace("_", " ").str.capitalize(),
             quarter=lambda d: d["quarter"].str[-2:],
         )
         blocks.append(_chart(charts.stacked_bar_chart(
-            ctx.table(by_type, ["cases"]), x="quarter", y="cases", hue="audit_type",
-            title=f"{present.format_count(annual.figure_value(summary, 'audits.children'))} children's cases "
-                  f"were audited in {label}",
+            by_type, x="quarter", y="cases", hue="audit_type",
+            # The bars count cases reviewed (a child audited twice counts twice); the title's
+            # figure is different children, so it says so rather than seem to total the bars.
+            title=f"Cases reviewed in {label} by quarter and audit type: "
+                  f"{present.format_count(annual.figure_value(summary, 'audits.children'))} different children, "
+                  "a child audited twice counted in each audit",
             xlabel="Quarter", ylabel="Cases reviewed", period=label,
         )))
         grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
-        each_audit = activity.assign(
+        each_audit = ctx.table(activity, ["cases", "families", *grade_columns], keys="each_audit").assign(
             month=lambda d: d["month"].dt.strftime("%B %Y"),
             quarter=lambda d: d["quarter"].str[-2:],
             audit_type=lambda d: d["audit_type"].str.replace("_", " ").str.capitalize(),
             theme=lambda d: d["theme"].fillna("Not recorded"),
         )
-        blocks.append(_table(
-            ctx.table(each_audit, ["cases", "families", *grade_columns]),
+        blocks.append(_breakdown(
+            each_audit,
             f"Each audit completed in {label}: cases and families covered, overall grades given",
         ))
     window = annual.year_window(ctx.year)
-    by_domain = audit_metrics.grades_by_domain(data.case_audits, window).assign(
+    by_domain = ctx.table(audit_metrics.grades_by_domain(data.case_audits, window), ["audits"], keys="grades_by_domain").assign(
         domain=lambda d: d["domain"].str.replace("_", " ").str.capitalize()
     )
     blocks.append(_chart(charts.heatmap_chart(
-        ctx.table(by_domain, ["audits"]), row="domain", col="grade", value="audits",
+        by_domain, row="domain", col="grade", value="audits",
         title=f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better'))} of overall "
               f"grades in {label} were good or outstanding",
         xlabel="Grade", ylabel="Practice domain", period=label,
@@ -279,9 +312,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
     blocks.append(_chart(charts.line_chart(
         annual.quarter_series(summary, ["audits.pct_good_or_better"], {"audits.pct_good_or_better": "Good or better"}),
         x="quarter", y="value", hue="series", percent=True,
-        title=f"Good or better grades went from "
-              f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q1'))} in Q1 to "
-              f"{present.format_pct(annual.figure_value(summary, 'audits.pct_good_or_better', 'q4'))} in Q4",
+        title=_good_or_better_title(summary, label),
         xlabel="Quarter", ylabel="Overall grades good or better (%)", period=label,
     )))
     return Section("audit_activity", blocks)
@@ -296,24 +327,25 @@ def _visits(ctx, summary) -> list[Block]:
     if data.visits is None:
         return [*blocks, _text(f"**{annual_text.not_available(data, ['visits'])}**")]
     window = annual.year_window(ctx.year)
-    by_month = visit_metrics.visits_by_month(data.visits, ctx.start, ctx.end).assign(
+    by_month = ctx.table(visit_metrics.visits_by_month(data.visits, ctx.start, ctx.end), ["visits"], keys="visits_by_month").assign(
         month=lambda d: d["month"].dt.strftime("%b %Y"),
         modality=lambda d: d["modality"].map(_MODALITY).fillna(d["modality"]),
     )
     blocks.append(_chart(charts.stacked_bar_chart(
-        ctx.table(by_month, ["visits"]), x="month", y="visits", hue="modality",
+        by_month, x="month", y="visits", hue="modality",
         title=f"{present.format_pct(annual.figure_value(summary, 'visits.pct_face_to_face'))} of visits in "
               f"{label} were face to face",
         xlabel="Month", ylabel="Visits", period=label,
     )))
-    by_method = visit_metrics.visits_by_method(data.visits, window).assign(
-        method=lambda d: d["method"].str.replace("_", " ").str.capitalize(),
+    methods = visit_metrics.visits_by_method(data.visits, window)
+    by_method = ctx.table(methods, ["visits"], keys="visits_by_method").assign(
+        method=lambda d: d["method"].map(present.method_words),
         modality=lambda d: d["modality"].map(_MODALITY).fillna(d["modality"]),
     )
-    top = by_method.sort_values("visits", ascending=False).head(1)
+    top = by_method.assign(visits=methods["visits"]).sort_values("visits", ascending=False).head(1)
     lead = f"{top['method'].iloc[0]} was the most used way of visiting" if len(top) else "No visits were recorded"
     blocks.append(_chart(charts.bar_chart(
-        ctx.table(by_method, ["visits"]), x="method", y="visits", hue="modality",
+        by_method, x="method", y="visits", hue="modality",
         title=f"{lead} in {label}", xlabel="Method", ylabel="Visits", period=label,
     )))
     blocks.append(_chart(charts.line_chart(
@@ -336,11 +368,10 @@ def _referrals(ctx, summary) -> list[Block]:
         blocks.append(_text(f"**{missing}**"))
     window = annual.year_window(ctx.year)
     if data.contacts is not None:
-        by_month = referral_metrics.contacts_by_month(data.contacts, ctx.start, ctx.end).assign(
-            month=lambda d: d["month"].dt.strftime("%b %Y")
-        )
+        by_month = ctx.table(referral_metrics.contacts_by_month(data.contacts, ctx.start, ctx.end), ["contacts"],
+                             keys="contacts_by_month").assign(month=lambda d: d["month"].dt.strftime("%b %Y"))
         blocks.append(_chart(charts.bar_chart(
-            ctx.table(by_month, ["contacts"]), x="month", y="contacts",
+            by_month, x="month", y="contacts",
             title=f"{present.format_count(annual.figure_value(summary, 'contacts.total'))} contacts were "
                   f"received in {label}",
             xlabel="Month", ylabel="Contacts", period=label,
@@ -350,7 +381,7 @@ def _referrals(ctx, summary) -> list[Block]:
             by_family_size = present.band_family_sizes(by_family_size)
         largest = annual.figure_value(summary, 'contacts.max_children_per_family')
         blocks.append(_chart(charts.bar_chart(
-            ctx.table(by_family_size, ["families"]), x="children_contacted", y="families",
+            ctx.table(by_family_size, ["families"], keys="family_sizes"), x="children_contacted", y="families",
             title=f"{present.format_count(annual.figure_value(summary, 'contacts.families_multi_child'))} families "
                   "had two or more children contacted"
                   + ("" if largest == "c" else f"; the largest had {present.format_count(largest)}"),
@@ -364,13 +395,13 @@ def _referrals(ctx, summary) -> list[Block]:
         funnel = funnel.assign(share=lambda d: [from_contact if s is not None else None for s in d["share"]])
     if len(funnel) == 4:
         blocks.append(_chart(charts.funnel_chart(
-            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count", period=label,
+            ctx.table(funnel, ["count"], keys="referral_funnel"), stage="stage", count="count", period=label,
             title=f"{from_contact} of contacts in {label} were followed by a referral within "
                   f"{ctx.settings.contact_referral_window_days} days",
         )))
     elif len(funnel):
         blocks.append(_chart(charts.funnel_chart(
-            ctx.table(funnel, ["count"], totals=False), stage="stage", count="count", period=label,
+            ctx.table(funnel, ["count"], keys="referral_funnel"), stage="stage", count="count", period=label,
             title=f"Activity at each stage in {label} (some lists are missing)",
         )))
     rates = annual.quarter_series(
@@ -422,22 +453,24 @@ def _placements(ctx, summary) -> list[Block]:
                        else f"No figure at the year end: nobody was in the group measured ({ylabel[:-4].lower()})"),
                 xlabel="Quarter end", ylabel=ylabel,
             )))
-        transitions = placement_metrics.transitions_matrix(data.episodes, ctx.start, ctx.end, ctx.settings).assign(
+        transitions = ctx.table(placement_metrics.transitions_matrix(data.episodes, ctx.start, ctx.end, ctx.settings),
+                                ["moves"], keys="transitions").assign(
             from_group=lambda d: d["from_group"].map(present.words),
             to_group=lambda d: d["to_group"].map(present.words),
         )
         blocks.append(_chart(charts.heatmap_chart(
-            ctx.table(transitions, ["moves"]), row="from_group", col="to_group", value="moves",
+            transitions, row="from_group", col="to_group", value="moves",
             title=f"Moves between kinds of placement in {label}", xlabel="Moved to", ylabel="Moved from", period=label,
         )))
-        reasons = placement_metrics.moves_by_reason(data.episodes, ctx.start, ctx.end, ctx.settings).assign(
+        moves = placement_metrics.moves_by_reason(data.episodes, ctx.start, ctx.end, ctx.settings)
+        reasons = ctx.table(moves, ["moves"], keys="moves_by_reason").assign(
             reason=lambda d: d["reason"].map(lambda code: present.describe(code, REASON_PLACE_CHANGE_LABELS))
         )
-        top = reasons.sort_values("moves", ascending=False).head(1)
+        top = reasons.assign(moves=moves["moves"]).sort_values("moves", ascending=False).head(1)
         lead = (f"{top['reason'].iloc[0]} was the most common reason for a move"
                 if len(top) and top["moves"].iloc[0] > 0 else "No placement moves")
         blocks.append(_chart(charts.bar_chart(
-            ctx.table(reasons, ["moves"]), x="reason", y="moves",
+            reasons, x="reason", y="moves",
             title=f"{lead} in {label}", xlabel="Reason for the placement change", ylabel="Moves", period=label,
         )))
     blocks += [
@@ -454,8 +487,8 @@ def _placements(ctx, summary) -> list[Block]:
     if profile.empty:
         blocks.append(_text(f"No child moved from foster care to semi-independent accommodation in {label}."))
     else:
-        blocks.append(_table(
-            present.profile_for_reading(ctx.table(profile, ["children"])),
+        blocks.append(_breakdown(
+            present.profile_for_reading(ctx.table(profile, ["children"], keys="semi_profile")),
             f"Children who moved from foster care to semi-independent accommodation in {label}, by characteristic",
         ))
     return blocks
@@ -476,23 +509,25 @@ def _recommendations(ctx, summary, title) -> Section:
     if data.recommendations is None:
         blocks.append(_text(f"**{annual_text.not_available(data, ['recommendations'])}**"))
         return Section("recommendations", blocks)
-    by_quarter = annual.recommendations_by_quarter(data, ctx.year, ctx.settings).assign(
-        quarter=lambda d: d["quarter"].str[-2:]
-    )
-    shown = annual.recommendations_by_quarter_for_audience(by_quarter, ctx.audience).assign(
-        pct_completed_on_time=lambda d: d["pct_completed_on_time"].map(present.format_pct)
+    by_quarter = annual.recommendations_by_quarter(data, ctx.year, ctx.settings)
+    counts = ["raised", "raised_to_sdp", "completed", "completed_on_time", "pct_completed_on_time",
+              "open_at_end", "overdue_at_end", "sdp_open_at_end"]
+    shown = ctx.table(by_quarter, counts, keys="recommendations_by_quarter").assign(
+        quarter=lambda d: d["quarter"].str[-2:],
+        pct_completed_on_time=lambda d: d["pct_completed_on_time"].map(present.format_pct),
     ).rename(columns={
         "raised_to_sdp": "Raised, to the Service Development Plan", "completed_on_time": "Completed on time",
         "pct_completed_on_time": "Completed on time (%)", "open_at_end": "Open at quarter end",
         "overdue_at_end": "Overdue at quarter end", "sdp_open_at_end": "Open in the Service Development Plan",
     })
-    blocks.append(_table(shown, f"Recommendations by quarter, {label}"))
-    status = annual.recommendations_status_by_quarter(data, ctx.year).assign(
+    blocks.append(_breakdown(shown, f"Recommendations by quarter, {label}"))
+    status = ctx.table(annual.recommendations_status_by_quarter(data, ctx.year), ["recommendations"],
+                       keys="status_by_quarter").assign(
         quarter=lambda d: d["quarter"].str[-2:],
         status=lambda d: d["status"].str.replace("_", " ").str.capitalize(),
     )
     blocks.append(_chart(charts.stacked_bar_chart(
-        ctx.table(status, ["recommendations"]), x="quarter", y="recommendations", hue="status",
+        status, x="quarter", y="recommendations", hue="status",
         title=f"{present.format_count(annual.figure_value(summary, 'recommendations.overdue_at_quarter_end'))} "
               "recommendations were overdue at the year end",
         xlabel="Quarter", ylabel="Recommendations completed in the quarter or open at its end", period=label,
@@ -510,9 +545,9 @@ def _recommendations(ctx, summary, title) -> Section:
     )))
     by_theme = annual.recommendations_by_theme(data, ctx.year)
     if len(by_theme):
-        blocks.append(_table(
-            annual.for_audience(by_theme, ctx.audience, additive=["raised", "completed", "open_at_end",
-                                                                   "overdue_at_end"]).rename(
+        blocks.append(_breakdown(
+            ctx.table(by_theme, ["raised", "completed", "open_at_end", "overdue_at_end"],
+                      keys="recommendations_by_theme").rename(
                 columns={"open_at_end": "Open at year end", "overdue_at_end": "Overdue at year end"}),
             f"Recommendations by theme, {label}",
         ))

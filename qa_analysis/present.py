@@ -376,7 +376,8 @@ class ReportContext:
     def headline(self, key: str, sentence: str) -> str:
         """A headline bullet: the sentence, then what changed and the status against target."""
         parts = [sentence.rstrip(".") + "."]
-        changes = self.changes(key)
+        # No figure this quarter: nothing to compare, so no "no figure ... to compare with".
+        changes = self.changes(key) if self.value(key) is not None else ""
         if changes:
             parts.append(f"That is {changes}.")
         found = self.status(key)
@@ -599,10 +600,27 @@ PROFILE_LABELS = {
 }
 
 
+# Compound words that keep their hyphen when a code becomes words.
+_HYPHENATED = {"semi independent": "semi-independent"}
+
+
 def words(text) -> str:
-    """``requires_improvement`` -> ``Requires improvement``: a code-like name as words."""
+    """``requires_improvement`` -> ``Requires improvement``: a code-like name as words
+    (``semi_independent`` -> ``Semi-independent``)."""
     spoken = str(text).replace("_", " ").strip()
+    for plain, hyphenated in _HYPHENATED.items():
+        spoken = spoken.replace(plain, hyphenated)
     return spoken[:1].upper() + spoken[1:]
+
+
+# Platform names as their makers write them (words() would give "Whatsapp", "Facetime").
+_METHOD_NAMES = {"Whatsapp": "WhatsApp", "Facetime": "FaceTime"}
+
+
+def method_words(code) -> str:
+    """A visit method code as the quarterly visits page names it: ``whatsapp`` -> ``WhatsApp``."""
+    spoken = words(code)
+    return _METHOD_NAMES.get(spoken, spoken)
 
 
 # --- links between reports ---------------------------------------------------------------

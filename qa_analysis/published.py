@@ -123,10 +123,8 @@ def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
 
     Zeros are cells too: a table shows them, and a reader knows them."""
     from .metrics import audits as audit_metrics
-    from .metrics import placements as placement_metrics
     from .metrics import referrals as referral_metrics
     from .metrics import visits as visit_metrics
-    from .present import band_family_sizes
 
     out: dict = {}
     if data.visits is not None and visit_metrics.modality_recorded(data.visits):
@@ -134,31 +132,71 @@ def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
         for row in by_month.itertuples(index=False):
             out[f"visits.month.{row.month:%Y-%m}.{row.modality}"] = int(row.visits)
     if data.contacts is not None:
-        sizes = referral_metrics.families_by_children_contacted(data.contacts, quarter, families=data.families)
-        out |= table_cells("family_sizes", band_family_sizes(sizes), ["families"])
-        if data.referrals is not None and data.assessments is not None:
-            funnel = referral_metrics.referral_funnel(data.contacts, data.referrals, data.assessments, quarter, settings)
-            out |= {k: v for k, v in table_cells("referral_funnel", funnel, ["count"]).items()
-                    if k in ("assessments.started", "contacts.followed_by_referral")}
-    if data.assessments is not None:
-        bands = referral_metrics.assessment_duration_bands(data.assessments, quarter)
-        out |= table_cells("duration_bands", bands, ["assessments"])
-    if data.episodes is not None:
-        transitions = placement_metrics.transitions_matrix(data.episodes, quarter.start, quarter.end, settings)
-        out |= table_cells("transitions", transitions, ["moves"])
-        if data.header is not None:
-            profile = placement_metrics.foster_to_semi_independent_profile(
-                data.episodes, data.header, quarter.previous(3).start, quarter.end, settings)
-            out |= table_cells("semi_profile", profile, ["children"])
+        by_month = referral_metrics.contacts_by_month(data.contacts, quarter.start, quarter.end)
+        out |= {f"contacts.month.{row.month:%Y-%m}": int(row.contacts) for row in by_month.itertuples(index=False)}
+    out |= _tables_of_period(data, quarter, settings)
     if data.case_audits is not None:
         activity = audit_metrics.audit_activity(data.case_audits, quarter.start, quarter.end, families=data.families)
         for n, row in enumerate(activity.itertuples(index=False), start=1):
             for column in ("cases", "families", *GRADE_NAMES):
                 out[f"audits.activity.{n}.{column}"] = int(getattr(row, column))
-        by_domain = audit_metrics.grades_by_domain(data.case_audits, quarter)
+        for audit_type, cases in activity.groupby("audit_type")["cases"].sum().items():
+            out[f"audits.cases_by_type.{audit_type}"] = int(cases)
+    if data.recommendations is not None:
+        status = audit_metrics.recommendations_by_status(data.recommendations, quarter)
+        out |= {k: v for k, v in table_cells("recommendations_by_status", status, ["recommendations"]).items()
+                if k != "recommendations.overdue_at_quarter_end"}
+        ages = audit_metrics.overdue_by_age(data.recommendations, quarter)
+        out |= table_cells("overdue_by_age", ages, ["recommendations"])
+    return out
+
+
+def year_page_cells(data, year, settings: Settings = DEFAULT_SETTINGS) -> dict:
+    """The figures of the annual page's tables over the whole year that are not catalogue
+    keys (the tables by quarter use the quarters' cells)."""
+    from .periods import FinancialYear
+
+    out = _tables_of_period(data, FinancialYear(parse_year(year)), settings)
+    if data.recommendations is not None:
+        from .annual import recommendations_by_quarter
+
+        sdp = recommendations_by_quarter(data, year, settings)["raised_to_sdp"]
+        out["recommendations.raised_to_sdp"] = int(sdp.sum())
+    return out
+
+
+def _tables_of_period(data, period, settings: Settings) -> dict:
+    """The cells of the tables both a quarter's pages and the annual page show for their
+    whole period (the profile: the four quarters to a quarter, or the year)."""
+    from .metrics import audits as audit_metrics
+    from .metrics import placements as placement_metrics
+    from .metrics import referrals as referral_metrics
+    from .present import band_family_sizes
+
+    out: dict = {}
+    if data.contacts is not None:
+        sizes = referral_metrics.families_by_children_contacted(data.contacts, period, families=data.families)
+        out |= table_cells("family_sizes", band_family_sizes(sizes), ["families"])
+        if data.referrals is not None and data.assessments is not None:
+            funnel = referral_metrics.referral_funnel(data.contacts, data.referrals, data.assessments, period, settings)
+            out |= {k: v for k, v in table_cells("referral_funnel", funnel, ["count"]).items()
+                    if k in ("assessments.started", "contacts.followed_by_referral")}
+    if data.assessments is not None:
+        bands = referral_metrics.assessment_duration_bands(data.assessments, period)
+        out |= table_cells("duration_bands", bands, ["assessments"])
+    if data.episodes is not None:
+        transitions = placement_metrics.transitions_matrix(data.episodes, period.start, period.end, settings)
+        out |= table_cells("transitions", transitions, ["moves"])
+        if data.header is not None:
+            first = period.previous(3).start if hasattr(period, "previous") else period.start
+            profile = placement_metrics.foster_to_semi_independent_profile(
+                data.episodes, data.header, first, period.end, settings)
+            out |= table_cells("semi_profile", profile, ["children"])
+    if data.case_audits is not None:
+        by_domain = audit_metrics.grades_by_domain(data.case_audits, period)
         out |= {k: v for k, v in table_cells("grades_by_domain", by_domain, ["audits"]).items()
                 if k.startswith("audits.domain.")}
-        by_pct = audit_metrics.pct_good_or_better_by_domain(data.case_audits, quarter)
+        by_pct = audit_metrics.pct_good_or_better_by_domain(data.case_audits, period)
         for row in by_pct.itertuples(index=False):
             if row.domain == "overall":
                 out["audits.graded"] = int(row.graded)
@@ -166,13 +204,8 @@ def page_cells(data, quarter, settings: Settings = DEFAULT_SETTINGS) -> dict:
                 out[f"audits.domain.{row.domain}.graded"] = int(row.graded)
                 out[f"audits.domain.{row.domain}.pct_good_or_better"] = row.pct_good_or_better
     if data.recommendations is not None:
-        by_theme = audit_metrics.recommendations_by_theme(data.recommendations, quarter.start, quarter.end)
+        by_theme = audit_metrics.recommendations_by_theme(data.recommendations, period.start, period.end)
         out |= table_cells("recommendations_by_theme", by_theme, ["raised", "completed", "open_at_end", "overdue_at_end"])
-        status = audit_metrics.recommendations_by_status(data.recommendations, quarter)
-        out |= {k: v for k, v in table_cells("recommendations_by_status", status, ["recommendations"]).items()
-                if k != "recommendations.overdue_at_quarter_end"}
-        ages = audit_metrics.overdue_by_age(data.recommendations, quarter)
-        out |= table_cells("overdue_by_age", ages, ["recommendations"])
     return out
 
 
@@ -211,6 +244,7 @@ def year_values(data, year, settings: Settings = DEFAULT_SETTINGS) -> tuple[dict
     published: list[str] = []
     for quarter in quarters:
         by_period[quarter.label] |= page_cells(data, quarter, settings)
+    by_period[label] |= year_page_cells(data, label, settings)
     for period, period_figures in by_period.items():
         period_figures = _with_not_recorded(period_figures)
         keys[period] = list(period_figures)
@@ -271,7 +305,7 @@ def published_year(data, year, settings: Settings = DEFAULT_SETTINGS) -> Publish
         activity = [v for c, v in values.items() if c.startswith(cell(period, "audits.activity.")) and c.endswith(".cases")]
         if activity and values.get(children) == sum(activity):
             relations.append(sum_of(children, [cases]))
-    for period in quarters:
+    for period in [*quarters, label]:
         relations += [r for r in page_assumed_relations(period, keys[period]) if holds(r, values)]
     allow_one = bool(getattr(settings, "publish_single_family_figures", False))
     about_one = [] if allow_one else [c for c in published if split(c)[1] in ABOUT_ONE]
@@ -298,7 +332,7 @@ def published_year(data, year, settings: Settings = DEFAULT_SETTINGS) -> Publish
 def _disk_path(data, label: str, settings: Settings) -> Path | None:
     """A cache file for a year's published set, shared by the report workers of one run:
     keyed on the data files (name, size, modification time), the settings, the year and
-    this package's code, so any change computes it afresh. None for data not from files."""
+    every module of this package, so any change computes it afresh. None for data not from files."""
     files = getattr(data, "files", None)
     if not files:
         return None
@@ -311,8 +345,8 @@ def _disk_path(data, label: str, settings: Settings) -> Path | None:
         return None
     digest.update(repr(settings).encode())
     digest.update(label.encode())
-    for module in ("published.py", "disclosure_audit.py", "disclosure_relations.py"):
-        digest.update((Path(__file__).parent / module).read_bytes())
+    for module in sorted(Path(__file__).parent.rglob("*.py")):  # any change to a figure or a rule
+        digest.update(module.read_bytes())
     return Path(tempfile.gettempdir()) / "qa-analysis-published" / f"{digest.hexdigest()[:32]}.pickle"
 
 

@@ -831,7 +831,8 @@ def index_html(manifest: dict) -> str:
     for page in manifest["pages"]:
         if page["kind"] == "notebook":
             by_period.setdefault(page["slug"], []).append(page)
-    order = {name: i for i, name in enumerate((*QUARTERLY_REPORTS, ANNUAL_REPORT))}
+    # The summary first: it is the page a manager reads first (issue 16), as in the pages' links.
+    order = {name: i for i, name in enumerate(dict.fromkeys(("summary", *QUARTERLY_REPORTS, ANNUAL_REPORT)))}
     runs = {manifest["run_id"]: manifest, **manifest.get("earlier_runs", {})}
     sections = []
     for slug in sorted(by_period, key=_period_sort_key, reverse=True):

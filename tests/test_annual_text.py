@@ -71,6 +71,64 @@ def test_a_public_paragraph_shows_small_counts_as_c():
     assert "full case file audits of c cases (c families)" in text and "were c good" in text
 
 
+# --- several children of one family among an audit's cases (issue 15: "one about 14") ---
+
+STOCKTAKE = dict(audit_type="stocktake", theme="contacts, referrals and assessments", auditor="independent auditor",
+                 method="case_file_review", selection="sample_in_window", cases=30, families=9, largest_family=14,
+                 outstanding=0, good=0, requires_improvement=0)
+FAMILY_SENTENCE = "Of these, 14 were children of one family."
+
+
+def test_the_internal_paper_says_how_many_cases_were_children_of_one_family():
+    text = annual_text.audit_paragraph(_row(**STOCKTAKE))
+
+    # right after the sentence with the cases and families
+    assert text.split(". ")[1] + "." == FAMILY_SENTENCE
+
+
+def test_the_public_paper_does_not_name_the_one_family_figure():
+    text = annual_text.audit_paragraph(_row(**STOCKTAKE), "public")
+
+    assert "of one family" not in text and "14" not in text
+
+
+def test_the_public_paper_names_it_where_single_family_figures_may_be_published():
+    text = annual_text.audit_paragraph(_row(**STOCKTAKE), "public", single_family=True)
+
+    assert FAMILY_SENTENCE in text
+
+
+def test_siblings_audited_in_pairs_get_no_family_sentence():
+    # largest family 2 (three pairs of siblings among 12 cases): below SEVERAL_OF_ONE_FAMILY (3)
+    text = annual_text.audit_paragraph(_row(largest_family=2))
+
+    assert "of one family" not in text
+
+
+FAMILY_AUDIT = """\
+audit_id,audit_date,audit_type,theme,child_id,family_id,auditor,domain,grade
+AY01,2020-08-20,stocktake,front door,KY0001,FY001,Auditor Yves,overall,Good
+AY01,2020-08-20,stocktake,front door,KY0002,FY001,Auditor Yves,overall,Good
+AY01,2020-08-20,stocktake,front door,KY0003,FY001,Auditor Yves,overall,Good
+AY01,2020-08-20,stocktake,front door,KY0004,FY002,Auditor Yves,overall,Good
+AY01,2020-08-20,stocktake,front door,KY0005,,Auditor Yves,overall,Good
+"""
+FAMILY_PROGRAMME = """\
+audit_id,audit_type,theme,started,completed,auditor,method,selection,practice_from,practice_to,prompted_by,findings,areas_for_development
+AY01,stocktake,front door,2020-08-10,2020-08-20,independent auditor,case file review,all contacts in a window,,,,,
+"""
+
+
+def test_the_programme_counts_the_most_children_of_one_family_among_the_cases(tmp_path):
+    # 5 children: 3 of FY001, 1 of FY002, 1 with no family (its own): largest family 3
+    (tmp_path / "case_audits.csv").write_text(FAMILY_AUDIT)
+    (tmp_path / "audits.csv").write_text(FAMILY_PROGRAMME)
+
+    programme = annual.audit_programme(load_data(tmp_path), "2020-21")
+
+    assert programme[["cases", "families", "largest_family"]].values.tolist() == [[5, 3, 3]]
+
+
 CASE_AUDITS = """\
 audit_id,audit_date,audit_type,theme,child_id,family_id,auditor,domain,grade
 AX01,2020-05-12,full_case_file,child protection,KX0001,FX001,Auditor Xavier,overall,Good
@@ -133,3 +191,23 @@ def test_the_conclusion_names_the_grade_profile_and_the_recurring_themes():
     )
     assert paragraphs[1].startswith(
         "The themes that recurred in the recommendations of more than one audit were voice of the child (two audits).")
+
+
+def test_activity_sentences_give_withheld_figures_of_the_published_set_as_c():
+    # Two full case file audits in Q1: 12 + 9 cases = 21; families 9 and c, so their sum is c;
+    # one good grade withheld (c) and 8 + 3 = 11 requiring improvement.
+    import pandas as pd
+
+    from qa_analysis import annual_text
+
+    activity = pd.DataFrame({
+        "quarter": ["2020-21 Q1", "2020-21 Q1"], "month": pd.to_datetime(["2020-05-01", "2020-06-01"]),
+        "audit_type": ["full_case_file", "full_case_file"], "theme": [None, None],
+        "cases": [12, 9], "families": [9, "c"], "outstanding": [0, 0], "good": ["c", 0],
+        "requires_improvement": [8, 3], "inadequate": [0, 0],
+    }, dtype=object)
+
+    first = annual_text.activity_sentences(activity, "2020-21", "public")[0]
+
+    assert first == ("2020-21 Q1: c audits: c full case file audits (21 cases (c families); overall grades: "
+                     "c good, 11 requires improvement).")

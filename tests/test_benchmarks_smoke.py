@@ -15,7 +15,7 @@ from benchmarks.stats import verdict
 @pytest.mark.parametrize(
     "module",
     ["benchmarks.__main__", "benchmarks.procs", "benchmarks.reports_bench",
-     "benchmarks.national_bench", "benchmarks.profiling"],
+     "benchmarks.national_bench", "benchmarks.profiling", "benchmarks.consolidation_bench"],
 )
 def test_every_module_imports(module):
     assert importlib.import_module(module)
@@ -119,3 +119,29 @@ def test_the_command_line_is_built_without_conflicting_options(capsys):
 
     assert done.value.code == 0
     assert "--data" in capsys.readouterr().out
+
+
+def test_a_history_written_as_yearly_returns_holds_each_episode_in_every_year_it_is_open(tmp_path):
+    from benchmarks.consolidation_bench import write_yearly_returns
+
+    # C1: episode A 01/06/2019 -> 01/05/2020 (E4A), episode B from 10/02/2021, open.
+    # A is open on 31/03/2020, so the 2019-20 return has it with DEC, REC and REASON blank;
+    # the 2020-21 return has A closed and B open. C1 is in both returns' headers.
+    source, out = tmp_path / "history", tmp_path / "returns"
+    source.mkdir()
+    (source / "ssda903_episodes.csv").write_text(
+        "CHILD,DECOM,RNE,LS,PLACE,DEC,REC,REASON_PLACE_CHANGE\n"
+        "C1,01/06/2019,S,C2,U1,01/05/2020,E4A,CARPL\n"
+        "C1,10/02/2021,S,C2,U1,,,\n", encoding="utf-8")
+    (source / "ssda903_header.csv").write_text("CHILD,SEX,DOB\nC1,1,01/01/2010\n", encoding="utf-8")
+    (source / "visits.csv").write_text("visit_id\n", encoding="utf-8")
+
+    rows = write_yearly_returns(source, out)
+
+    assert rows == {"ssda903_2019-20_episodes.csv": 1, "ssda903_2019-20_header.csv": 1,
+                    "ssda903_2020-21_episodes.csv": 2, "ssda903_2020-21_header.csv": 1}
+    assert (out / "ssda903_2019-20_episodes.csv").read_text(encoding="utf-8").splitlines()[1] == (
+        "C1,01/06/2019,S,C2,U1,,,")
+    assert (out / "ssda903_2020-21_episodes.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "C1,01/06/2019,S,C2,U1,01/05/2020,E4A,CARPL", "C1,10/02/2021,S,C2,U1,,,"]
+    assert (out / "visits.csv").read_text(encoding="utf-8") == "visit_id\n"

@@ -470,8 +470,9 @@ def test_a_years_line_chart_names_the_year_when_its_points_are_q1_to_q4():
 
 
 def test_a_quarter_the_data_does_not_cover_is_a_labelled_gap():
-    # issue 10: the first quarter has no SSDA903 return; ReportContext.trend marks it in attrs
-    frame = pd.DataFrame({"quarter": ["2019-20 Q4", "2020-21 Q1"], "value": [None, 12]})
+    # issue 10: a quarter between two with figures has no SSDA903 return; ReportContext.trend
+    # marks it in attrs, and the chart keeps it on the axis as a labelled gap, never a 0.
+    frame = pd.DataFrame({"quarter": ["2019-20 Q3", "2019-20 Q4", "2020-21 Q1"], "value": [10, None, 12]})
     frame.attrs["gaps"] = {"2019-20 Q4": "no SSDA903 return covers 2019-20 Q4"}
 
     chart = line_chart(frame, x="quarter", y="value", title="Moves", xlabel="Quarter", ylabel="Moves")
@@ -479,3 +480,38 @@ def test_a_quarter_the_data_does_not_cover_is_a_labelled_gap():
     assert "No data: no SSDA903 return covers 2019-20 Q4." in chart.alt
     texts = [t.get_text() for t in chart.figure.axes[0].texts]
     assert "no data" in texts
+
+
+def test_a_trend_starts_where_the_data_starts_and_says_why():
+    # issue 16: a leading quarter the data does not cover is left off the axis (the chart
+    # opens on 2020-21 Q1, the first figure) and its reason is in the text alternative.
+    frame = pd.DataFrame({"quarter": ["2019-20 Q4", "2020-21 Q1", "2020-21 Q2"], "value": [None, 12, 14]})
+    frame.attrs["gaps"] = {"2019-20 Q4": "no SSDA903 return covers 2019-20 Q4"}
+
+    chart = line_chart(frame, x="quarter", y="value", title="Moves", xlabel="Quarter", ylabel="Moves")
+
+    assert chart.alt.startswith("Line chart of moves by quarter, 2020-21 Q1 to 2020-21 Q2: ")
+    assert "No data before 2020-21 Q1: no SSDA903 return covers 2019-20 Q4." in chart.alt
+    assert "no data" not in [t.get_text() for t in chart.figure.axes[0].texts]
+
+
+def test_a_line_charts_value_labels_sit_on_a_white_ground_above_a_comparator_line():
+    # An England line at 3.3% passes right behind the 3.3% label: the label is drawn on white, above it.
+    frame = pd.DataFrame({"quarter": ["2020-21 Q1", "2020-21 Q2"], "value": [3.3, 3.4]})
+
+    chart = line_chart(frame, x="quarter", y="value", title="t", xlabel="Quarter", ylabel="Children (%)",
+                       percent=True, reference=(3.3, "England 2020-21: 3.3%"))
+
+    labels = [t for t in chart.ax.texts if t.get_text() in ("3.3%", "3.4%")]
+    lines = [line for line in chart.ax.lines if line.get_linestyle() == "--"]
+    assert len(labels) == 2 and lines
+    assert all(t.get_bbox_patch() is not None and t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0)
+               for t in labels)
+    assert all(t.get_zorder() > line.get_zorder() for t in labels for line in lines)
+
+
+def test_an_empty_chart_is_a_short_box_not_a_page_of_white():
+    chart = funnel_chart(pd.DataFrame({"stage": [], "n": []}), "stage", "n", "t")
+
+    width, height = chart.figure.get_size_inches()
+    assert height < width / 3

@@ -135,3 +135,29 @@ def test_the_cells_of_a_grades_table_put_overall_under_the_catalogue_grade_keys(
     cells = table_cells("grades_by_domain", grades, ["audits"])
 
     assert cells == {"audits.grade.good": 8, "audits.grade.requires_improvement": 0, "audits.domain.planning.good": 3}
+
+
+def test_a_year_cell_of_a_page_table_is_the_sum_of_its_quarters():
+    # Moves foster to foster in the year 7 = Q1 2 + Q2 c + Q3 0 (Q4 had no such move, so its
+    # table has no row: 0). The hidden Q2 is 7 - 2 - 0 = 5.
+    from qa_analysis.disclosure_relations import year_relations
+
+    key = "placements.transition.foster.foster"
+    quarters = [f"2020-21 Q{i}" for i in range(1, 5)]
+    keys = {"2020-21": [key], quarters[0]: [key], quarters[1]: [key], quarters[2]: [key], quarters[3]: []}
+    shown = {cell("2020-21", key): 7, cell(quarters[0], key): 2, cell(quarters[1], key): C, cell(quarters[2], key): 0}
+
+    findings = audit(shown, year_relations("2020-21", quarters, keys))
+
+    assert [(f.cell, f.low, f.high) for f in findings] == [(cell(quarters[1], key), 5, 5)]
+
+
+def test_each_audit_of_the_year_is_numbered_within_its_quarter_as_on_the_quarters_page():
+    activity = pd.DataFrame({"quarter": ["2020-21 Q1", "2020-21 Q2", "2020-21 Q2"], "cases": [24, 12, 30]})
+
+    keys = table_keys("each_audit", activity)
+
+    assert [keys(i, "cases") for i in range(3)] == [
+        ("2020-21 Q1", "audits.activity.1.cases"), ("2020-21 Q2", "audits.activity.1.cases"),
+        ("2020-21 Q2", "audits.activity.2.cases"),
+    ]

@@ -283,6 +283,12 @@ def test_a_headline_marks_its_figures_and_says_what_changed(visits_series):
                     "That is up 1 (25.0%) on Q3 and up 1 (25.0%) on 2019-20 Q4.")
 
 
+def test_a_headline_without_a_figure_this_quarter_says_nothing_about_change(visits_series):
+    # visits_series holds no audits: no figure for 2020-21 Q4, so nothing to compare.
+    ctx = start_report("visits", quarter="2020-21 Q4", data_dir=str(visits_series))
+    assert ctx.headline("audits.pct_good_or_better", "No overall grade was given") == "- No overall grade was given."
+
+
 def test_page_links_follow_the_batch_and_the_output_layout(visits_series):
     from qa_analysis.present import nav_html
 
@@ -327,6 +333,7 @@ def test_codes_are_shown_as_their_descriptions():
     assert describe("CARPL", REASON_PLACE_CHANGE_LABELS) == "Change to or implementation of care plan"
     assert describe("ZZZ", REASON_PLACE_CHANGE_LABELS) == "ZZZ"
     assert words("requires_improvement") == "Requires improvement"
+    assert words("semi_independent") == "Semi-independent"
 
 
 def test_a_breakdown_with_most_figures_withheld_is_a_sentence_not_a_table_of_c():
@@ -353,3 +360,10 @@ def test_a_breakdown_rate_whose_complement_is_small_is_c_in_public():
     shown = _context("public").rates(frame, "pct_seen_alone", "seen_alone", "seen")
 
     assert shown["pct_seen_alone"].tolist() == ["c", 50.0]
+
+
+def test_visit_methods_are_named_as_their_makers_write_them():
+    from qa_analysis.present import method_words
+
+    assert [method_words(c) for c in ("whatsapp", "facetime", "other_video", "home")] == [
+        "WhatsApp", "FaceTime", "Other video", "Home"]

@@ -73,6 +73,8 @@ def test_the_index_links_the_reports_its_manifest_lists_as_written(batch):
     }
     index = write_index(tmp_path / "out", manifest).read_text()
     assert 'href="2020-21_Q1/visits.html"' in index and 'href="2020-21_Q1/audits.html"' not in index
+    # The summary is listed first: the page a manager reads first.
+    assert index.index('href="2020-21_Q1/summary.html"') < index.index('href="2020-21_Q1/visits.html"')
     assert "Case audits and recommendations: failed in this run" in index
 
 

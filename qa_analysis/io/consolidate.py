@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
@@ -273,18 +274,35 @@ def _winners(sorted_loser: np.ndarray) -> np.ndarray:
     return ends[np.searchsorted(ends, np.flatnonzero(sorted_loser))]
 
 
-def _where_kept(frame: pd.DataFrame, positions: np.ndarray) -> tuple[pd.Series, pd.Series]:
-    """(file, row) of the rows at ``positions``, as text."""
-    file = frame["_file"].iloc[positions].astype("string").reset_index(drop=True)
-    row = frame["_row"].iloc[positions].astype("string").reset_index(drop=True)
-    return file, row
+def _text_of(values: pd.Series, positions: np.ndarray) -> pa.Array:
+    """The values at ``positions`` as Arrow text (a categorical by its categories' text)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pa.array([str(c) for c in values.cat.categories], type=pa.large_string())
+        return names.take(pa.array(values.cat.codes.to_numpy()[positions]))
+    if values.dtype.kind in "iu":
+        return pc.cast(pa.array(values.to_numpy()[positions]), pa.large_string())
+    return pa.array(values.iloc[positions].astype("string").array).cast(pa.large_string())
+
+
+def _where_kept(frame: pd.DataFrame, positions: np.ndarray, before: str, middle: str, after: str) -> pd.Series:
+    """``before`` + file + ``middle`` + row + ``after`` for the rows at ``positions``, as text
+    (joined by pyarrow in one pass: there can be a million of them)."""
+    def text(words: str):
+        return pa.scalar(words, type=pa.large_string())
+
+    joined = pc.binary_join_element_wise(
+        text(before), _text_of(frame["_file"], positions), text(middle), _text_of(frame["_row"], positions),
+        text(after), text(""))
+    return pd.Series(pd.array(joined, dtype="string"))
 
 
 # --------------------------------------------------------------------------- rule 1: duplicates
 
 
-def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame]:
-    """(rows kept as a mask, or None when every row is kept; the changes listed)."""
+def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray | None, pd.DataFrame, np.ndarray]:
+    """(rows kept as a mask, or None when every row is kept; the changes listed; the kept
+    rows' positions in (key, DECOM) order, valid when no DECOM is blank: then each (key,
+    DECOM) is kept once, so that is also their (key, DECOM, reading) order)."""
     year = episodes["_year"].astype("Float64").fillna(-1).to_numpy()
     closed = episodes["DEC"].notna().to_numpy().astype(np.int8)
     no_year = episodes["_year"].isna().to_numpy()
@@ -294,21 +312,20 @@ def _latest_return_wins(episodes: pd.DataFrame, key: np.ndarray) -> tuple[np.nda
     _, same_decom_next = _same_as_neighbour(decom[order])
     loser = same_key_next & same_decom_next
     if not loser.any():
-        return None, empty_changes()
+        return None, empty_changes(), order
     lost_at, won_at = order[loser], order[_winners(loser)]
-    file, row = _where_kept(episodes, won_at)
-    words = "dropped: the same CHILD and DECOM is in " + file + " row " + row + ", a later return"
+    words = _where_kept(episodes, won_at, "dropped: the same CHILD and DECOM is in ", " row ", ", a later return")
     changes = _changes(episodes[["_file", "_row"]].iloc[lost_at], "episodes", words, "latest_return_wins")
     kept = np.ones(len(episodes), dtype=bool)
     kept[lost_at] = False
-    return kept, changes
+    return kept, changes, order[~loser]
 
 
 def latest_return_wins(episodes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same (CHILD, DECOM) of one authority in several returns: keep the latest return's
     row (highest ``_year``, then the later file and row); without a return year, keep a closed
     copy over an open one, then the later row. The others are dropped and listed."""
-    kept, changes = _latest_return_wins(episodes, _child_key(episodes))
+    kept, changes, _ = _latest_return_wins(episodes, _child_key(episodes))
     return (episodes if kept is None else episodes.loc[kept]), changes
 
 
@@ -523,10 +540,11 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     dropped in the same step); each stage keeps that order, as a stage only drops rows or
     changes DEC and REC."""
     key = _child_key(episodes)
-    kept, dup = _latest_return_wins(episodes, key)
-    order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
-    if kept is not None:
-        order = order[kept[order]]
+    kept, dup, order = _latest_return_wins(episodes, key)
+    if episodes["DECOM"].isna().any():  # a blank DECOM is never a duplicate: sort again
+        order = np.lexsort((episodes["_seq"].to_numpy(), episodes["DECOM"].to_numpy(), key))
+        if kept is not None:
+            order = order[kept[order]]
     if np.array_equal(order, np.arange(len(episodes))):
         frame = episodes.reset_index(drop=True)
     else:
@@ -548,10 +566,12 @@ def consolidate_episodes(episodes: pd.DataFrame) -> Consolidated:
     return result
 
 
-def may_overlap(episodes: pd.DataFrame, key: np.ndarray) -> bool:
+def may_overlap(episodes: pd.DataFrame, key: np.ndarray | None) -> bool:
     """False when no consolidated episode (ordered, with its child key) starts before the
     end of the child's previous one: then ``schemas.overlapping_episodes`` has nothing to
-    find and need not sort the episodes again."""
+    find and need not sort the episodes again. Without a key, True (check them)."""
+    if key is None or len(key) != len(episodes):
+        return True
     same_child = key[1:] == key[:-1]
     previous_end = episodes["DEC"].to_numpy()[:-1]
     start = episodes["DECOM"].to_numpy()[1:]
@@ -568,8 +588,7 @@ def latest_header_row(header: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     if not loser.any():
         return header, empty_changes()
     lost_at, won_at = order[loser], order[_winners(loser)]
-    file, row = _where_kept(header, won_at)
-    words = ("dropped: the child's header row in " + file + " row " + row + ", a later return, is used")
+    words = _where_kept(header, won_at, "dropped: the child's header row in ", " row ", ", a later return, is used")
     kept = np.ones(len(header), dtype=bool)
     kept[lost_at] = False
     return header.loc[kept], _changes(header[["_file", "_row"]].iloc[lost_at], "header", words, "latest_header_row")

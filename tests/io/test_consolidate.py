@@ -265,3 +265,27 @@ def test_every_rule_has_a_label_for_validate():
 
     assert labels[1].startswith("repeated_open_episode (RULE_3): ")
     assert len(labels) == 9
+
+
+# --- the overlap check after consolidation ------------------------------------------------
+def test_no_overlap_is_possible_when_each_episode_starts_on_or_after_the_previous_end():
+    # C1: 01/04 -> 01/06, then 01/06 open (starts on the day the first ended); C2 open
+    frame = episodes(
+        ("C1", "2020-04-01", "2020-06-01", "S", "U4", "X1", 2021, "r.csv", 2),
+        ("C1", "2020-06-01", None, "P", "U5", None, 2021, "r.csv", 3),
+        ("C2", "2020-05-01", None, "S", "U4", None, 2021, "r.csv", 4),
+    )
+    result = consolidate.consolidate_episodes(frame)
+
+    assert not consolidate.may_overlap(result.frame, result.child_key)
+
+
+def test_an_episode_after_an_open_one_of_the_same_child_may_overlap():
+    # C1's first episode is open (the latest return), the next starts later: an overlap
+    frame = episodes(
+        ("C1", "2020-04-01", None, "S", "U4", None, 2021, "r.csv", 2),
+        ("C1", "2020-06-01", None, "P", "U5", None, 2021, "r.csv", 3),
+    )
+    result = consolidate.consolidate_episodes(frame)
+
+    assert consolidate.may_overlap(result.frame, result.child_key)

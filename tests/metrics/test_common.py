@@ -82,3 +82,48 @@ def test_the_derived_table_of_a_dropped_frame_is_forgotten():
     del frame
     gc.collect()
     assert ident not in _common._DERIVED
+
+
+def test_a_derived_table_that_rests_on_another_frame_is_kept_apart_per_other_frame():
+    frame, families_a, families_b = pd.DataFrame({"a": [1]}), pd.DataFrame({"f": [1]}), pd.DataFrame({"f": [1]})
+    with_a = derived(frame, ("test-others",), lambda: "with a", others=(families_a,))
+    with_b = derived(frame, ("test-others",), lambda: "with b", others=(families_b,))
+    again_a = derived(frame, ("test-others",), lambda: "built again", others=(families_a,))
+    without = derived(frame, ("test-others",), lambda: "without", others=(None,))
+    assert (with_a, with_b, again_a, without) == ("with a", "with b", "with a", "without")
+
+
+# --- look-ups on text keys: the pandas result, by pyarrow where the text is Arrow-backed ----
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_isin_is_true_only_for_values_among_the_candidates_and_never_for_a_blank(dtype):
+    values = pd.Series(["C1", None, "C3", "C1"], dtype=dtype)
+    candidates = pd.Series(["C1", "C2"], dtype=dtype)
+    # C1 is a candidate (twice); the blank and C3 are not
+    assert _common.isin(values, candidates).tolist() == [True, False, False, True]
+
+
+def test_isin_works_on_an_index_of_arrow_text():
+    cohort = pd.Index(["C2", "C9"], dtype="string")
+    assert _common.isin(cohort, pd.Series(["C2", "C2", "C5"], dtype="string")).tolist() == [True, False]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_codes_give_one_code_per_distinct_value_and_minus_one_for_a_blank(dtype):
+    found, distinct, values = _common.codes(pd.Series(["b", "a", None, "b"], dtype=dtype), with_values=True)
+    # two distinct values, "b" twice with the same code, the blank -1
+    assert (distinct, found[0] == found[3], found[0] != found[1], found[2]) == (2, True, True, -1)
+    assert [values[c] for c in found[[0, 1]]] == ["b", "a"]
+
+
+def test_first_seen_codes_number_the_codes_in_order_of_first_appearance():
+    # codes 7, 3, 7, -1, 5 -> 7 first (0), then 3 (1), then 5 (2); the blank stays -1
+    renumbered, original = _common.first_seen_codes(pd.Series([7, 3, 7, -1, 5]).to_numpy())
+    assert (renumbered.tolist(), original.tolist()) == ([0, 1, 0, -1, 2], [7, 3, 5])
+
+
+def test_lookup_gives_the_position_among_the_known_codes_or_minus_one():
+    # known codes 4 and 1 (positions 0 and 1) out of 6; 2 is not known, -1 is a blank
+    found = _common.lookup(pd.Series([1, 4, 2, -1]).to_numpy(), pd.Series([4, 1]).to_numpy(), 6)
+    assert found.tolist() == [1, 0, -1, -1]

@@ -768,3 +768,29 @@ def test_no_function_changes_its_inputs():
     foster_to_semi_independent_profile(eps, people, Q4.start, Q4.end, DEFAULT_SETTINGS)
     pd.testing.assert_frame_equal(eps, eps_before)
     pd.testing.assert_frame_equal(people, people_before)
+
+
+# ----------------------------------------------------------------------------- order check
+
+
+def test_episodes_in_child_then_decom_order_need_no_sort():
+    from qa_analysis.metrics.placements import in_child_date_order
+
+    # C1 01/04, C1 05/06, C2 01/01: CHILD ascending, DECOM ascending within C1
+    eps = episodes(
+        ("C1", "01/04/2020", "S", "C2", "U1", None, None, None),
+        ("C1", "05/06/2020", "P", "C2", "U2", None, None, None),
+        ("C2", "01/01/2019", "S", "C2", "U1", None, None, None),
+    )
+    assert in_child_date_order(eps)
+
+
+def test_episodes_out_of_decom_order_within_a_child_are_sorted():
+    from qa_analysis.metrics.placements import in_child_date_order
+
+    # C1's second row starts before its first
+    eps = episodes(
+        ("C1", "05/06/2020", "P", "C2", "U2", None, None, None),
+        ("C1", "01/04/2020", "S", "C2", "U1", None, None, None),
+    )
+    assert not in_child_date_order(eps)

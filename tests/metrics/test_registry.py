@@ -106,7 +106,7 @@ def test_every_percentage_key_is_a_pct(key):
 
 @pytest.mark.parametrize("key", [m.key for m in registry.metrics()])
 def test_the_annual_year_rules_agree_with_the_registry(key):
-    # until annual.py reads the registry: the same rule under its annual name
+    # annual.py reads the registry (issue 12): the same rule under its annual name
     from qa_analysis import annual
 
     names = {"sum": annual.SUM, "distinct": annual.DISTINCT, "recompute": annual.POOLED, "q4": annual.YEAR_END}
@@ -120,6 +120,27 @@ def test_the_annual_year_rules_agree_with_the_registry(key):
                                             ("audits.grade.requires_improvement", "Overall grade: requires improvement")])
 def test_a_code_key_label_follows_its_pattern(key, label):
     assert registry.get(key).label_for(key) == label
+
+
+@pytest.mark.parametrize("key", [m.key for m in registry.metrics()])
+def test_the_annual_labels_are_the_registry_labels(key):
+    from qa_analysis import annual
+
+    metric = registry.get(key)
+    concrete = metric.prefix + "code" if metric.is_pattern else key
+    assert annual._label(concrete) == metric.label_for(concrete)
+
+
+def test_a_key_outside_the_registry_has_no_year_rule_and_keeps_its_key_as_label():
+    from qa_analysis import annual
+
+    assert (annual.year_rule("visits.seen"), annual._label("visits.seen")) == (None, "visits.seen")
+
+
+def test_the_annual_module_keeps_no_rule_or_label_list_of_its_own():
+    from qa_analysis import annual
+
+    assert not any(hasattr(annual, name) for name in ("_RULES", "LABELS", "_CODE_LABELS"))
 
 
 def test_the_summary_keys_are_catalogue_keys_of_their_own_topic():
