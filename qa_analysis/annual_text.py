@@ -93,8 +93,12 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
         full = rows.loc[rows["audit_type"] == "full_case_file"]
         if len(full):
             grades = {g: _total(full[g]) for g in _GRADE_WORDS}
+            shown = _count(len(full), audience)
+            # A withheld number of audits is left out, never printed as "c full case file audit".
+            kind = (_TYPE_WORDS["full_case_file"][1] if shown == "c"
+                    else f"{shown} {_plural(len(full), *_TYPE_WORDS['full_case_file'])}")
             parts.append(
-                f"{_count(len(full), audience)} {_plural(len(full), *_TYPE_WORDS['full_case_file'])} "
+                f"{kind} "
                 f"({_count(_total(full['cases']), audience)} cases ({_count(_total(full['families']), audience)} "
                 f"families); overall grades: {_grades_text(grades, audience)})"
             )
@@ -106,9 +110,9 @@ def activity_sentences(activity: pd.DataFrame, year: str | int, audience: str = 
                 f"({_count(row.families, audience)} families); {_grades_text(row._asdict(), audience)}"
             )
         total = _count(len(rows), audience)
-        sentences.append(
-            f"{quarter.label}: {total} {_plural(len(rows), 'audit', 'audits')}: " + "; ".join(parts) + "."
-        )
+        counted = "" if total == "c" else f"{total} {_plural(len(rows), 'audit', 'audits')}: "
+        text = "; ".join(parts)
+        sentences.append(f"{quarter.label}: {counted}{text if counted else _capital(text)}.")
     return sentences
 
 
@@ -220,9 +224,13 @@ def year_narrative(
             f"{_count(types[t], audience)} {_plural(types[t], *_TYPE_WORDS[t])}"
             for t in AUDIT_TYPES if types.get(t, 0)
         ]
-        kinds_text = f" ({_join(kinds)})" if kinds else ""
+        # A withheld count is left out of the sentence, never printed as "c audits (c ...)".
+        withheld = n("audits.audits") == "c" or any(k.startswith("c ") for k in kinds)
+        kinds_text = f" ({_join(kinds)})" if kinds and not withheld else ""
+        done = ("the service's audits covered" if withheld
+                else f"the service completed {n('audits.audits')} audits{kinds_text} covering")
         text = (
-            f"In {label} the service completed {n('audits.audits')} audits{kinds_text} covering "
+            f"In {label} {done} "
             f"{n('audits.children')} children in {n('audits.families')} families; "
             f"{p('audits.pct_good_or_better')} of the overall grades given were good or outstanding."
         )
@@ -377,10 +385,11 @@ _PAPER_GRADES = {
 
 
 def _grade_sentence(row, audience: str) -> str:
-    given = {g: int(row[g]) for g in _GRADE_WORDS}
-    if sum(given.values()) == 0:
+    # A grade count may be "c": the audited published figure, withheld (public paper).
+    given = {g: row[g] if row[g] == "c" else int(row[g]) for g in _GRADE_WORDS}
+    if all(n == 0 for n in given.values()):
         return "The audit did not grade practice."
-    parts = [f"{number_words(n, audience)} {_PAPER_GRADES[g]}" for g, n in given.items() if n > 0]
+    parts = [f"{number_words(n, audience)} {_PAPER_GRADES[g]}" for g, n in given.items() if n == "c" or n > 0]
     return f"The overall grades given were {_join(parts)}."
 
 

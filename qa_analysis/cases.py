@@ -302,7 +302,12 @@ def _referrals_nfa(data, quarter, settings, code):
 @_case("referrals.pct_re_referral_12m")
 def _referrals_re_referral(data, quarter, settings, code):
     """Referrals in the quarter; ``previous_referral_date`` is the latest earlier referral
-    of the same child within the look-back (on or after the date minus 12 months)."""
+    of the same child within the look-back (on or after the date minus 12 months). Where
+    the figure uses List 3's own count for a short history (``re_referral_source``), a
+    referral whose "Number of Referrals in Last 12 Months" is 1 or more is in the numerator
+    too, as the figure counts it."""
+    from .metrics.referrals import re_referral_source
+
     referrals = _need(data, "referrals")
     look_back = pd.DateOffset(months=settings.re_referral_months)
     rows = _referral_rows(referrals, quarter).reset_index(drop=True)
@@ -310,7 +315,13 @@ def _referrals_re_referral(data, quarter, settings, code):
         rows, referrals, quarter.start - look_back, quarter.end,
         lambda own, other: (other < own) & (other >= own - look_back), "max",
     )
-    return rows.assign(previous_referral_date=previous, in_numerator=pd.notna(previous))
+    counted = pd.notna(previous)
+    coverage = (getattr(data, "coverage", None) or {}).get("referrals")
+    if re_referral_source(referrals, quarter, settings, coverage) == "list_3_count":
+        list_3 = _referrals._referrals_in_quarter(referrals, quarter)["referrals_last_12m"]
+        counted = counted | list_3.ge(1).fillna(False).to_numpy(dtype=bool)
+        rows = rows.assign(referrals_last_12m=list_3.to_numpy())
+    return rows.assign(previous_referral_date=previous, in_numerator=counted)
 
 
 @_case("referrals.pct_from_contact")

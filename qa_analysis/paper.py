@@ -160,24 +160,54 @@ def _counted(count: str, noun: str) -> str:
     return noun if count == "c" else f"{count} {noun}"
 
 
+_AUDIT_COUNTS = ["cases", "families", "outstanding", "good", "requires_improvement", "inadequate"]
+
+
+def _as_published(ctx, audits: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    """Public: each audit's cases, families and grades as the year's audited published set
+    gives them (the "each audit" table of the appendix), so a paragraph never prints a
+    number the set withholds. An audit (of the programme, or graded only) is found among the
+    audits of ``activity`` by month, type and its true counts; one not found once has every
+    count withheld."""
+    if not ctx.public or audits.empty:
+        return audits
+    shown = ctx.table(activity, _AUDIT_COUNTS, keys="each_audit") if len(activity) else activity
+    match_on = ["month", "audit_type", *_AUDIT_COUNTS]
+    published = []
+    for _, row in audits.iterrows():
+        same = activity.index[(activity[match_on] == row[match_on]).all(axis=1)] if len(activity) else []
+        published.append(list(shown.loc[same[0], _AUDIT_COUNTS]) if len(same) == 1 else ["c"] * len(_AUDIT_COUNTS))
+    return audits.astype(dict.fromkeys(_AUDIT_COUNTS, object)).assign(
+        **{c: [values[i] for values in published] for i, c in enumerate(_AUDIT_COUNTS)}
+    )
+
+
+def _cases_reviewed(programme: pd.DataFrame, others: pd.DataFrame):
+    """Cases reviewed over the year's audits, or None when any audit's count is withheld
+    (the total would give it back)."""
+    cases = [*programme["cases"], *others["cases"]]
+    return None if any(c == "c" for c in cases) else int(sum(cases))
+
+
 def _paper_sections(ctx, summary, activity, figures) -> list[Section]:
     data, year, audience = ctx.data, ctx.year, ctx.audience
-    programme = annual.audit_programme(data, year)
-    others = annual.activity_outside_programme(data, year)
+    programme = _as_published(ctx, annual.audit_programme(data, year), activity)
+    others = _as_published(ctx, annual.activity_outside_programme(data, year), activity)
     routes = annual.recommendation_routes(data, year)
     profile = annual.grade_profile(data, year)
     themes = annual.recurring_themes(data, year)
     n = lambda v: annual_text.number_words(v, audience)  # noqa: E731
     label = ctx.period_label
     audits_total = len(programme) + len(others)
-    cases = int(programme["cases"].sum() + others["cases"].sum())
+    cases = _cases_reviewed(programme, others)
     council = authority(ctx.settings) or "the Council"
     conclusion = annual_text.conclusion_paragraphs(summary, profile, themes, year, audience)
     rec_text = annual_text.recommendations_paragraphs(routes, annual.shared_with(data, year), year, audience)
     summary_text = [
         f"This report tells Members about the Quality Assurance activity of {council}'s children's "
         f"social care in {label}: the {_counted(n(audits_total), 'audit' if audits_total == 1 else 'audits')} "
-        f"of the year, covering {n(cases)} cases, what they found, and how their recommendations were shared "
+        f"of the year{'' if cases is None else f', covering {n(cases)} cases'}, what they found, "
+        "and how their recommendations were shared "
         "and taken forward, case by case or through the Service Development Plan.",
         *conclusion[:1],
         *([SMALL_NUMBERS_NOTE] if ctx.public else []),

@@ -209,5 +209,7 @@ def test_activity_sentences_give_withheld_figures_of_the_published_set_as_c():
 
     first = annual_text.activity_sentences(activity, "2020-21", "public")[0]
 
-    assert first == ("2020-21 Q1: c audits: c full case file audits (21 cases (c families); overall grades: "
+    # Two audits is a count from 1 to 5: withheld in public, so the sentence leaves it out
+    # rather than printing "c audits: c full case file audits".
+    assert first == ("2020-21 Q1: Full case file audits (21 cases (c families); overall grades: "
                      "c good, 11 requires improvement).")

@@ -39,6 +39,15 @@ def docx_text(docx_path):
     return document, "\n".join(p.text for p in document.paragraphs)
 
 
+@pytest.fixture(scope="module")
+def internal_text(tmp_path_factory):
+    """The internal paper's text: every figure of the inputs, none withheld."""
+    report = paper.annual_report(present.start_report("annual", year=YEAR, data_dir=str(DEMO_DATA_DIR),
+                                                      audience="internal"))
+    document = Document(str(paper_docx.write_docx(report, tmp_path_factory.mktemp("internal") / "annual.docx")))
+    return document, "\n".join(p.text for p in document.paragraphs)
+
+
 def test_the_docx_opens_in_libreoffice_and_page_one_is_the_committee_report(docx_path, tmp_path):
     soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
     assert soffice and pdftotext, "LibreOffice (soffice) and poppler-utils (pdftotext) are needed: .ci/run installs them"
@@ -97,14 +106,37 @@ def test_the_public_paper_says_what_c_means_in_its_summary_before_any_c(docx_tex
 
 
 @pytest.mark.parametrize(("month", "words"), EXPECTED)
-def test_the_docx_has_one_paragraph_per_audit_with_what_the_inputs_say(docx_text, month, words):
-    _, text = docx_text
+def test_the_docx_has_one_paragraph_per_audit_with_what_the_inputs_say(internal_text, month, words):
+    _, text = internal_text
     row = _programme_inputs().loc[lambda d: pd.to_datetime(d["completed"]).dt.strftime("%B %Y").eq(month)].iloc[0]
     paragraph = _paragraph_of(text, month)
     assert paragraph.split("\t")[-1].startswith(f"In {month}, {words}")
     assert f"({row['families']} families)" in paragraph or "(nine families)" in paragraph
     assert f"Findings: {row['findings']}" in paragraph
     assert f"Areas for development: {row['areas_for_development']}" in paragraph
+
+
+@pytest.mark.parametrize("month", ["May 2020", "August 2020", "November 2020"])
+def test_a_public_paragraph_gives_its_audits_cases_as_the_appendix_publishes_them(docx_text, month):
+    # One published set: an audit's paragraph and its quarter's sentence in the audit
+    # activity appendix give the same cases figure (a number, or c where the audited set
+    # withholds it), so the paragraph never prints a number the appendix hides.
+    _, text = docx_text
+    paragraph = _paragraph_of(text, month)
+    [appendix] = [line for line in text.splitlines() if f" in {month}: " in line]
+
+    in_paragraph = re.search(r"covering (\w+) cases? \(", paragraph).group(1)
+    in_appendix = re.search(rf" in {month}: (\w+) cases? \(", appendix).group(1)
+
+    assert in_paragraph == in_appendix
+
+
+def test_the_public_summary_gives_no_total_of_cases_that_would_reveal_a_withheld_audit(docx_text):
+    # The demo's May 2020 audit has its cases withheld (c) in public, so the Summary may not
+    # print the year's total of cases (76 - 12 - 30 - 10 would give the 24 back).
+    _, text = docx_text
+    assert "covering c cases" in _paragraph_of(text, "May 2020")
+    assert "76 cases" not in text
 
 
 def test_the_full_case_file_paragraph_gives_the_method_selection_and_practice_period(docx_text):
@@ -187,7 +219,8 @@ def test_the_annual_notebook_writes_the_paper_as_html_and_docx(tmp_path):
     page = job.html_path.read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", " ", page, flags=re.S)))
     for month, words in EXPECTED:
-        assert f"In {month}, {words}" in text
+        # the public paper: the May audit's 24 cases are withheld by the audited set (c)
+        assert f"In {month}, {words.replace('covering 24 cases', 'covering c cases')}" in text
     assert "Members are asked to note the report." in text and "Appendix A: The year in summary" in text
     assert "@page { size: A4" in page and "break-inside: avoid" in page
     assert Document(str(docx)).tables[0].rows[0].cells[0].text == "Committee:"
