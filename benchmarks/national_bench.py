@@ -23,8 +23,8 @@ from .stats import median, ratio_of_medians, summarise
 CHILDREN = 300_000
 SEED = 2020
 QUARTER = "2020-21 Q3"
-TARGET_RATIO = 2.0  # metrics (first run, cache written) / the pyarrow read floor
-TARGET_CACHED_RATIO = 0.5  # metrics on unchanged files (cache read) / the pyarrow read floor
+TARGET_RATIO = 2.0  # metrics (first run, cache written) / the faster read with pyarrow
+TARGET_CACHED_RATIO = 0.5  # metrics on unchanged files (cache read) / the same floor
 TARGET_PEAK_GIB = 4.0
 NATIONAL_DIR = OUTPUTS_DIR / "bench" / "national"
 MARKER = ".bench-data.json"
@@ -33,7 +33,7 @@ MARKER = ".bench-data.json"
 # "object": pandas' C parser with Python strings, what pandas gives without pyarrow
 # (pandas 3 can still be told so, with a deprecation warning); "c": the C parser as pandas 3
 # runs it with pyarrow installed (strings stored in Arrow); "pyarrow": engine="pyarrow",
-# dtype_backend="pyarrow", the fastest pandas read, which the targets are measured against.
+# dtype_backend="pyarrow". The targets are measured against the faster of "c" and "pyarrow".
 FLOORS = {
     "object": "pandas.set_option('future.infer_string', False)\n"
               "frames = [pandas.read_csv(p) for p in sys.argv[1:]]\n",
@@ -157,7 +157,11 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         timed("cached_load", cached_load_cmd, "load_data from the cache alone", i)
         timed("pyarrow", floor_cmds["pyarrow"], "floor: read_csv(engine='pyarrow')", i)
     cache_size = sum(p.stat().st_size for p in cache.cache_dir(data_dir).rglob("*") if p.is_file())
-    floor = times["pyarrow"]
+    # The targets are against the faster of the two reads with pyarrow (pandas 3's default C
+    # parser storing strings in Arrow is the faster here: engine="pyarrow" with the pyarrow
+    # backend also parses the dates).
+    fastest = min(("c", "pyarrow"), key=lambda name: median(times[name]))
+    floor = times[fastest]
     return {
         "what": f'qa-analysis metrics --quarter "{QUARTER}" on national-scale data against the '
                 "read floors (pandas.read_csv of the same CSV files)",
@@ -169,6 +173,7 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         "ours_cached_seconds": summarise(times["warm"]),
         "cached_load_seconds": summarise(times["cached_load"]),
         "floor_seconds": summarise(floor),
+        "target_floor": fastest,
         "floors_seconds": {name: summarise(times[name]) for name in FLOORS},
         "ratio": round(ratio_of_medians(times["cold"], floor), 3),
         "ratios_to_floors": {name: round(ratio_of_medians(times["cold"], times[name]), 3)

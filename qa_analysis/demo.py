@@ -937,6 +937,14 @@ def _annex_a(out: Path, rng, n: int, first_id: int):
     key = r_child.astype(np.int64) * 100000 + r_day
     back = r_child.astype(np.int64) * 100000 + _birthday(r_day, -1)
     r_last12 = np.arange(len(key)) - np.searchsorted(key, back, side="left")
+    # The case system also counts referrals from before the extract began: about a fifth of
+    # children had one in the year before WIN_START, so List 3's own count (which stands in
+    # for a short referral history) is not 0 for everyone at first. A generator of its own,
+    # so every other demo value stays as it was.
+    pre_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    has_pre = pre_rng.random(len(ids)) < 0.22
+    pre_day = WIN_START.astype(np.int64) - pre_rng.integers(1, 366, len(ids))
+    r_last12_system = r_last12 + (has_pre[r_child] & (pre_day[r_child] >= _birthday(r_day, -1)))
     r_team = _pick(rng, len(r_child), (50, 25, 25))
     workers = max(15, n // 8)
     r_worker = rng.integers(1, workers + 1, len(r_child))
@@ -988,7 +996,7 @@ def _annex_a(out: Path, rng, n: int, first_id: int):
         "Date of referral": _dates(r_day[order], "dmy"),
         "Referral Source": _codes(SOURCES, r_src[order]),
         "Referral NFA?": _codes(YES_NO, (~r_nfa[order]).astype(int)),
-        "Number of Referrals in Last 12 Months": _ints(r_last12[order]),
+        "Number of Referrals in Last 12 Months": _ints(r_last12_system[order]),
         "Allocated Team": _codes(TEAMS_3, r_team[order]),
         "Allocated Worker": _ids("W", r_worker[order], 3),
     })

@@ -111,6 +111,16 @@ def test_cached_national_data_needs_a_marker_for_the_same_size(tmp_path):
     assert (cached(tmp_path, 300), cached(tmp_path, 400)) == (True, False)
 
 
+def test_the_command_line_is_built_without_conflicting_options(capsys):
+    from benchmarks.__main__ import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+
+    assert done.value.code == 0
+    assert "--data" in capsys.readouterr().out
+
+
 def test_a_history_written_as_yearly_returns_holds_each_episode_in_every_year_it_is_open(tmp_path):
     from benchmarks.consolidation_bench import write_yearly_returns
 

@@ -427,3 +427,26 @@ def test_every_demo_quarter_of_the_stack_read_with_la_equals_the_yearly_returns(
     yearly, stack = load_data(DEMO_DATA_DIR), load_data(stacked, la="Demoshire")
     for quarter in quarter_range("2019-20 Q1", "2021-22 Q4"):
         assert quarter_metrics(stack, quarter).as_json() == quarter_metrics(yearly, quarter).as_json(), quarter.label
+
+
+def test_list_3_counts_referrals_from_before_the_extract_as_a_case_system_would(demo):
+    # List 3's "Number of Referrals in Last 12 Months" is the case system's count: never fewer
+    # than the child's earlier referrals in the extract within 12 months, and in the
+    # extract's first quarter (no earlier referral in the data at all) not 0 for everyone,
+    # since about a fifth of children were referred in the year before it began.
+    out, _ = demo
+    list_3 = read(out, "annex_a_list_3.csv").assign(
+        day=lambda d: dmy(d["Date of referral"]),
+        count=lambda d: d["Number of Referrals in Last 12 Months"].astype(int),
+    )
+    earlier = list_3.reset_index(names="row").merge(
+        list_3[["Child Unique ID", "day"]], on="Child Unique ID", suffixes=("", "_before"))
+    in_extract = (
+        earlier.loc[lambda d: (d["day_before"] < d["day"]) & (d["day_before"] >= d["day"] - pd.DateOffset(years=1))]
+        .groupby("row").size().rename("in_extract")
+    )
+    counted = list_3.join(in_extract).fillna({"in_extract": 0})
+    first_quarter = counted.loc[lambda d: d["day"] < pd.Timestamp("2019-07-01")]
+
+    assert (counted["count"] >= counted["in_extract"]).all()
+    assert (first_quarter["in_extract"] == 0).all() and (first_quarter["count"] >= 1).any()

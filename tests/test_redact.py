@@ -35,7 +35,7 @@ def test_no_html_or_executed_notebook_holds_the_absolute_data_path(tmp_path):
     from qa_analysis.reports import generate_reports
 
     data = tmp_path / "jo.smith private share"
-    shutil.copytree(DEMO_DATA_DIR, data)
+    shutil.copytree(DEMO_DATA_DIR, data, ignore=shutil.ignore_patterns(".qa-cache"))
     out = tmp_path / "outputs"
 
     code = generate_reports(data, [parse_quarter("2020-21 Q1")], [], topics=["visits"], n_jobs=1,

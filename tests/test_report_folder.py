@@ -66,7 +66,7 @@ class FakePool:
 @pytest.fixture
 def data(tmp_path):
     folder = tmp_path / "data"
-    shutil.copytree(DEMO_DATA_DIR, folder)
+    shutil.copytree(DEMO_DATA_DIR, folder, ignore=shutil.ignore_patterns(".qa-cache"))
     return folder
 
 

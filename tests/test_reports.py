@@ -97,7 +97,7 @@ def test_a_topic_whose_file_is_absent_is_skipped_not_failed(tmp_path, capsys):
     from qa_analysis.reports import generate_reports
 
     data = tmp_path / "data"
-    shutil.copytree(DEMO_DATA_DIR, data)
+    shutil.copytree(DEMO_DATA_DIR, data, ignore=shutil.ignore_patterns(".qa-cache"))
     (data / "visits.csv").unlink()
 
     code = generate_reports(

@@ -42,6 +42,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..checksums import file_sha256
+from ..config import AUDITOR_ROLES
 
 CACHE_DIR = ".qa-cache"
 ENV = "QA_ANALYSIS_CACHE"
@@ -176,7 +177,8 @@ def key(folder: Path, checksums: dict[str, str], blanks, la, auditor_roles) -> s
         "files": checksums,
         "blank_values": sorted(blanks),
         "la": la,
-        "auditor_roles": list(auditor_roles) if auditor_roles is not None else None,
+        # the roles in force: none given means the default roles, the same load
+        "auditor_roles": list(auditor_roles if auditor_roles is not None else AUDITOR_ROLES),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
 

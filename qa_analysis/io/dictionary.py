@@ -69,8 +69,10 @@ COLUMN_WORDS: dict[str, dict[str, str]] = {
         "referral_date": "date of the referral",
         "referral_source": "source of the referral (same codes as contacts)",
         "referral_nfa": "the referral led to no further action",
-        "referrals_last_12m": "number of referrals in the previous 12 months (as recorded; "
-                              "qa-analysis works re-referrals out itself)",
+        "referrals_last_12m": "number of referrals in the previous 12 months, as the case system "
+                              "recorded it; qa-analysis works re-referrals out from the referrals "
+                              "themselves, and uses this only for a quarter whose 12 months before "
+                              "reach back past the first referral in the data (the note says so)",
         "allocated_team": "allocated team",
         "allocated_worker": "allocated worker",
     },

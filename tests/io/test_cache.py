@@ -86,6 +86,15 @@ def test_other_load_options_are_other_entries(folder, monkeypatch):
     load_data(folder, cache=True, blank_values=["-", "NULL"])  # the same set: a hit
 
 
+def test_default_settings_and_no_settings_are_the_same_load(folder, monkeypatch):
+    from qa_analysis.config import Settings
+
+    load_data(folder, cache=True)
+    _no_reading(monkeypatch)
+
+    load_data(folder, settings=Settings(), cache=True)  # the CLI passes the settings
+
+
 def test_cache_off_writes_nothing(folder):
     load_data(folder, cache=False)
 
@@ -152,7 +161,7 @@ def test_cache_clear_removes_the_cache_folder(folder, capsys):
 def test_no_cache_option_leaves_the_folder_as_it_was(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("QA_ANALYSIS_CACHE", "on")
     data_dir = tmp_path / "data"
-    shutil.copytree(DEMO_DATA_DIR, data_dir)
+    shutil.copytree(DEMO_DATA_DIR, data_dir, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
 
     code = cli.main(["metrics", "--data", str(data_dir), "--quarter", "2020-21 Q3", "--no-cache"])
 
@@ -164,7 +173,7 @@ def test_no_cache_option_leaves_the_folder_as_it_was(tmp_path, monkeypatch, caps
 def test_a_cached_run_prints_byte_identical_metrics_and_validation(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("QA_ANALYSIS_CACHE", "on")
     data_dir = tmp_path / "data"
-    shutil.copytree(DEMO_DATA_DIR, data_dir)
+    shutil.copytree(DEMO_DATA_DIR, data_dir, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
     metrics = ["metrics", "--data", str(data_dir), "--quarter", "2020-21 Q3"]
 
     outputs = []
