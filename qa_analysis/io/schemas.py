@@ -370,9 +370,11 @@ def _categorical(codes: np.ndarray, mapped: pd.Series) -> pd.Categorical:
         renumber = np.cumsum(keep) - 1
         lookup = np.where(lookup >= 0, renumber[np.maximum(lookup, 0)], -1)
         categories = categories[keep]
-    row_codes = np.where(codes >= 0, lookup[np.maximum(codes, 0)], -1) if len(lookup) else codes
+    # one gather per row: a blank row (code -1) picks the -1 appended at the end
+    row_codes = np.append(lookup, -1)[codes] if len(lookup) else codes
+    # the codes are in range by construction: pandas' per-row check is waste
     return pd.Categorical.from_codes(
-        row_codes, pd.Index(categories, dtype="string")
+        row_codes, pd.Index(categories, dtype="string"), validate=False
     )
 
 
@@ -668,7 +670,9 @@ def build_schema(table: str, absent: frozenset = frozenset()) -> pa.DataFrameSch
         checks = []
         dtype = _PANDERA_DTYPES[kind]
         if kind == "str" and rules.normalise.get(column, "text") != "text":
-            dtype = "category"
+            # a categorical: its dtype is checked by ``schema_failures`` (pandera's own check
+            # rebuilds a CategoricalDtype of every category, per column and per call)
+            dtype = None
         if column in rules.codes and needed(table, column):
             checks.append(pa.Check.isin(rules.codes[column], error=UNKNOWN_CODE_RULE))
         columns[column] = pa.Column(
@@ -710,6 +714,13 @@ def ignored_codes(table: str, typed: pd.DataFrame) -> dict[str, np.ndarray]:
 def schema_failures(table: str, typed: pd.DataFrame, absent: frozenset = frozenset()) -> pd.DataFrame:
     """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
     empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
+    spec, rules = TABLES[table], RULES[table]
+    wrong = [c for c, kind in spec.columns.items()
+             if kind == "str" and rules.normalise.get(c, "text") != "text" and c in typed.columns
+             and not isinstance(typed[c].dtype, pd.CategoricalDtype)]
+    if wrong:
+        # A dtype failure is a bug in conversion, not a data problem (as below).
+        raise RuntimeError(f"{table}: typed frame does not match its schema: {wrong} not categorical")
     try:
         # inplace: nothing is coerced, so the copy pandera would make of the frame is waste
         schema(table, absent).validate(typed, lazy=True, inplace=True)
@@ -838,6 +849,9 @@ def overlapping_episodes(episodes: pd.DataFrame, candidates: np.ndarray) -> np.n
     """
     overlap = np.zeros(len(episodes), dtype=bool)
     active = candidates.copy()
+    fast = _overlaps_by_rank(episodes, active)
+    if fast is not None:
+        return fast
     while True:
         idx = np.flatnonzero(active)
         if len(idx) == 0:
@@ -857,6 +871,54 @@ def overlapping_episodes(episodes: pd.DataFrame, candidates: np.ndarray) -> np.n
         if not judged.any():
             break
         positions = frame["pos"].to_numpy()[judged.to_numpy()]
+        overlap[positions] = True
+        active[positions] = False
+    return overlap
+
+
+def _child_rank(child: pd.Series) -> np.ndarray:
+    """Per row, the rank of its CHILD text among the column's values (equal text, equal
+    rank; the order of the text itself), without a Python string per row."""
+    if isinstance(child.dtype, pd.CategoricalDtype):
+        categories = child.cat.categories.to_numpy(dtype=object)
+        rank = np.empty(len(categories), dtype=np.int64)
+        rank[np.argsort(categories, kind="stable")] = np.arange(len(categories))
+        codes = child.cat.codes.to_numpy()
+        return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+    codes, _ = pd.factorize(child, sort=True)
+    return codes
+
+
+def _overlaps_by_rank(episodes: pd.DataFrame, active: np.ndarray) -> np.ndarray | None:
+    """:func:`overlapping_episodes` on integer child ranks and NumPy dates: the same rows,
+    in the same rounds, as sorting the (CHILD text, DECOM) frame. None (the frame way
+    instead) when a candidate has a blank CHILD or DECOM, which the rules set aside first."""
+    overlap = np.zeros(len(episodes), dtype=bool)
+    if not active.any():
+        return overlap
+    child = _child_rank(episodes["CHILD"])
+    start = episodes["DECOM"].to_numpy()
+    end = episodes["DEC"].to_numpy()
+    if start.dtype.kind != "M" or end.dtype.kind != "M":
+        return None
+    if (child[active] < 0).any() or np.isnat(start[active]).any():
+        return None
+    active = active.copy()
+    while True:
+        idx = np.flatnonzero(active)
+        if len(idx) < 2:
+            break
+        order = idx[np.lexsort((start[idx], child[idx]))]  # stable: ties keep row order
+        c, s, e = child[order], start[order], end[order]
+        same_child = c[1:] == c[:-1]
+        prev_end = e[:-1]
+        hits = np.zeros(len(order), dtype=bool)
+        hits[1:] = same_child & (np.isnat(prev_end) | (s[1:] < prev_end))
+        judged = hits.copy()
+        judged[1:] &= ~hits[:-1]
+        if not judged.any():
+            break
+        positions = order[judged]
         overlap[positions] = True
         active[positions] = False
     return overlap
