@@ -179,6 +179,20 @@ class _Components:
         self.parent[self.find(a)] = self.find(b)
 
 
+def _linear_row(terms, unknown, shown) -> tuple[dict, float] | None:
+    """``sum(coef * cell)`` as (coefficients of the unknown cells, constant from the shown
+    ones); None when a cell is neither (the relation tells nothing) or no cell is unknown."""
+    row, const = {}, 0.0
+    for cell, coef in terms:
+        if cell in unknown:
+            row[cell] = row.get(cell, 0.0) + coef
+        elif is_number(shown.get(cell)):
+            const += coef * shown[cell]
+        else:
+            return None
+    return (row, const) if row else None
+
+
 def _linear_rows(relations, shown, unknown):
     """Equality and inequality rows (dict var -> coefficient, constant) over the unknowns."""
     eq, ub = [], []
@@ -192,30 +206,13 @@ def _linear_rows(relations, shown, unknown):
             (num, _), (den, _) = r.parts
             # p is rounded to 1 dp: (p - 0.05) d <= 100 n <= (p + 0.05) d
             for sign, edge in ((1, p + 0.05), (-1, max(p - 0.05, 0.0))):
-                row, const = {}, 0.0  # sum(row) + const <= 0
-                for cell, coef in ((num, 100.0 * sign), (den, -edge * sign)):
-                    if cell in unknown:
-                        row[cell] = row.get(cell, 0.0) + coef
-                    elif is_number(shown.get(cell)):
-                        const += coef * shown[cell]
-                    else:
-                        row = None
-                        break
-                if row is not None and row:
-                    ub.append((row, const))
+                found = _linear_row(((num, 100.0 * sign), (den, -edge * sign)), unknown, shown)
+                if found:
+                    ub.append(found)  # sum(row) + const <= 0
             continue
-        row, const, usable = {}, 0.0, True
-        for cell, coef in ((r.total, -1.0), *r.parts):
-            if cell in unknown:
-                row[cell] = row.get(cell, 0.0) + coef
-            elif is_number(shown.get(cell)):
-                const += coef * shown[cell]
-            else:
-                usable = False
-                break
-        if not usable or not row:
-            continue
-        (eq if r.kind == "sum" else ub).append((row, const))
+        found = _linear_row(((r.total, -1.0), *r.parts), unknown, shown)
+        if found:
+            (eq if r.kind == "sum" else ub).append(found)
     return eq, ub
 
 

@@ -299,9 +299,8 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
     if data.case_audits is None:
         blocks.append(_text(f"**{annual_text.not_available(data, ['case_audits'])}**"))
         return Section("audit_activity", blocks)
-    grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
     # Public: the sentences give the audited figures of each audit, as the table below does.
-    shown_activity = ctx.table(activity, ["cases", "families", *grade_columns], keys="each_audit") if len(activity) else activity
+    shown_activity = ctx.table(activity, _AUDIT_COUNTS, keys="each_audit") if len(activity) else activity
     blocks.append(_text("\n".join(f"- {s}" for s in annual_text.activity_sentences(shown_activity, ctx.year, ctx.audience))))
     if len(activity):
         # Public: every table's figures from the year's audited published set (issue 13).
@@ -318,8 +317,7 @@ def _audit_activity(ctx, summary, activity, title) -> Section:
                   "a child audited twice counted in each audit",
             xlabel="Quarter", ylabel="Cases reviewed", period=label,
         )))
-        grade_columns = ["outstanding", "good", "requires_improvement", "inadequate"]
-        each_audit = ctx.table(activity, ["cases", "families", *grade_columns], keys="each_audit").assign(
+        each_audit = shown_activity.assign(
             month=lambda d: d["month"].dt.strftime("%B %Y"),
             quarter=lambda d: d["quarter"].str[-2:],
             audit_type=lambda d: d["audit_type"].str.replace("_", " ").str.capitalize(),
