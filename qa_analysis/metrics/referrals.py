@@ -18,7 +18,16 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, codes, derived, in_quarter, isin, pct, positions_in, round_half_away
+from ._common import (
+    bound,
+    codes,
+    derived,
+    family_of,
+    in_quarter,
+    pct,
+    positions_in,
+    round_half_away,
+)
 
 Number = int | float | None
 
@@ -88,23 +97,11 @@ def _assessments_completed(assessments: pd.DataFrame, quarter: Quarter) -> pd.Da
     return assessments.loc[lambda d: in_quarter(d["assessment_authorised_date"], quarter)]
 
 
-def _family_of(child: pd.Series, families: pd.DataFrame | None) -> pd.Series:
-    """Each child's family_id in ``families`` (NA where none): a child with several
-    family rows is put in the first one listed (the table is one row per child)."""
-    child = child.astype("string")
-    if families is None:
-        return pd.Series(pd.NA, index=child.index, dtype="string", name=child.name)
-    # Only these children's rows matter; keeping their order keeps "first listed".
-    rows = families.loc[isin(families["child_id"], child.dropna())].dropna(subset=["child_id", "family_id"])
-    family = rows["family_id"].astype("string").array.take(positions_in(child, rows["child_id"]), allow_fill=True)
-    return pd.Series(family, index=child.index, dtype="string", name=child.name)
-
-
 def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Series:
     """One family key per contact row: the child's family (:func:`_family_of`), or the
     child alone. Keys carry a prefix so a child id can never collide with a family id."""
     child = contacts["child_id"].astype("string")
-    return ("family:" + _family_of(child, families)).fillna("child:" + child)
+    return ("family:" + family_of(child, families)).fillna("child:" + child)
 
 
 def _children_per_family(
@@ -119,7 +116,7 @@ def _children_per_family(
     def count():
         child = _contacts_in_quarter(contacts, quarter)["child_id"].dropna()
         child_code, children, _ = codes(child)
-        family_code, family_count, _ = codes(_family_of(child, families))
+        family_code, family_count, _ = codes(family_of(child, families))
         # a family by its code; a child with no family as a family of its own, numbered after
         group = np.where(family_code >= 0, family_code, family_count + child_code)
         pairs = np.unique(group * max(children, 1) + child_code)
