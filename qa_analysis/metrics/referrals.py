@@ -24,8 +24,8 @@ from ._common import (
     derived,
     family_of,
     in_quarter,
+    join_keys,
     pct,
-    positions_in,
     round_half_away,
 )
 
@@ -59,29 +59,20 @@ def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last,
     """How many of ``rows`` have a referral of the same child, dated from ``first`` to
     ``last``, for which ``matches(row date, referral date)`` holds (each row counted once).
 
-    Only referrals of the rows' children inside that window are joined, on integer codes
-    of the child (the position of the child's first row), which keeps the look-up small at
-    national scale.
+    Only referrals inside that window are joined, on integer keys of the child
+    (:func:`._common.join_keys`), which keeps the join small and fast at national scale.
     """
     child = rows["child_id"]
     named = child.notna().to_numpy(dtype=bool)
-    numbered = pd.DataFrame(
-        {
-            "row": np.flatnonzero(named),
-            "child": positions_in(child.loc[named], child),
-            "own_date": rows[date_column].to_numpy()[named],
-        }
-    )
     candidates = referrals.loc[
         lambda d: d["referral_date"].between(first, last).fillna(False).astype(bool),
         ["child_id", "referral_date"],
-    ]
-    others = pd.DataFrame(
-        {
-            "child": positions_in(candidates["child_id"], child),  # -1: not one of the rows' children
-            "referral_date": candidates["referral_date"].to_numpy(),
-        }
-    ).loc[lambda d: (d["child"] >= 0) & d["referral_date"].notna()]
+    ].dropna()
+    own_child, other_child = join_keys(child.loc[named], candidates["child_id"])
+    numbered = pd.DataFrame(
+        {"row": np.flatnonzero(named), "child": own_child, "own_date": rows[date_column].to_numpy()[named]}
+    )
+    others = pd.DataFrame({"child": other_child, "referral_date": candidates["referral_date"].to_numpy()})
     return int(
         numbered.merge(others, on="child", how="inner")
         .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]

@@ -197,3 +197,20 @@ def test_id_keys_are_none_for_text_of_several_widths_or_with_a_blank():
     import pyarrow as pa
 
     assert (_common.id_keys(pa.array(["C1", "C10"])), _common.id_keys(pa.array(["C1", None]))) == (None, None)
+
+
+def test_codes_of_unsorted_ids_give_one_code_per_distinct_value_and_minus_one_for_a_blank():
+    # ids of one width, not sorted (coded by sorting their integer keys): C2 C1 blank C2
+    found, distinct, values = _common.codes(pd.Series(["C2", "C1", None, "C2"], dtype="string"), with_values=True)
+    assert (distinct, found[0] == found[3], found[0] != found[1], found[2]) == (2, True, True, -1)
+    assert [values[c] for c in found[[0, 1]]] == ["C2", "C1"]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_join_keys_are_equal_exactly_where_the_texts_are(dtype):
+    left = pd.Series(["C1", "C22", "C1"], dtype=dtype)
+    right = pd.Series(["C22", "C3", "C1"], dtype=dtype)
+    mine, theirs = _common.join_keys(left, right)
+    # C22 on the right meets C22 on the left, C1 meets both C1 rows, C3 meets nothing
+    assert ([theirs[0] == k for k in mine], [theirs[1] == k for k in mine], [theirs[2] == k for k in mine]) == (
+        [False, True, False], [False, False, False], [True, False, True])
