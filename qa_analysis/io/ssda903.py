@@ -555,10 +555,12 @@ def _distinct_rows(frame: pd.DataFrame) -> dict[tuple[str, str], int]:
     rows = frame["row"].to_numpy(dtype=np.int64)
     span = int(rows.max()) - int(rows.min()) + 1
     pair = table_codes.astype(np.int64) * len(files) + file_codes
-    distinct = np.unique(pair * span + (rows - rows.min()))
-    pairs, counts = np.unique(distinct // span, return_counts=True)
-    return {(str(tables[p // len(files)]), str(files[p % len(files)])): int(n)
-            for p, n in zip(pairs, counts, strict=True)}
+    # sorted, then the first of each run: numpy 2.4's np.unique is a hundred times slower
+    ordered = np.sort(pair * span + (rows - rows.min()))
+    distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    counts = np.bincount(distinct // span, minlength=len(tables) * len(files))
+    return {(str(tables[p // len(files)]), str(files[p % len(files)])): int(counts[p])
+            for p in np.flatnonzero(counts)}
 
 
 def _returns_table(parts: list[Part], authority: str | None) -> pd.DataFrame:
