@@ -220,6 +220,40 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
 _ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's "str" dtype
 
 
+def byte_table(allowed: bytes) -> np.ndarray:
+    """A 256-entry lookup: True for the bytes *not* in ``allowed``."""
+    table = np.ones(256, dtype=bool)
+    table[np.frombuffer(allowed, dtype=np.uint8)] = False
+    return table
+
+
+def text_bytes_outside(arrays, table: np.ndarray) -> bool:
+    """True when the text data of the Arrow string ``arrays`` (chunks) may hold a byte that
+    ``table`` marks (:func:`byte_table`). Scans each chunk's whole character buffer, a single
+    vectorised pass with no string per value; a sliced chunk's buffer may hold bytes outside
+    the slice, so True means "may", False means "certainly not"."""
+    import pyarrow as pa
+
+    for array in arrays:
+        if not len(array):
+            continue
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            return True  # another layout (string views keep short values elsewhere)
+        buffers = array.buffers()
+        data = buffers[2] if len(buffers) > 2 else None
+        if data is None:
+            if array.null_count < len(array):
+                return True  # not plain string storage: let the caller check the values
+            continue
+        if table[np.frombuffer(data, dtype=np.uint8)].any():
+            return True
+    return False
+
+
+# printable ASCII but space: a value made only of these has no surrounding whitespace
+_NO_SPACE = byte_table(bytes(range(0x21, 0x7F)))
+
+
 def _surrounding_space(column) -> bool:
     """True when stripping (``Series.str.strip``, which is pyarrow's
     ``utf8_trim_whitespace`` on Arrow text) would change a value of the column: checked on
@@ -230,6 +264,8 @@ def _surrounding_space(column) -> bool:
 
     arrays = ([chunk.dictionary for chunk in column.chunks] if pa.types.is_dictionary(column.type)
               else column.chunks)
+    if not text_bytes_outside(arrays, _NO_SPACE):  # no whitespace byte at all (codes, dates)
+        return False
     return any(len(a) and not pc.all(pc.equal(pc.utf8_trim_whitespace(a), a)).as_py()
                for a in arrays)
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .readers import normalise_header
+from .readers import byte_table, normalise_header, text_bytes_outside
 from .tables import (
     AUDIT_TYPES,
     GRADES,
@@ -604,6 +604,8 @@ def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
                 typed[column] = values.astype("string")
                 if blank.any():
                     typed[column] = typed[column].mask(blank)
+            elif how == "code" and _arrow_text(values):
+                typed[column], tokens = _code_text(values, blanks, strip)
             else:
                 codes, distinct, tokens = _distinct_counted(values, blanks)
                 typed[column] = pd.Series(
@@ -628,6 +630,52 @@ def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
     order = {c: i for i, c in enumerate(spec.columns)}
     notes.sort(key=lambda n: order[n[0]])
     return Converted(pd.DataFrame(typed), invalid, notes)
+
+
+def _arrow_chunks(values: pd.Series) -> list:
+    import pyarrow as pa
+
+    data = pa.array(values.array) if not hasattr(values.array, "__arrow_array__") else \
+        values.array.__arrow_array__()
+    return data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+
+
+def _arrow_text(values: pd.Series) -> bool:
+    return getattr(values.dtype, "storage", None) == "pyarrow" and values.dtype.kind in "OU"
+
+
+# bytes the ``code`` normaliser never changes inside a stripped value: printable ASCII but
+# quotes and a-z (a value with any other byte, non-ASCII included, takes the full path)
+_CODE_KEPT = byte_table(bytes(b for b in range(0x20, 0x7F) if b not in b"'\"abcdefghijklmnopqrstuvwxyz"))
+
+
+def _code_text(values: pd.Series, blanks: frozenset = frozenset(),
+               strip: bool = True) -> tuple[pd.Series, int]:
+    """A code column the reader left as Arrow text (identifiers and postcodes: UPN, URN,
+    PL_POST, with too many distinct values to be worth a categorical), normalised as the
+    ``code`` normaliser does on distinct values, but by pyarrow on every row: stripped,
+    unquoted, upper case; a blank token (``NULL``...) or an empty value -> NA.
+    ``strip=False``: the reader found no value with surrounding spaces.
+    Returns (pandas ``string`` column, rows that held a blank token)."""
+    stripped = values.str.strip() if strip else values
+    tokens = 0
+    token = np.zeros(len(values), dtype=bool)
+    if blanks:
+        # upper() only where the length could be a token's: a fraction of the rows
+        lengths = stripped.str.len().to_numpy(dtype="float64", na_value=np.nan)
+        maybe = np.flatnonzero(np.isin(lengths, sorted({len(b) for b in blanks})))
+        if len(maybe):
+            hit = stripped.iloc[maybe].str.upper().isin(blanks).to_numpy(dtype=bool)
+            token[maybe[hit]] = True
+            tokens = int(hit.sum())
+    if text_bytes_outside(_arrow_chunks(stripped), _CODE_KEPT):
+        normalised = stripped.str.strip("'\"").str.strip().str.upper().astype("string")
+    else:  # the usual extract: already upper-case ASCII without quotes
+        normalised = stripped.astype("string")
+    empty = normalised.isna().to_numpy(dtype=bool) | (normalised == "").to_numpy(dtype=bool,
+                                                                                   na_value=False)
+    blank = empty | token
+    return (normalised.mask(blank) if blank.any() else normalised), tokens
 
 
 def finalise(typed: pd.DataFrame) -> pd.DataFrame:
@@ -717,10 +765,10 @@ def schema_failures(table: str, typed: pd.DataFrame, absent: frozenset = frozens
     spec, rules = TABLES[table], RULES[table]
     wrong = [c for c, kind in spec.columns.items()
              if kind == "str" and rules.normalise.get(c, "text") != "text" and c in typed.columns
-             and not isinstance(typed[c].dtype, pd.CategoricalDtype)]
+             and not isinstance(typed[c].dtype, (pd.CategoricalDtype, pd.StringDtype))]
     if wrong:
         # A dtype failure is a bug in conversion, not a data problem (as below).
-        raise RuntimeError(f"{table}: typed frame does not match its schema: {wrong} not categorical")
+        raise RuntimeError(f"{table}: typed frame does not match its schema: {wrong} not categorical or text")
     try:
         # inplace: nothing is coerced, so the copy pandera would make of the frame is waste
         schema(table, absent).validate(typed, lazy=True, inplace=True)

@@ -521,15 +521,15 @@ def _summaries(parts: list[Part], problems: pd.DataFrame | None, changes: pd.Dat
     for p in parts:
         read[(p.table, p.file)] = read.get((p.table, p.file), 0) + len(p.raw.frame)
     if problems is not None:
-        set_aside_rows = problems.groupby(["table", "file"])["row"].nunique()
+        set_aside_rows = _distinct_rows(problems)
         # rows set aside before splitting (blank LA, bad YEAR) were not in any part
         early = problems.loc[problems["rule"].isin([BLANK_LA_RULE, BAD_YEAR_RULE])]
-        for (table, file), rows in early.groupby(["table", "file"])["row"].nunique().items():
+        for (table, file), rows in _distinct_rows(early).items():
             read[(table, file)] = read.get((table, file), 0) + int(rows)
     else:
-        set_aside_rows = pd.Series(dtype="int64")
+        set_aside_rows = {}
     dropped = changes.loc[changes["rule"].isin(consolidate.DROPPING_RULES)]
-    consolidated = dropped.groupby(["table", "file"])["row"].nunique()
+    consolidated = _distinct_rows(dropped)
     ignored = (pd.concat(warnings).groupby(["table", "file"]).size() if warnings
                else pd.Series(dtype="int64"))
     rows = []
@@ -541,6 +541,24 @@ def _summaries(parts: list[Part], problems: pd.DataFrame | None, changes: pd.Dat
                      "rows_consolidated": merged})
     order = {"header": 0, "episodes": 1}
     return sorted(rows, key=lambda r: (order[r["table"]], r["file"]))
+
+
+def _distinct_rows(frame: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """(table, file) -> how many distinct rows a problems or changes frame names, as
+    ``groupby(["table", "file"])["row"].nunique()`` but on integer codes (a million
+    consolidated header rows are usual for ten yearly returns)."""
+    frame = frame.loc[frame["table"].notna() & frame["file"].notna() & frame["row"].notna()]
+    if not len(frame):
+        return {}
+    table_codes, tables = pd.factorize(frame["table"])
+    file_codes, files = pd.factorize(frame["file"])
+    rows = frame["row"].to_numpy(dtype=np.int64)
+    span = int(rows.max()) - int(rows.min()) + 1
+    pair = table_codes.astype(np.int64) * len(files) + file_codes
+    distinct = np.unique(pair * span + (rows - rows.min()))
+    pairs, counts = np.unique(distinct // span, return_counts=True)
+    return {(str(tables[p // len(files)]), str(files[p % len(files)])): int(n)
+            for p, n in zip(pairs, counts, strict=True)}
 
 
 def _returns_table(parts: list[Part], authority: str | None) -> pd.DataFrame:

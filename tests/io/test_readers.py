@@ -264,3 +264,18 @@ def test_fast_path_strips_identifiers_written_with_spaces(tmp_path, monkeypatch)
 
     assert fast.tables["families"]["child_id"].tolist() == ["C1", "C2", "C3"]
     pd.testing.assert_frame_equal(fast.tables["families"], slow.tables["families"])
+
+
+def test_text_bytes_outside_finds_a_byte_in_any_chunk_and_nothing_in_clean_text():
+    # Arrange: allowed bytes are A-Z and 0-9; the second chunk holds a space
+    import pyarrow as pa
+
+    from qa_analysis.io.readers import byte_table, text_bytes_outside
+
+    allowed = byte_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+    clean = [pa.array(["AB1", None, "C2"], type=pa.large_string())]
+    spaced = [*clean, pa.array(["D 4"], type=pa.string())]
+
+    # Act / Assert
+    assert text_bytes_outside(clean, allowed) is False
+    assert text_bytes_outside(spaced, allowed) is True

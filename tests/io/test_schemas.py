@@ -41,3 +41,70 @@ def test_overlapping_episodes_ignores_rows_that_are_not_candidates():
 
     # Assert
     assert overlap.tolist() == [False, False]
+
+
+# --- code columns left as Arrow text (identifiers, postcodes) ---------------------------
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # what the pyarrow reader gives
+
+
+def test_code_column_as_arrow_text_is_stripped_unquoted_and_upper_cased():
+    # Arrange: the code normaliser's three steps, worked by hand:
+    #   ' "ab1" ' -> strip -> '"ab1"' -> unquote -> 'ab1' -> upper -> 'AB1'
+    #   "'x 2'"   -> 'x 2' -> 'X 2'; 'CD3' unchanged
+    values = pd.Series([' "ab1" ', "'x 2'", "CD3"], dtype=ARROW_TEXT)
+
+    # Act
+    typed, tokens = schemas._code_text(values)
+
+    # Assert
+    pd.testing.assert_series_equal(typed, pd.Series(["AB1", "X 2", "CD3"], dtype="string"))
+    assert tokens == 0
+
+
+def test_code_column_as_arrow_text_reads_blank_tokens_and_empty_values_as_blank():
+    # Arrange: 'null' and ' N/A ' are blank tokens (any case, stripped): 2 tokens; '' and a
+    # missing value are blank without being tokens; 'NULLX' is a value, not a token
+    values = pd.Series(["AB1", "null", " N/A ", "", None, "NULLX"], dtype=ARROW_TEXT)
+
+    # Act
+    typed, tokens = schemas._code_text(values, schemas.blank_set(["NULL", "N/A"]))
+
+    # Assert
+    pd.testing.assert_series_equal(
+        typed, pd.Series(["AB1", pd.NA, pd.NA, pd.NA, pd.NA, "NULLX"], dtype="string"))
+    assert tokens == 2
+
+
+def test_code_column_as_arrow_text_upper_cases_a_lower_case_value_without_stripping():
+    # Arrange: strip=False (the reader found no surrounding space), but one value is lower
+    # case: the byte scan must still send the column through upper()
+    values = pd.Series(["AB1", "cd2"], dtype=ARROW_TEXT)
+
+    # Act
+    typed, _ = schemas._code_text(values, strip=False)
+
+    # Assert
+    pd.testing.assert_series_equal(typed, pd.Series(["AB1", "CD2"], dtype="string"))
+
+
+def test_convert_gives_the_same_code_values_from_arrow_text_as_from_python_text():
+    # Arrange: the header's UPN and ETHNIC are code columns the reader leaves as Arrow
+    # text; as Python strings they take the distinct-value path. Both must agree.
+    rows = {"CHILD": ["1", "2", "3"], "SEX": ["1", "2", "1"],
+            "DOB": ["01/01/2010", "02/02/2011", "03/03/2012"],
+            "ETHNIC": [" wbri", "'MIXD'", "NULL"], "UPN": ["a123", "", "B456 "],
+            "MOTHER": ["", "", ""], "MC_DOB": ["", "", ""]}
+    as_arrow = {c: pd.Series(v, dtype=ARROW_TEXT) for c, v in rows.items()}
+    as_python = {c: pd.Series(v, dtype=object) for c, v in rows.items()}
+    blanks = schemas.blank_set(["NULL"])
+
+    # Act
+    from_arrow = schemas.finalise(schemas.convert("header", as_arrow, blanks=blanks).frame)
+    from_python = schemas.finalise(schemas.convert("header", as_python, blanks=blanks).frame)
+
+    # Assert: ETHNIC WBRI, MIXD, blank (a token); UPN A123, blank, B456
+    expected = pd.Series(["WBRI", "MIXD", pd.NA], dtype="string", name="ETHNIC")
+    pd.testing.assert_series_equal(from_arrow["ETHNIC"], expected)
+    pd.testing.assert_series_equal(from_arrow["UPN"],
+                                   pd.Series(["A123", pd.NA, "B456"], dtype="string", name="UPN"))
+    pd.testing.assert_frame_equal(from_arrow[["ETHNIC", "UPN"]], from_python[["ETHNIC", "UPN"]])

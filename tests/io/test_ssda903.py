@@ -322,3 +322,19 @@ def test_a_stack_without_year_says_how_many_open_episodes_could_not_be_checked(t
     assert any(n.startswith("2 open episode(s) could not be checked against a later return") for n in data.return_notes)
     got = data.episodes[["CHILD", "DECOM", "DEC"]]
     pd.testing.assert_frame_equal(got, hand_history()[["CHILD", "DECOM", "DEC"]])
+
+
+def test_distinct_rows_counts_each_row_once_per_table_and_file():
+    # Arrange: a.csv header row 2 named twice (two problems), row 3 once -> 2 rows;
+    # b.csv header row 2 -> 1; a.csv episodes row 2 -> 1 (another table)
+    from qa_analysis.io.ssda903 import _distinct_rows
+
+    problems = pd.DataFrame({"table": ["header", "header", "header", "header", "episodes"],
+                             "file": ["a.csv", "a.csv", "a.csv", "b.csv", "a.csv"],
+                             "row": [2, 2, 3, 2, 2]})
+
+    # Act
+    counts = _distinct_rows(problems)
+
+    # Assert
+    assert counts == {("header", "a.csv"): 2, ("header", "b.csv"): 1, ("episodes", "a.csv"): 1}
