@@ -241,6 +241,7 @@ def test_a_crashed_writers_old_temporary_folder_is_removed_and_never_read(folder
     recent.mkdir()
 
     load_data(folder, cache=True)
+    cache.wait()
 
     assert not old.exists() and recent.exists()
     assert len(_entries(folder)) == 2  # the entry, and the other writer's folder kept
