@@ -498,7 +498,7 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     blank_values : iterable of str, optional
         Values read as blank.
     cache : bool, optional
-        Keep the loaded tables in ``path/.qa-cache/`` (Parquet) and reuse them while the
+        Keep the loaded tables in ``path/.qa-cache/`` (Arrow files) and reuse them while the
         files are unchanged (:mod:`qa_analysis.io.cache`); default on, unless the
         environment variable ``QA_ANALYSIS_CACHE`` is ``off``. A folder inside a git
         repository is never cached. The result is the same either way.
@@ -526,23 +526,10 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     if blank_values is None:
         blank_values = getattr(settings, "blank_values", schemas.DEFAULT_BLANK_VALUES)
     blanks = schemas.blank_set(blank_values)
-    entry = checksums = None
     if _cache.usable(folder, cache):
-        try:
-            checksums = _cache.file_checksums(folder)
-            entry = _cache.key(folder, checksums, blanks, la, getattr(settings, "auditor_roles", None))
-        except OSError:  # a file that cannot be read: the load below says which
-            entry = None
-    if entry is not None:
-        cached = _cache.load(folder, entry, DataSet)
-        if cached is not None:
-            cached.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
-            return cached
-    data = _load_folder(folder, settings, blanks, la)
-    if entry is not None:
-        _cache.save(data, folder, entry)
-        data.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
-    return data
+        return _cache.through(folder, blanks, la, getattr(settings, "auditor_roles", None), DataSet,
+                              lambda: _load_folder(folder, settings, blanks, la))
+    return _load_folder(folder, settings, blanks, la)
 
 
 def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> DataSet:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..periods import Period, parse_period
@@ -149,15 +150,36 @@ def isin(values: pd.Series | pd.Index, candidates) -> np.ndarray:
 def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int, list | None]:
     """(one integer per value, -1 for a blank; how many distinct values; with
     ``with_values``, the distinct values by code): the same values get the same code, in no
-    particular order (for grouping and joining on integers)."""
+    particular order (for grouping and joining on integers).
+
+    Text already in sorted order with no blank (an extract written child by child) is
+    numbered by its runs, without hashing."""
     arrow = arrow_text(values)
     if arrow is None:
         found, uniques = pd.factorize(values)
         return found.astype(np.int64), len(uniques), list(uniques) if with_values else None
-    encoded = pc.dictionary_encode(arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow)
+    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
+    if _sorted_text(arrow):
+        changes = np.ones(len(arrow), dtype=bool)
+        changes[1:] = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
+        out = np.cumsum(changes, dtype=np.int64) - 1
+        distinct = int(out[-1]) + 1
+        return out, distinct, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
+    encoded = pc.dictionary_encode(arrow)
     out = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
     distinct = encoded.dictionary
     return out, len(distinct), distinct.to_pylist() if with_values else None
+
+
+def _sorted_text(arrow) -> bool:
+    """True when Arrow text of 2 or more values has no blank and is in ascending order
+    (looked at on a first stretch before the whole)."""
+    if len(arrow) < 2 or arrow.null_count:
+        return False
+    for stretch in (arrow[:4096], arrow):
+        if not pc.all(pc.less_equal(stretch[:-1], stretch[1:])).as_py():
+            return False
+    return True
 
 
 def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,3 +198,62 @@ def lookup(global_codes: np.ndarray, known: np.ndarray, size: int) -> np.ndarray
     table = np.full(size + 1, -1, dtype=np.int64)
     table[known] = np.arange(len(known), dtype=np.int64)
     return table[np.where(global_codes >= 0, global_codes, size)]
+
+
+# ------------------------------------------------------------- runs of equal adjacent keys
+# Grouped operations on rows whose groups are contiguous runs (a child's episodes in child
+# order, a period of care within them), done with numpy: the same values as pandas'
+# groupby cumsum / shift / ffill / first on such rows, without hashing the keys.
+
+
+def run_starts(keys: np.ndarray) -> np.ndarray:
+    """True on the first row of each run of equal adjacent ``keys``."""
+    starts = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        np.not_equal(keys[1:], keys[:-1], out=starts[1:])
+    return starts
+
+
+def run_first(starts: np.ndarray) -> np.ndarray:
+    """For each row, the position of the first row of its run (``starts`` as above)."""
+    return np.maximum.accumulate(np.where(starts, np.arange(len(starts)), 0)) if len(starts) else np.zeros(0, np.int64)
+
+
+def run_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Cumulative sum of ``values`` (int64) restarting at each run: groupby(...).cumsum()."""
+    values = np.asarray(values, dtype=np.int64)
+    total = np.cumsum(values)
+    return total - (total - values)[run_first(starts)]
+
+
+def run_shift(values: np.ndarray, starts: np.ndarray, fill) -> np.ndarray:
+    """``values`` moved down one row within each run, ``fill`` on each run's first row:
+    groupby(...).shift(fill_value=fill)."""
+    out = np.empty_like(values)
+    if len(values):
+        out[1:] = values[:-1]
+        out[starts] = fill
+    return out
+
+
+def run_previous_valid(valid: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For each row, the position of the last ``valid`` row before it in its run, or -1:
+    what groupby(...).ffill() then groupby(...).shift() reads."""
+    positions = np.arange(len(valid))
+    latest = np.maximum.accumulate(np.where(valid, positions, -1)) if len(valid) else positions
+    previous = run_shift(latest, starts, -1)
+    return np.where(previous >= run_first(starts), previous, -1)
+
+
+def positions_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
+    """For each value, the position of its first occurrence in ``candidates``, or -1 (a blank
+    value matches nothing): a left merge on a key, without the merge."""
+    arrow, wanted = arrow_text(values), arrow_text(candidates)
+    if arrow is not None and wanted is not None:
+        wanted = wanted.combine_chunks() if hasattr(wanted, "combine_chunks") else wanted
+        found = pc.index_in(arrow, value_set=wanted, skip_nulls=True)
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    named = candidates.notna().to_numpy(dtype=bool) & ~candidates.duplicated().to_numpy(dtype=bool)
+    first = np.flatnonzero(named)
+    found = pd.Index(candidates.iloc[first]).get_indexer(values)
+    return np.where((found >= 0) & values.notna().to_numpy(dtype=bool), first[found], -1).astype(np.int64)

@@ -54,6 +54,7 @@ Without it (frames passed by hand) every quarter is taken as covered.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
@@ -66,7 +67,19 @@ from ..config import (
 )
 from ..io.coverage import Coverage, window_covered
 from ..periods import Quarter, parse_period
-from ._common import arrow_text, bound, derived, flag, isin, pct
+from ._common import (
+    arrow_text,
+    bound,
+    derived,
+    flag,
+    pct,
+    positions_in,
+    run_cumsum,
+    run_first,
+    run_previous_valid,
+    run_shift,
+    run_starts,
+)
 
 __all__ = [
     "long_term_window",
@@ -147,6 +160,21 @@ def _without_short_breaks(episodes: pd.DataFrame, settings: Settings) -> pd.Data
     return episodes.loc[~flag(episodes["LS"].isin(settings.short_break_legal_status))]
 
 
+def _not_short_break(episodes: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """True on the episodes that are not short breaks, once per episodes frame."""
+    codes = tuple(settings.short_break_legal_status)
+    return derived(
+        episodes, ("not_short_break", codes), lambda: ~flag(episodes["LS"].isin(codes)).to_numpy(dtype=bool)
+    )
+
+
+def _distinct_children(episodes: pd.DataFrame, rows: pd.Series, settings: Settings) -> int:
+    """Distinct CHILD among ``rows`` (a mask) of the episodes, short breaks left out (a
+    column and mask, not a copy of the frame)."""
+    chosen = rows.to_numpy(dtype=bool) & _not_short_break(episodes, settings)
+    return int(episodes["CHILD"].loc[chosen].nunique())
+
+
 def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
     """Episodes in progress at the end of ``date``: DECOM <= date and (DEC blank or > date)."""
     return (episodes["DECOM"] <= date) & (episodes["DEC"].isna() | (episodes["DEC"] > date))
@@ -187,97 +215,137 @@ def place_group(places: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.
     return groups.mask(places.notna() & groups.isna(), "other")
 
 
+def _child_changes(children: pd.Series) -> np.ndarray:
+    """True where a row's CHILD differs from the row before (rows in child order, no blank
+    CHILD), so on each child's first row: ``~children.duplicated()`` for such rows."""
+    arrow = arrow_text(children)
+    if arrow is None or len(children) < 2:
+        return (~children.duplicated()).to_numpy(dtype=bool)
+    changes = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
+    return np.concatenate([[True], changes]).astype(bool, copy=False)
+
+
+def _last_of_child(children: pd.Series) -> np.ndarray:
+    """True on each child's last row (rows in child order, no blank CHILD)."""
+    changes = _child_changes(children)
+    last = np.ones(len(changes), dtype=bool)
+    last[:-1] = changes[1:]
+    return last
+
+
+def _same_text(values: pd.Series, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """True where ``values`` at ``rows`` equals ``values`` at ``others``, blank matching blank."""
+    here = values.iloc[rows].fillna("").to_numpy(dtype=object)
+    there = values.iloc[others].fillna("").to_numpy(dtype=object)
+    return np.asarray(here == there, dtype=bool)
+
+
 def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Episodes (no short breaks) in child x DECOM order, with the placement logic flags.
 
     Adds ``period_of_care``, ``period_start``, ``is_temporary``, ``is_placement_start``,
     ``placement_in_period`` (0 before the period's first placement) and
     ``placement_number`` (per child; 0 where ``placement_in_period`` is 0), and integer
-    keys ``_period_key`` / ``_placement_key`` unique across children (grouping on them is
-    much faster than on CHILD strings).
+    keys ``_period_key`` / ``_placement_key`` / ``_child_key`` unique across children
+    (numbered 1, 2, ... in row order). A child's rows, and a period's within them, are
+    contiguous runs, so the per-child and per-period counts and look-backs are worked out
+    on those runs with numpy (``_common.run_*``).
     """
+    keep = ~flag(episodes["LS"].isin(settings.short_break_legal_status)) & (
+        episodes["CHILD"].notna() & episodes["DECOM"].notna()
+    )
     eps = (
-        _without_short_breaks(episodes, settings)
-        .loc[lambda d: d["CHILD"].notna() & d["DECOM"].notna()]
+        episodes.loc[keep.to_numpy(dtype=bool)]
         .pipe(lambda d: d if in_child_date_order(d) else d.sort_values(["CHILD", "DECOM"], kind="stable"))
         .reset_index(drop=True)
     )
-    new_child = ~eps["CHILD"].duplicated()  # rows are sorted, so a child's rows are contiguous
-    child = new_child.astype("int64").cumsum()
-    is_temp = flag(eps["PLACE"].isin(settings.temporary_places))
-    period_begins = (flag(eps["RNE"].eq("S")) | new_child).astype("int64")
-    keys = period_begins.cumsum()
-    period = period_begins.groupby(child, sort=False).cumsum()
+    new_child = _child_changes(eps["CHILD"])  # rows are sorted, so a child's rows are contiguous
+    is_temp = flag(eps["PLACE"].isin(settings.temporary_places)).to_numpy(dtype=bool)
+    period_begins = flag(eps["RNE"].eq("S")).to_numpy(dtype=bool) | new_child
+    keys = np.cumsum(period_begins, dtype=np.int64)
+    period = run_cumsum(period_begins, new_child)
 
     # The return from a temporary episode: same PLACE and URN as the last non-temporary
     # episode before the temporary run, within the same period of care.
-    # (PLACE, URN) as one integer code, blank matching blank; float so masking gives NaN.
-    place_codes, places = pd.factorize(eps["PLACE"].fillna(""))
-    urn_codes, _ = pd.factorize(eps["URN"].fillna(""))
-    place_urn = pd.Series(urn_codes * len(places) + place_codes, index=eps.index, dtype="float64")
-    held_before = place_urn.mask(is_temp).groupby(keys).ffill().groupby(keys).shift()
-    after_temp = is_temp.groupby(keys).shift(fill_value=False).astype(bool)
-    is_return = after_temp & ~is_temp & (place_urn == held_before)
+    # Blank matches blank; only the episodes just after a temporary one are compared.
+    held_before = run_previous_valid(~is_temp, period_begins)
+    after_temp = run_shift(is_temp, period_begins, False)
+    candidates = np.flatnonzero(after_temp & ~is_temp & (held_before >= 0))
+    is_return = np.zeros(len(eps), dtype=bool)
+    is_return[candidates] = _same_text(eps["PLACE"], candidates, held_before[candidates]) & _same_text(
+        eps["URN"], candidates, held_before[candidates]
+    )
 
     settled = ~is_temp
-    first_settled = settled & (settled.astype("int64").groupby(keys).cumsum() == 1)
-    new_carer = flag(eps["RNE"].isin(settings.placement_start_rne)) & ~is_return
+    first_settled = settled & (run_cumsum(settled, period_begins) == 1)
+    new_carer = flag(eps["RNE"].isin(settings.placement_start_rne)).to_numpy(dtype=bool) & ~is_return
     is_start = settled & (first_settled | new_carer)
-    in_period = is_start.astype("int64").groupby(keys).cumsum()
-    number = is_start.astype("int64").groupby(child, sort=False).cumsum()
+    in_period = run_cumsum(is_start, period_begins)
+    number = run_cumsum(is_start, new_child)
     return eps.assign(
         period_of_care=period,
-        period_start=eps["DECOM"].groupby(keys).transform("first"),
+        period_start=eps["DECOM"].array.take(run_first(period_begins)),
         is_temporary=is_temp,
         is_placement_start=is_start,
         placement_in_period=in_period,
-        placement_number=number.where(in_period > 0, 0),
+        placement_number=np.where(in_period > 0, number, 0),
         _period_key=keys,
-        _placement_key=is_start.astype("int64").cumsum(),
+        _placement_key=np.cumsum(is_start, dtype=np.int64),
+        _child_key=np.cumsum(new_child, dtype=np.int64),
     )
+
+
+def _run_ends(keys: np.ndarray) -> np.ndarray:
+    """True on the last row of each run of equal adjacent ``keys``."""
+    return np.concatenate([keys[1:] != keys[:-1], [True]]) if len(keys) else np.zeros(0, dtype=bool)
 
 
 def _history_from(annotated: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The placement history plus internal columns ``_period_key``, ``earlier_placements``
-    (placements before this one in its period) and ``previous_start``."""
-    placed = annotated.loc[annotated["placement_in_period"] > 0]
+    (placements before this one in its period) and ``previous_start``.
+
+    A placement's episodes are a contiguous run of ``_placement_key`` among the placed
+    episodes (``placement_in_period`` > 0), its start the run's first row, so each
+    placement's last episode, last non-temporary episode and counts are read off the runs.
+    """
     keys = "_placement_key"
-    starts = placed.loc[
-        placed["is_placement_start"],
+    placed = np.flatnonzero(annotated["placement_in_period"].to_numpy() > 0)
+    placement = annotated[keys].to_numpy()[placed]
+    temporary = annotated["is_temporary"].to_numpy(dtype=bool)[placed]
+    last = placed[_run_ends(placement)]
+    settled = placed[~temporary]
+    last_settled = settled[_run_ends(placement[~temporary])]
+    run_begins = np.flatnonzero(run_starts(placement))
+    temporary_episodes = (
+        np.add.reduceat(temporary.astype(np.int64), run_begins) if len(run_begins) else np.zeros(0, np.int64)
+    )
+    starts = annotated.loc[
+        annotated["is_placement_start"].to_numpy(dtype=bool),
         [keys, "CHILD", "placement_number", "period_of_care", "period_start", "_period_key",
-         "placement_in_period", "DECOM", "RNE", "PLACE", "LS"],
+         "placement_in_period", "DECOM", "RNE", "PLACE", "LS", "_child_key"],
     ].rename(columns={"DECOM": "start", "RNE": "start_rne", "PLACE": "place", "LS": "legal_status"})
-    last_settled = (
-        placed.loc[~placed["is_temporary"]]
-        .groupby(keys, sort=False)[["PLACE", "REASON_PLACE_CHANGE"]]
-        .last(skipna=False)
-        .rename(columns={"PLACE": "last_place", "REASON_PLACE_CHANGE": "last_reason"})
-        .reset_index()
+    history = starts.reset_index(drop=True).assign(
+        last_place=annotated["PLACE"].array.take(last_settled),
+        last_reason=annotated["REASON_PLACE_CHANGE"].array.take(last_settled),
+        end=annotated["DEC"].array.take(last),
+        episodes=np.diff(np.append(run_begins, len(placed))).astype(np.int64),
+        temporary_episodes=temporary_episodes.astype(np.int64),
     )
-    by_placement = placed.groupby(keys, sort=False)
-    extent = pd.DataFrame(
-        {
-            "end": by_placement["DEC"].last(skipna=False),
-            "episodes": by_placement.size().astype("int64"),
-            "temporary_episodes": by_placement["is_temporary"].sum().astype("int64"),
-        }
-    ).reset_index()
-    history = (
-        starts.merge(last_settled, on=keys, how="left")
-        .merge(extent, on=keys, how="left")
-        .sort_values(keys, kind="stable")
-        .reset_index(drop=True)
-    )
-    in_period = history.groupby("_period_key", sort=False)
-    previous_place = in_period["last_place"].shift().astype("string")
+    first_in_period = run_starts(history["_period_key"].to_numpy())
+    before = np.where(first_in_period, -1, np.arange(len(history)) - 1)
+
+    def previous(column: str):
+        return history[column].array.take(before, allow_fill=True)
+
+    previous_place = pd.Series(previous("last_place"), index=history.index).astype("string")
     return history.assign(
         place_group=lambda d: place_group(d["place"], settings),
         earlier_placements=history["placement_in_period"].astype("int64") - 1,
         is_move=lambda d: d["earlier_placements"] > 0,
-        previous_start=in_period["start"].shift(),
+        previous_start=previous("start"),
         previous_place=previous_place,
         previous_group=place_group(previous_place, settings),
-        reason_previous_ended=in_period["last_reason"].shift().astype("string"),
+        reason_previous_ended=pd.Series(previous("last_reason"), index=history.index).astype("string"),
         period_of_care=lambda d: d["period_of_care"].astype("int64"),
         placement_number=lambda d: d["placement_number"].astype("int64"),
     )
@@ -358,9 +426,8 @@ def children_looked_after_during_quarter(
     if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
     quarter = parse_period(quarter)
-    eps = _without_short_breaks(episodes, settings)
-    overlaps = (eps["DECOM"] <= quarter.end) & (eps["DEC"].isna() | (eps["DEC"] >= quarter.start))
-    return int(eps.loc[overlaps, "CHILD"].nunique())
+    overlaps = (episodes["DECOM"] <= quarter.end) & (episodes["DEC"].isna() | (episodes["DEC"] >= quarter.start))
+    return _distinct_children(episodes, overlaps, settings)
 
 
 def children_looked_after_at_quarter_end(
@@ -376,8 +443,7 @@ def children_looked_after_at_quarter_end(
     if not _quarter_covered(episodes_coverage, parse_period(quarter)):
         return None
     quarter = parse_period(quarter)
-    eps = _without_short_breaks(episodes, settings)
-    return int(eps.loc[_looked_after_on(eps, quarter.end), "CHILD"].nunique())
+    return _distinct_children(episodes, _looked_after_on(episodes, quarter.end), settings)
 
 
 def _moves_in_quarter(history: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
@@ -430,16 +496,18 @@ def _three_plus_cohort(annotated: pd.DataFrame, history: pd.DataFrame, quarter: 
     end = quarter.end
     opens = end - pd.DateOffset(years=1)  # the window is (opens, end]
     first_day = opens + pd.Timedelta(days=1)
-    cohort = pd.Index(annotated.loc[_looked_after_on(annotated, end), "CHILD"].unique())
-    in_progress = annotated.loc[
-        (annotated["DECOM"] < first_day)
-        & (annotated["DEC"].isna() | (annotated["DEC"] >= first_day)),
-        "CHILD",
-    ]
-    started = history.loc[(history["start"] > opens) & (history["start"] <= end), "CHILD"]
-    placements = isin(cohort, in_progress).astype("int64") + (
-        started.value_counts().reindex(cohort, fill_value=0).to_numpy()
-    )
+    # Children by ``_child_key`` (1, 2, ... in row order): the cohort in order of first row.
+    child = annotated["_child_key"].to_numpy()
+    size = int(child.max()) + 1 if len(child) else 1
+    looked_after = np.flatnonzero(_looked_after_on(annotated, end).to_numpy(dtype=bool))
+    first = looked_after[run_starts(child[looked_after])]
+    cohort = pd.Index(annotated["CHILD"].array.take(first))
+    in_progress = np.zeros(size, dtype=bool)
+    in_progress[child[((annotated["DECOM"] < first_day)
+                       & (annotated["DEC"].isna() | (annotated["DEC"] >= first_day))).to_numpy(dtype=bool)]] = True
+    started = ((history["start"] > opens) & (history["start"] <= end)).to_numpy(dtype=bool)
+    started_count = np.bincount(history["_child_key"].to_numpy()[started], minlength=size)
+    placements = in_progress[child[first]].astype("int64") + started_count[child[first]].astype("int64")
     return pd.DataFrame({"CHILD": cohort.to_numpy(), "placements": placements})
 
 
@@ -496,15 +564,27 @@ def _long_term_cohort(
     before it (``previous_start``) and ``stable`` (the rows behind
     ``placements.pct_long_term_stable``, also for cases.py)."""
     end = quarter.end
-    dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]].drop_duplicates("CHILD")
-    placements = history[["CHILD", "placement_number", "start", "place", "previous_start"]]
+    looked_after = annotated.loc[_looked_after_on(annotated, end).to_numpy(dtype=bool)]
+    # A child's episodes are contiguous and in DECOM order: its last one looked after.
+    latest = looked_after.loc[_last_of_child(looked_after["CHILD"])]
+    dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]]  # the first row of a child
     cohort = (
-        annotated.loc[_looked_after_on(annotated, end)]
-        .drop_duplicates("CHILD", keep="last")
-        .merge(dob, on="CHILD", how="left")
+        latest.reset_index(drop=True)
+        .assign(DOB=lambda d: dob["DOB"].array.take(positions_in(d["CHILD"], dob["CHILD"]), allow_fill=True))
         .loc[lambda d: d["DOB"] > end - pd.DateOffset(years=settings.long_term_max_age_years)]
         .loc[lambda d: d["period_start"] <= end - pd.DateOffset(months=settings.long_term_care_months)]
-        .merge(placements, on=["CHILD", "placement_number"], how="left")
+        .reset_index(drop=True)
+    )
+    # The current placement: the history row of the episode's placement key (none for an
+    # episode before its period's first placement).
+    history_keys = history["_placement_key"].to_numpy()
+    key = cohort["_placement_key"].to_numpy()
+    row = np.searchsorted(history_keys, key)
+    found = (cohort["placement_number"].to_numpy() > 0) & (row < len(history_keys))
+    found[found] = history_keys[row[found]] == key[found]
+    row = np.where(found, row, -1)
+    cohort = cohort.assign(
+        **{column: history[column].array.take(row, allow_fill=True) for column in ("start", "place", "previous_start")}
     )
     carer_since = end - pd.DateOffset(years=settings.long_term_carer_years)
     stable = (cohort["start"] <= carer_since) | (

@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, derived, in_quarter, isin, pct, round_half_away
+from ._common import bound, codes, derived, in_quarter, isin, pct, positions_in, round_half_away
 
 Number = int | float | None
 
@@ -40,31 +40,41 @@ DURATION_BANDS: tuple[tuple[str, float, float], ...] = (
 
 
 def _contacts_in_quarter(contacts: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
-    return contacts.loc[lambda d: in_quarter(d["contact_date"], quarter)]
+    """The contacts dated in the quarter; a frame whose contacts all are is returned as it
+    is (not copied)."""
+    rows = in_quarter(contacts["contact_date"], quarter).to_numpy(dtype=bool)
+    return contacts if rows.all() else contacts.loc[rows]
 
 
 def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last, matches) -> int:
     """How many of ``rows`` have a referral of the same child, dated from ``first`` to
     ``last``, for which ``matches(row date, referral date)`` holds (each row counted once).
 
-    Only referrals of the rows' children inside that window are merged, which keeps the
-    look-up small at national scale.
+    Only referrals of the rows' children inside that window are joined, on integer codes
+    of the child (the position of the child's first row), which keeps the look-up small at
+    national scale.
     """
-    numbered = (
-        rows.loc[:, ["child_id", date_column]]
-        .reset_index(drop=True)
-        .rename(columns={date_column: "own_date"})
-        .rename_axis("row")
-        .reset_index()
-        .dropna(subset=["child_id"])
+    child = rows["child_id"]
+    named = child.notna().to_numpy(dtype=bool)
+    numbered = pd.DataFrame(
+        {
+            "row": np.flatnonzero(named),
+            "child": positions_in(child.loc[named], child),
+            "own_date": rows[date_column].to_numpy()[named],
+        }
     )
     candidates = referrals.loc[
         lambda d: d["referral_date"].between(first, last).fillna(False).astype(bool),
         ["child_id", "referral_date"],
-    ].dropna()
-    candidates = candidates.loc[isin(candidates["child_id"], numbered["child_id"])]
+    ]
+    others = pd.DataFrame(
+        {
+            "child": positions_in(candidates["child_id"], child),  # -1: not one of the rows' children
+            "referral_date": candidates["referral_date"].to_numpy(),
+        }
+    ).loc[lambda d: (d["child"] >= 0) & d["referral_date"].notna()]
     return int(
-        numbered.merge(candidates, on="child_id", how="inner")
+        numbered.merge(others, on="child", how="inner")
         .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]
         .nunique()
     )
@@ -78,44 +88,43 @@ def _assessments_completed(assessments: pd.DataFrame, quarter: Quarter) -> pd.Da
     return assessments.loc[lambda d: in_quarter(d["assessment_authorised_date"], quarter)]
 
 
-def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Series:
-    """One family key per contact row: the child's family, or the child alone.
-
-    Keys carry a prefix so a child id can never collide with a family id. A child with
-    several family rows is put in the first one listed (the table is one row per child).
-    """
-    child = contacts["child_id"].astype("string")
+def _family_of(child: pd.Series, families: pd.DataFrame | None) -> pd.Series:
+    """Each child's family_id in ``families`` (NA where none): a child with several
+    family rows is put in the first one listed (the table is one row per child)."""
+    child = child.astype("string")
     if families is None:
-        family = pd.Series(pd.NA, index=contacts.index, dtype="string")
-    else:
-        # Only these children's rows matter; keeping their order keeps "first listed".
-        family_of_child = (
-            families.loc[isin(families["child_id"], child.dropna())]
-            .dropna(subset=["child_id", "family_id"])
-            .drop_duplicates(subset="child_id")
-            .set_index("child_id")["family_id"]
-            .astype("string")
-        )
-        family = child.map(family_of_child).astype("string")
-    return ("family:" + family).fillna("child:" + child)
+        return pd.Series(pd.NA, index=child.index, dtype="string", name=child.name)
+    # Only these children's rows matter; keeping their order keeps "first listed".
+    rows = families.loc[isin(families["child_id"], child.dropna())].dropna(subset=["child_id", "family_id"])
+    family = rows["family_id"].astype("string").array.take(positions_in(child, rows["child_id"]), allow_fill=True)
+    return pd.Series(family, index=child.index, dtype="string", name=child.name)
+
+
+def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Series:
+    """One family key per contact row: the child's family (:func:`_family_of`), or the
+    child alone. Keys carry a prefix so a child id can never collide with a family id."""
+    child = contacts["child_id"].astype("string")
+    return ("family:" + _family_of(child, families)).fillna("child:" + child)
 
 
 def _children_per_family(
     contacts: pd.DataFrame, quarter: Quarter, families: pd.DataFrame | None
 ) -> pd.Series:
-    """Distinct children contacted in the quarter, per family key (contacts without a
-    child id are left out: they belong to no child and so to no family)."""
+    """Distinct children contacted in the quarter, one count per family (:func:`_family_key`:
+    the child's family or the child alone), in no particular order. Contacts without a
+    child id are left out: they belong to no child and so to no family. Worked out on
+    integer codes of the child and the family, as the quarter can hold 300,000 contacts."""
     quarter = parse_period(quarter)
 
     def count():
-        contacts_in_quarter = _contacts_in_quarter(contacts, quarter).loc[:, ["child_id"]]
-        return (
-            contacts_in_quarter.assign(family=_family_key(contacts_in_quarter, families))
-            .dropna(subset=["child_id", "family"])
-            .drop_duplicates(["family", "child_id"])
-            .groupby("family")
-            .size()
-        )
+        child = _contacts_in_quarter(contacts, quarter)["child_id"].dropna()
+        child_code, children, _ = codes(child)
+        family_code, family_count, _ = codes(_family_of(child, families))
+        # a family by its code; a child with no family as a family of its own, numbered after
+        group = np.where(family_code >= 0, family_code, family_count + child_code)
+        pairs = np.unique(group * max(children, 1) + child_code)
+        per_group = np.bincount(pairs // max(children, 1))
+        return pd.Series(per_group[per_group > 0], dtype="int64")
 
     # Computed once per contacts frame, quarter and families table: the families, the
     # largest family and the multi-child families of a quarter share it.

@@ -32,6 +32,8 @@ from ._common import (
     in_quarter,
     lookup,
     pct,
+    run_first,
+    run_starts,
 )
 
 __all__ = [
@@ -58,8 +60,17 @@ __all__ = [
 # ----------------------------------------------------------------------------- helpers
 
 
-def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
-    return visits.loc[in_quarter(visits["visit_date"], parse_period(quarter))]
+def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, columns=None) -> pd.DataFrame:
+    """The visits dated in the quarter (only ``columns``, when given); a frame whose visits
+    all are is returned as it is (not copied)."""
+    rows = in_quarter(visits["visit_date"], parse_period(quarter)).to_numpy(dtype=bool)
+    if rows.all() and columns is None:
+        return visits
+    return visits.loc[rows, list(columns) if columns is not None else slice(None)]
+
+
+# The columns the quarter-only figures read (visits_metrics slices just these).
+_QUARTER_COLUMNS = ("visit_date", "child_id", "modality", "method", "child_seen", "seen_alone")
 
 
 def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
@@ -93,7 +104,8 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     only on the previous visit's date, so only the quarter's visits and, per child and
     cohort seen in them, the latest date before the quarter start are needed; keys are
     integer codes, as the extract can hold millions of visits. Same-day visits are all
-    timed from the latest earlier date (module docstring).
+    timed from the latest earlier date (module docstring). Rows in child, cohort and date
+    order (child and cohort in order of first visit in the quarter).
     """
     quarter = parse_period(quarter)
     dates = visits["visit_date"]
@@ -107,59 +119,53 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
         visits, ("codes", "cohort"), lambda: codes(visits["cohort"], with_values=True))
     child_codes, children = first_seen_codes(all_children[in_q])
     cohort_codes, cohort_ids = first_seen_codes(all_cohorts[in_q])
-    cohorts = [cohort_values[c] for c in cohort_ids]
+    cohort_names = [str(cohort_values[c]) for c in cohort_ids]
+    n_cohorts = len(cohort_names)
+    # Each (child, cohort) of the quarter as one integer; dates as integers (NaT lowest).
+    stamps = dates.to_numpy()
+    ticks = stamps.view(np.int64)
     earlier_child = lookup(all_children[before], children, size_children)
-    of_these_children = earlier_child >= 0
-    date_values = dates.to_numpy()
-    earlier = pd.DataFrame(
-        {
-            "child": earlier_child[of_these_children],
-            "cohort": lookup(all_cohorts[before][of_these_children], cohort_ids, size_cohorts),
-            "date": date_values[before][of_these_children],
-        }
-    ).loc[lambda d: d["cohort"] >= 0]
-    latest_earlier = earlier.groupby(["child", "cohort"], sort=False)["date"].max().reset_index()
+    earlier_cohort = lookup(all_cohorts[before], cohort_ids, size_cohorts)
+    of_these = (earlier_child >= 0) & (earlier_cohort >= 0)
+    latest_earlier = np.full(len(children) * n_cohorts, _NO_DATE, dtype=np.int64)
+    np.maximum.at(latest_earlier, earlier_child[of_these] * n_cohorts + earlier_cohort[of_these],
+                  ticks[before][of_these])
     keyed = (child_codes >= 0) & (cohort_codes >= 0)
-    visits_in_quarter = pd.DataFrame(
-        {
-            "child": child_codes[keyed],
-            "cohort": cohort_codes[keyed],
-            "date": date_values[in_q][keyed],
-        }
-    )
-    both = pd.concat(
-        [latest_earlier.assign(_in_quarter=False), visits_in_quarter.assign(_in_quarter=True)],
-        ignore_index=True,
-    )
-    order = np.lexsort((both["date"].to_numpy(), both["cohort"].to_numpy(), both["child"].to_numpy()))
-    ordered = both.iloc[order]
-    same_key = ordered[["child", "cohort"]].eq(ordered[["child", "cohort"]].shift()).all(axis=1)
-    # Runs of one child, cohort and date; each run's previous date is the run before it (same
-    # child and cohort), so visits on one date share the latest earlier date.
-    run_start = ~same_key | ordered["date"].ne(ordered["date"].shift())
-    run_number = run_start.to_numpy(dtype=bool).cumsum() - 1
-    run_dates = ordered["date"].loc[run_start.to_numpy(dtype=bool)]
-    run_previous = run_dates.shift().where(same_key.loc[run_start.to_numpy(dtype=bool)])
-    previous = pd.Series(run_previous.to_numpy()[run_number], index=ordered.index)
+    pair = (child_codes * n_cohorts + cohort_codes)[keyed]
+    tick = ticks[in_q][keyed]
+    order = np.lexsort((tick, pair))
+    pair, tick = pair[order], tick[order]
+    # Runs of one child, cohort and date; each run's previous date is the run before it
+    # (same child and cohort), or the latest date before the quarter, so visits on one
+    # date share the latest earlier date.
+    new_pair = run_starts(pair)
+    run_start = new_pair | run_starts(tick)
+    before_run = np.empty_like(tick)
+    before_run[1:] = tick[:-1]
+    previous = np.where(new_pair, latest_earlier[pair], before_run)[run_first(run_start)]
     # Interval settings per cohort code, then per visit (no interval: NaN, never timed).
     limits = _interval_limits(settings)
-    cohort_names = [str(c) for c in cohorts]
-    code = ordered["cohort"].to_numpy()
-    is_calendar = np.array([limits.get(c, ("", 0))[0] == "calendar" for c in cohort_names], dtype=bool)
-    limit_days = np.array([limits[c][1] if c in limits else np.nan for c in cohort_names], dtype=float)
-    limit = pd.Series(limit_days[code], index=ordered.index)
-    calendar_gap = (ordered["date"] - previous).dt.days.astype(float)
-    working_gap = working_days(previous, ordered["date"]).astype(float)
-    gap = calendar_gap.where(is_calendar[code], working_gap)
-    has_previous = previous.notna() & limit.notna()
-    timed = pd.DataFrame(
+    code = pair % n_cohorts if n_cohorts else pair
+    is_calendar = np.array([limits.get(c, ("", 0))[0] == "calendar" for c in cohort_names], dtype=bool)[code]
+    limit = np.array([limits[c][1] if c in limits else np.nan for c in cohort_names], dtype=float)[code]
+    has_previous = (previous != _NO_DATE) & ~np.isnan(limit)
+    when = tick.view(stamps.dtype)
+    since = previous.view(stamps.dtype)
+    gap = np.full(len(tick), np.nan)
+    calendar = has_previous & is_calendar
+    gap[calendar] = (when[calendar] - since[calendar]) // np.timedelta64(1, "D")
+    working = has_previous & ~is_calendar
+    gap[working] = working_days(since[working], when[working]).to_numpy(dtype=float)
+    return pd.DataFrame(
         {
-            "cohort": pd.Series(np.array(cohort_names, dtype=object)[code], index=ordered.index, dtype="string"),
-            "visit_date": ordered["date"],
-            "timely": (has_previous & (gap <= limit)).to_numpy(dtype=bool),
+            "cohort": pd.Series(np.array(cohort_names, dtype=object)[code[has_previous]], dtype="string"),
+            "visit_date": when[has_previous],
+            "timely": gap[has_previous] <= limit[has_previous],
         }
     )
-    return timed.loc[ordered["_in_quarter"].to_numpy(dtype=bool) & has_previous.to_numpy(dtype=bool)]
+
+
+_NO_DATE = np.iinfo(np.int64).min  # NaT as an integer: below every date
 
 
 # --------------------------------------------------------------------- one key, one function
@@ -266,7 +272,7 @@ def visits_metrics(
     no-op), as the extract can hold millions of visits. Timeliness needs the whole extract.
     """
     quarter = parse_period(quarter)
-    in_q = _visits_in_quarter(visits, quarter)
+    in_q = _visits_in_quarter(visits, quarter, _QUARTER_COLUMNS)
     figures = {
         "visits.total": total_visits(in_q, quarter),
         "visits.face_to_face": face_to_face_visits(in_q, quarter),

@@ -127,3 +127,52 @@ def test_lookup_gives_the_position_among_the_known_codes_or_minus_one():
     # known codes 4 and 1 (positions 0 and 1) out of 6; 2 is not known, -1 is a blank
     found = _common.lookup(pd.Series([1, 4, 2, -1]).to_numpy(), pd.Series([4, 1]).to_numpy(), 6)
     assert found.tolist() == [1, 0, -1, -1]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_codes_of_sorted_text_give_one_code_per_distinct_value(dtype):
+    # sorted and no blank (numbered by its runs): a, a, b, c, c -> three values, runs 0 0 1 2 2
+    found, distinct, values = _common.codes(pd.Series(["a", "a", "b", "c", "c"], dtype=dtype), with_values=True)
+    assert (found.tolist(), distinct, values) == ([0, 0, 1, 2, 2], 3, ["a", "b", "c"])
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_positions_in_gives_the_first_position_among_the_candidates_or_minus_one(dtype):
+    values = pd.Series(["C2", "C9", None, "C1"], dtype=dtype)
+    candidates = pd.Series(["C1", None, "C2", "C1"], dtype=dtype)
+    # C2 first at position 2; C9 absent; a blank matches nothing (not even the blank at 1);
+    # C1 first at position 0 (its second row, 3, is not the first)
+    assert _common.positions_in(values, candidates).tolist() == [2, -1, -1, 0]
+
+
+# --- runs of equal adjacent keys (groups whose rows are contiguous) ----------------------
+
+# Keys 5 5 7 7 7 9: runs start at rows 0, 2 and 5.
+_KEYS = pd.Series([5, 5, 7, 7, 7, 9]).to_numpy()
+
+
+def test_run_starts_mark_the_first_row_of_each_run():
+    assert _common.run_starts(_KEYS).tolist() == [True, False, True, False, False, True]
+
+
+def test_run_first_gives_the_first_row_of_each_rows_run():
+    assert _common.run_first(_common.run_starts(_KEYS)).tolist() == [0, 0, 2, 2, 2, 5]
+
+
+def test_run_cumsum_restarts_at_each_run():
+    # values 1 2 3 4 5 6 -> run 1: 1, 3; run 2: 3, 7, 12; run 3: 6
+    found = _common.run_cumsum(pd.Series([1, 2, 3, 4, 5, 6]).to_numpy(), _common.run_starts(_KEYS))
+    assert found.tolist() == [1, 3, 3, 7, 12, 6]
+
+
+def test_run_shift_moves_each_run_down_one_row_with_the_fill_on_its_first_row():
+    found = _common.run_shift(pd.Series([1, 2, 3, 4, 5, 6]).to_numpy(), _common.run_starts(_KEYS), 0)
+    assert found.tolist() == [0, 1, 0, 3, 4, 0]
+
+
+def test_run_previous_valid_gives_the_last_valid_row_before_within_the_run():
+    valid = pd.Series([True, False, False, True, False, True]).to_numpy()
+    # row 1: row 0; row 2 (run starts): none; row 3: none before it in run 2 (row 2 invalid);
+    # row 4: row 3; row 5 (run starts): none
+    found = _common.run_previous_valid(valid, _common.run_starts(_KEYS))
+    assert found.tolist() == [-1, 0, -1, -1, 3, -1]
