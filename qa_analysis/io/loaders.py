@@ -286,7 +286,8 @@ class _Validated:
 
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                     source: _Source | None = None, auditor_roles=None,
-                    loaded: dict | None = None, within_return: bool = True) -> _Validated:
+                    loaded: dict | None = None, within_return: bool = True,
+                    finalise: bool = True) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
     ignored), notes (fallback forms) and the summary row.
 
@@ -294,6 +295,8 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
     programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
     ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
     in one) skips the duplicate and overlap rules, which consolidation settles instead.
+    ``finalise=False`` leaves code columns as categoricals (:func:`schemas.finalise` not
+    applied): the SSDA903 returns are stacked and consolidated first, then finalised once.
     """
     text, display, absent = _canonical_text(table, raw, source)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces, blanks=blanks)
@@ -378,7 +381,9 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
         if ignored else _empty_problems()
     )
     # Copying millions of rows to drop none is avoidable.
-    accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True) if bad.any() else typed)
+    accepted = typed.loc[~bad].reset_index(drop=True) if bad.any() else typed
+    if finalise:
+        accepted = schemas.finalise(accepted)
     summary = {
         "table": table,
         "file": raw.source,
@@ -493,7 +498,7 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     blank_values : iterable of str, optional
         Values read as blank.
     cache : bool, optional
-        Keep the loaded tables in ``path/.qa-cache/`` (Parquet) and reuse them while the
+        Keep the loaded tables in ``path/.qa-cache/`` (Arrow files) and reuse them while the
         files are unchanged (:mod:`qa_analysis.io.cache`); default on, unless the
         environment variable ``QA_ANALYSIS_CACHE`` is ``off``. A folder inside a git
         repository is never cached. The result is the same either way.
@@ -521,23 +526,10 @@ def load_data(path: str | Path, settings=None, blank_values=None, la: str | None
     if blank_values is None:
         blank_values = getattr(settings, "blank_values", schemas.DEFAULT_BLANK_VALUES)
     blanks = schemas.blank_set(blank_values)
-    entry = checksums = None
     if _cache.usable(folder, cache):
-        try:
-            checksums = _cache.file_checksums(folder)
-            entry = _cache.key(folder, checksums, blanks, la, getattr(settings, "auditor_roles", None))
-        except OSError:  # a file that cannot be read: the load below says which
-            entry = None
-    if entry is not None:
-        cached = _cache.load(folder, entry, DataSet)
-        if cached is not None:
-            cached.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
-            return cached
-    data = _load_folder(folder, settings, blanks, la)
-    if entry is not None:
-        _cache.save(data, folder, entry)
-        data.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
-    return data
+        return _cache.through(folder, blanks, la, getattr(settings, "auditor_roles", None), DataSet,
+                              lambda: _load_folder(folder, settings, blanks, la))
+    return _load_folder(folder, settings, blanks, la)
 
 
 def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> DataSet:
@@ -549,7 +541,8 @@ def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> D
 
     loaded903 = load_903(
         folder, la=la,
-        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within),
+        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within,
+                                                            finalise=False),
     )
     if loaded903 is not None:
         used = {r["file"]: r for r in loaded903.recognised}

@@ -1,7 +1,11 @@
 """The cache of loaded tables beside a data folder (DIR/.qa-cache): hit, miss, stale, clear."""
 
+import os
 import shutil
 import subprocess
+import sys
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -21,6 +25,7 @@ def folder(tmp_path):
 
 
 def _entries(folder):
+    cache.wait()  # the entry is written in a background thread
     return sorted(p.name for p in cache.cache_dir(folder).iterdir() if p.is_dir())
 
 
@@ -130,7 +135,7 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_load(folder, monkeypat
     def refuse(*args, **kwargs):
         raise PermissionError("read-only folder")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse)
+    monkeypatch.setattr(cache, "_write_arrow", refuse)
 
     data = load_data(folder, cache=True)
 
@@ -141,11 +146,105 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_load(folder, monkeypat
 def test_a_damaged_entry_is_read_again_from_the_files(folder):
     load_data(folder, cache=True)
     entry = cache.cache_dir(folder) / _entries(folder)[0]
-    (entry / "table.families.parquet").write_bytes(b"not parquet")
+    (entry / "table.families.arrow").write_bytes(b"not an Arrow file")
 
     data = load_data(folder, cache=True)
 
     assert data.tables["families"]["child_id"].tolist() == ["C1", "C2"]
+
+
+def test_a_frame_comes_back_from_its_file_with_the_same_values_and_dtypes(tmp_path):
+    # Arrange: a code column of few values (stored as a dictionary: 2 distinct in 8 rows,
+    # at most one in four), an identifier column (8 distinct: stored as text), blanks in
+    # both, pandas 3's default text, a date with a blank, yes/no, a count.
+    frame = pd.DataFrame({
+        "code": pd.Series(["A", "B", None, "A", "B", "A", "A", None], dtype="string[pyarrow]"),
+        "id": pd.Series(["x1", "x2", "x3", None, "x5", "x6", "x7", "x8"], dtype="string[pyarrow]"),
+        "team": pd.Series(["North", "South"] * 4, dtype="str"),
+        "date": pd.to_datetime(["2020-04-01", None, "2020-05-01", "2020-06-01",
+                                "2020-07-01", "2020-08-01", "2020-09-01", "2020-10-01"]),
+        "seen": pd.array([True, False, None, True, True, False, True, True], dtype="boolean"),
+        "age": pd.Series([1, 2, 3, 4, 5, 6, 7, 8], dtype="int64"),
+    })
+
+    cache._write_arrow(frame, tmp_path / "frame.arrow")
+    back = cache._read_arrow(tmp_path / "frame.arrow")
+
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_few_valued_text_is_stored_as_a_dictionary_and_an_identifier_as_text(tmp_path):
+    import pyarrow as pa
+
+    frame = pd.DataFrame({
+        "code": pd.Series(["A", "B"] * 4, dtype="string[pyarrow]"),  # 2 distinct in 8
+        "id": pd.Series([f"x{i}" for i in range(8)], dtype="string[pyarrow]"),  # 8 in 8
+    })
+
+    table = cache._arrow_table(frame)
+
+    assert pa.types.is_dictionary(table.schema.field("code").type)
+    assert table.schema.field("code").type.index_type == pa.int8()  # 2 codes: 8 bits
+    assert pa.types.is_large_string(table.schema.field("id").type)
+
+
+def test_the_load_does_not_wait_for_the_entry_to_be_written(folder, monkeypatch):
+    # The entry is written in a thread: held back here until the load has returned.
+    release = threading.Event()
+    save = cache.save
+
+    def held_save(*args):
+        release.wait(10)
+        return save(*args)
+
+    monkeypatch.setattr(cache, "save", held_save)
+
+    load_data(folder, cache=True)
+    written_before_release = (cache.cache_dir(folder).exists()
+                              and any(p.is_dir() and not p.name.startswith(".")
+                                      for p in cache.cache_dir(folder).iterdir()))
+    release.set()
+
+    assert not written_before_release
+    assert len(_entries(folder)) == 1  # _entries waits for the write
+
+
+def test_a_second_load_waits_for_the_entry_being_written_and_reads_it(folder, monkeypatch):
+    save = cache.save
+    monkeypatch.setattr(cache, "save", lambda *args: (time.sleep(0.2), save(*args))[1])
+    first = load_data(folder, cache=True)
+    _no_reading(monkeypatch)
+
+    second = load_data(folder, cache=True)  # would fail reading the files: it waits instead
+
+    _assert_same(first, second)
+
+
+def test_the_entry_is_complete_when_the_process_exits(folder):
+    # the writing thread is joined before the interpreter exits
+    code = f"from qa_analysis.io import load_data; load_data({str(folder)!r}, cache=True)"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ,
+                                                                  "QA_ANALYSIS_CACHE": "on"})
+
+    entries = [p for p in cache.cache_dir(folder).iterdir() if p.is_dir()]
+
+    assert [p.name.startswith(".tmp-") for p in entries] == [False]
+    assert (entries[0] / "meta.json").exists()
+
+
+def test_a_crashed_writers_old_temporary_folder_is_removed_and_never_read(folder, monkeypatch):
+    old = cache.cache_dir(folder) / ".tmp-crashed"
+    old.mkdir(parents=True)
+    hour_ago = time.time() - 3700
+    os.utime(old, (hour_ago, hour_ago))
+    recent = cache.cache_dir(folder) / ".tmp-writing"  # another process writing now
+    recent.mkdir()
+
+    load_data(folder, cache=True)
+    cache.wait()
+
+    assert not old.exists() and recent.exists()
+    assert len(_entries(folder)) == 2  # the entry, and the other writer's folder kept
 
 
 def test_cache_clear_removes_the_cache_folder(folder, capsys):
