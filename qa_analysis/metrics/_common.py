@@ -223,6 +223,12 @@ def _sorted_text(arrow) -> bool:
     return True
 
 
+def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, int, None]:
+    """:func:`codes` of one column of ``frame``, once per frame (its distinct count is the
+    column's ``nunique()``)."""
+    return derived(frame, ("column_codes", column), lambda: codes(frame[column]))
+
+
 def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes renumbered 0, 1, ... in order of first appearance (-1 stays -1), and the
     original code of each new one: what ``pd.factorize`` gives on the values themselves."""
