@@ -134,6 +134,28 @@ def _changes(rows: pd.DataFrame, table: str, change, rule: str) -> pd.DataFrame:
     })
 
 
+def _equals(values: pd.Series, text: str) -> np.ndarray:
+    """Rows equal to ``text`` (blank: False); a categorical (the returns are consolidated
+    before their code columns become text) is compared by its codes, with no string per row."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        at = np.flatnonzero(values.cat.categories.astype("string") == text)
+        return np.isin(values.cat.codes.to_numpy(), at) if len(at) else np.zeros(len(values), dtype=bool)
+    return values.astype("string").eq(text).fillna(False).to_numpy(dtype=bool)
+
+
+def _set_text(values: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series:
+    """``values`` with the rows ``at`` set to ``new``'s text, keeping the dtype (a
+    categorical gains the new values as categories)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        added = pd.Index(new[at].dropna().unique(), dtype="string").difference(values.cat.categories)
+        widened = values.cat.add_categories(added) if len(added) else values
+        codes = widened.cat.codes.to_numpy().copy()
+        codes[at] = widened.cat.categories.get_indexer(new[at].astype(object))  # blank: -1
+        return pd.Series(pd.Categorical.from_codes(codes, dtype=widened.dtype),
+                         index=values.index, name=values.name)
+    return values.astype("string").mask(at, new).astype(values.dtype)
+
+
 def _text_dates(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%d/%m/%Y").fillna("blank").astype("string")
 
@@ -434,11 +456,7 @@ def _stage_one(eps: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.Dat
         dec_values.iloc[rows[closing]] = new_dec[closing].to_numpy()
         rec_values = pd.Series(pd.NA, index=eps.index, dtype="string")
         rec_values.iloc[rows[closing]] = new_rec[closing].to_numpy()
-        rec_dtype = eps["REC"].dtype
-        out = eps.assign(
-            DEC=eps["DEC"].mask(at, dec_values),
-            REC=eps["REC"].astype("string").mask(at, rec_values).astype(rec_dtype),
-        )
+        out = eps.assign(DEC=eps["DEC"].mask(at, dec_values), REC=_set_text(eps["REC"], at, rec_values))
     kept = np.ones(len(eps), dtype=bool)
     kept[rows[dropped]] = False
     if not kept.all():
@@ -471,7 +489,7 @@ def x1_gap_closed(view: pd.DataFrame) -> np.ndarray:
     """RULE_5 candidates: from an earlier return than the next episode, ending before its DECOM
     with REC X1 (an episode that says the next one follows on the same day)."""
     ends_before = (view["DEC"] < view["_next_DECOM"]).fillna(False).to_numpy(dtype=bool)
-    x1 = view["REC"].astype("string").eq(CONTINUES).fillna(False).to_numpy(dtype=bool)
+    x1 = _equals(view["REC"], CONTINUES)
     return _before_next_return(view) & ends_before & x1
 
 
@@ -487,7 +505,7 @@ def _stage_two(eps: pd.DataFrame, key: np.ndarray) -> tuple[pd.DataFrame, pd.Dat
     dec = eps["DEC"].to_numpy()
     next_decom = np.full(len(dec), np.datetime64("NaT"), dtype=eps["DECOM"].to_numpy().dtype)
     next_decom[:-1] = eps["DECOM"].to_numpy()[1:]
-    x1 = eps["REC"].astype("string").eq(CONTINUES).fillna(False).to_numpy(dtype=bool)
+    x1 = _equals(eps["REC"], CONTINUES)
     picked = before_next & ((dec > next_decom) | ((dec < next_decom) & x1))  # NaT compares False
     rows = np.flatnonzero(picked)
     if not len(rows):

@@ -286,7 +286,8 @@ class _Validated:
 
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                     source: _Source | None = None, auditor_roles=None,
-                    loaded: dict | None = None, within_return: bool = True) -> _Validated:
+                    loaded: dict | None = None, within_return: bool = True,
+                    finalise: bool = True) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
     ignored), notes (fallback forms) and the summary row.
 
@@ -294,6 +295,8 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
     programme's rules and the free-text scan (:mod:`qa_analysis.io.audit_programme`).
     ``within_return=False`` (a stacked SSDA903 file without a YEAR column: several returns
     in one) skips the duplicate and overlap rules, which consolidation settles instead.
+    ``finalise=False`` leaves code columns as categoricals (:func:`schemas.finalise` not
+    applied): the SSDA903 returns are stacked and consolidated first, then finalised once.
     """
     text, display, absent = _canonical_text(table, raw, source)
     converted = schemas.convert(table, text, strip=raw.may_have_spaces, blanks=blanks)
@@ -378,7 +381,9 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
         if ignored else _empty_problems()
     )
     # Copying millions of rows to drop none is avoidable.
-    accepted = schemas.finalise(typed.loc[~bad].reset_index(drop=True) if bad.any() else typed)
+    accepted = typed.loc[~bad].reset_index(drop=True) if bad.any() else typed
+    if finalise:
+        accepted = schemas.finalise(accepted)
     summary = {
         "table": table,
         "file": raw.source,
@@ -536,7 +541,8 @@ def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> D
 
     loaded903 = load_903(
         folder, la=la,
-        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within),
+        validate=lambda table, raw, within: _validate_table(table, raw, blanks, within_return=within,
+                                                            finalise=False),
     )
     if loaded903 is not None:
         used = {r["file"]: r for r in loaded903.recognised}

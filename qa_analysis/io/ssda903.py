@@ -277,7 +277,7 @@ def _stacked(parts: list[tuple[int, Part]], authority: str | None) -> pd.DataFra
     values over millions of rows)."""
     frames = [part.accepted for _, part in parts]
     sizes = np.array([len(f) for f in frames], dtype=np.int64)
-    stacked = frames[0].reset_index(drop=True) if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    stacked = _stack(frames)
     files = list(dict.fromkeys(part.file for _, part in parts))
     file_codes = np.repeat(np.array([files.index(part.file) for _, part in parts], dtype=np.int64), sizes)
     years = np.repeat(np.array([part.year or 0 for _, part in parts], dtype=np.int64), sizes)
@@ -293,6 +293,28 @@ def _stacked(parts: list[tuple[int, Part]], authority: str | None) -> pd.DataFra
         _row=np.concatenate([part.accepted_rows.astype("int64") for _, part in parts]),
         _seq=seq,
     )
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one after another. Code columns are still categoricals (each return's own
+    categories): stacked as one categorical of all their categories, so consolidation
+    reorders integer codes, not text; a column categorical in some frames only (an XML
+    return beside CSV ones) is stacked as text."""
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    columns = list(frames[0].columns)
+
+    def categorical(frame: pd.DataFrame, column: str) -> bool:
+        return isinstance(frame[column].dtype, pd.CategoricalDtype)
+
+    codes = [c for c in columns if all(categorical(f, c) for f in frames)]
+    mixed = [c for c in columns if c not in codes and any(categorical(f, c) for f in frames)]
+    plain = [f.drop(columns=codes).assign(**{c: schemas.categorical_text(f[c]) for c in mixed
+                                             if categorical(f, c)}) for f in frames]
+    stacked = pd.concat(plain, ignore_index=True)
+    unions = {c: pd.api.types.union_categoricals([f[c] for f in frames], ignore_order=True)
+              for c in codes}
+    return stacked.assign(**unions)[columns]
 
 
 def _years_held(part: Part) -> tuple[int, ...]:
@@ -460,9 +482,10 @@ def load_903(folder: Path, la: str | None = None, validate=None) -> Loaded903 | 
         if table == "episodes" and frame["_la"].nunique(dropna=False) <= 1:
             # consolidation puts the episodes in (authority, CHILD, DECOM) order, and every
             # row here is of one authority: already in CHILD, DECOM order
-            out.tables[table] = frame[columns].reset_index(drop=True)
+            out.tables[table] = schemas.finalise(frame[columns].reset_index(drop=True))
             continue
-        out.tables[table] = (frame.sort_values(order, kind="stable")[columns].reset_index(drop=True))
+        out.tables[table] = schemas.finalise(
+            frame.sort_values(order, kind="stable")[columns].reset_index(drop=True))
 
     problems = [p for p in problems if len(p)]
     all_problems = (pd.concat(problems, ignore_index=True) if problems else None)
@@ -555,10 +578,12 @@ def _distinct_rows(frame: pd.DataFrame) -> dict[tuple[str, str], int]:
     rows = frame["row"].to_numpy(dtype=np.int64)
     span = int(rows.max()) - int(rows.min()) + 1
     pair = table_codes.astype(np.int64) * len(files) + file_codes
-    distinct = np.unique(pair * span + (rows - rows.min()))
-    pairs, counts = np.unique(distinct // span, return_counts=True)
-    return {(str(tables[p // len(files)]), str(files[p % len(files)])): int(n)
-            for p, n in zip(pairs, counts, strict=True)}
+    # sorted, then the first of each run: numpy 2.4's np.unique is a hundred times slower
+    ordered = np.sort(pair * span + (rows - rows.min()))
+    distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+    counts = np.bincount(distinct // span, minlength=len(tables) * len(files))
+    return {(str(tables[p // len(files)]), str(files[p % len(files)])): int(counts[p])
+            for p in np.flatnonzero(counts)}
 
 
 def _returns_table(parts: list[Part], authority: str | None) -> pd.DataFrame:

@@ -289,3 +289,40 @@ def test_an_episode_after_an_open_one_of_the_same_child_may_overlap():
     result = consolidate.consolidate_episodes(frame)
 
     assert consolidate.may_overlap(result.frame, result.child_key)
+
+
+# --- code columns as categoricals (the loader consolidates before finalising) -----------
+def as_categorical_codes(frame):
+    """The frame as the loader hands it over: code columns as categoricals."""
+    codes = ["RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "REC", "REASON_PLACE_CHANGE"]
+    return frame.assign(**{c: frame[c].astype("category") for c in codes})
+
+
+def test_rule_1_on_categorical_codes_sets_rec_x1_though_no_row_had_it():
+    # Arrange: as test_rule_1 above, REC a categorical whose only category is E8: closing
+    # C1's open 2019 episode at the next DECOM must add X1 to the categories, not lose it
+    frame = as_categorical_codes(episodes(
+        ("C1", "2018-06-01", None, "S", "U4", None, 2019, "r2019.csv", 2),
+        ("C1", "2018-09-01", "2019-12-01", "P", "U6", "E8", 2020, "r2020.csv", 2),
+    ))
+
+    # Act
+    result = consolidate.consolidate_episodes(frame)
+
+    # Assert
+    assert history(result) == [("C1", "2018-06-01", "2018-09-01", "X1"), ("C1", "2018-09-01", "2019-12-01", "E8")]
+
+
+def test_rule_5_on_categorical_codes_reads_an_x1_end_by_its_code():
+    # Arrange: as test_rule_5 (an X1 end before the next episode from a later return is
+    # closed up to that DECOM), REC a categorical
+    frame = as_categorical_codes(episodes(
+        ("C1", "2019-06-01", "2019-08-01", "S", "U4", "X1", 2020, "r2020.csv", 2),
+        ("C1", "2019-09-01", None, "P", "U6", None, 2021, "r2021.csv", 2),
+    ))
+
+    # Act
+    result = consolidate.consolidate_episodes(frame)
+
+    # Assert: the first episode now ends 01/09/2019, the second stays open
+    assert history(result) == [("C1", "2019-06-01", "2019-09-01", "X1"), ("C1", "2019-09-01", None, None)]

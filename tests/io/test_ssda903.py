@@ -338,3 +338,21 @@ def test_distinct_rows_counts_each_row_once_per_table_and_file():
 
     # Assert
     assert counts == {("header", "a.csv"): 2, ("header", "b.csv"): 1, ("episodes", "a.csv"): 1}
+
+
+def test_stack_unites_each_returns_categories_and_stacks_a_mixed_column_as_text():
+    # Arrange: RNE is a categorical in both returns, with different categories ([S] and
+    # [P, S]); UPN is a categorical in one (an XML return) and text in the other
+    from qa_analysis.io.ssda903 import _stack
+
+    first = pd.DataFrame({"RNE": pd.Categorical(["S"]), "UPN": pd.Categorical(["A1"])})
+    second = pd.DataFrame({"RNE": pd.Categorical(["P", "S"]),
+                           "UPN": pd.array(["B2", None], dtype="string")})
+
+    # Act
+    stacked = _stack([first, second])
+
+    # Assert: RNE one categorical S, P, S; UPN text A1, B2, blank
+    assert isinstance(stacked["RNE"].dtype, pd.CategoricalDtype)
+    assert stacked["RNE"].astype(object).tolist() == ["S", "P", "S"]
+    pd.testing.assert_series_equal(stacked["UPN"], pd.Series(["A1", "B2", pd.NA], dtype="string", name="UPN"))
