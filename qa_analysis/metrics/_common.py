@@ -60,6 +60,11 @@ def _exact(number) -> Fraction:
 def in_quarter(dates: pd.Series, quarter: Period | str) -> pd.Series:
     """True where the date lies in the period (start <= date <= end); NaT is False."""
     quarter = parse_period(quarter)
+    if isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M":
+        # numpy dates: NaT compares False, so no missing-value pass is needed
+        values = dates.to_numpy()
+        start, end = (np.datetime64(d).astype(values.dtype) for d in (quarter.start, quarter.end))
+        return pd.Series((values >= start) & (values <= end), index=dates.index, name=dates.name)
     return dates.between(quarter.start, quarter.end, inclusive="both").fillna(False).astype(bool)
 
 
@@ -165,10 +170,21 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
         out = np.cumsum(changes, dtype=np.int64) - 1
         distinct = int(out[-1]) + 1
         return out, distinct, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
+    named = arrow.drop_null() if arrow.null_count else arrow
+    keys = id_keys(named) if len(arrow) <= _SORTED_CODES_MAX else None
+    if keys is not None:
+        # ids of up to 8 bytes: sorting their integer keys beats hashing the text
+        distinct, first, found = np.unique(keys, return_index=True, return_inverse=True)
+        out = np.full(len(arrow), -1, dtype=np.int64)
+        out[pc.is_valid(arrow).to_numpy(zero_copy_only=False)] = found
+        return out, len(distinct), named.take(pa.array(first)).to_pylist() if with_values else None
     encoded = pc.dictionary_encode(arrow)
     out = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
     distinct = encoded.dictionary
     return out, len(distinct), distinct.to_pylist() if with_values else None
+
+
+_SORTED_CODES_MAX = 2_000_000  # above this, hashing the text is faster than sorting keys
 
 
 def _sorted_text(arrow) -> bool:
@@ -247,13 +263,90 @@ def run_previous_valid(valid: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def positions_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     """For each value, the position of its first occurrence in ``candidates``, or -1 (a blank
-    value matches nothing): a left merge on a key, without the merge."""
+    value matches nothing): a left merge on a key, without the merge.
+
+    Ids of one width in sorted candidates (a table written child by child) are found by
+    binary search; otherwise by pyarrow's hash look-up, over only the candidates among the
+    values when there are many more candidates than values."""
     arrow, wanted = arrow_text(values), arrow_text(candidates)
     if arrow is not None and wanted is not None:
+        arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
         wanted = wanted.combine_chunks() if hasattr(wanted, "combine_chunks") else wanted
+        found = _sorted_positions(arrow, wanted)
+        if found is not None:
+            return found
+        if len(wanted) > 4 * len(arrow):
+            among = np.flatnonzero(isin(candidates, values))
+            inner = positions_in(values, candidates.iloc[among])
+            return np.where(inner >= 0, among[np.maximum(inner, 0)], -1).astype(np.int64)
         found = pc.index_in(arrow, value_set=wanted, skip_nulls=True)
         return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     named = candidates.notna().to_numpy(dtype=bool) & ~candidates.duplicated().to_numpy(dtype=bool)
     first = np.flatnonzero(named)
     found = pd.Index(candidates.iloc[first]).get_indexer(values)
     return np.where((found >= 0) & values.notna().to_numpy(dtype=bool), first[found], -1).astype(np.int64)
+
+
+def id_keys(arrow) -> np.ndarray | None:
+    """Arrow text with no blank whose values all have one width of 1 to 8 bytes (ids such
+    as C0000001) as unsigned integers in the same order and with the same equalities (the
+    bytes read big-endian, zero-padded to 8), also against the keys of other such text;
+    None for any other text."""
+    if arrow is None or not len(arrow) or arrow.null_count:
+        return None
+    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
+    kinds = {pa.string(): np.int32, pa.large_string(): np.int64}
+    if arrow.type not in kinds:
+        return None
+    _, offsets, data = arrow.buffers()
+    offsets = np.frombuffer(offsets, dtype=kinds[arrow.type])[arrow.offset : arrow.offset + len(arrow) + 1]
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 8 or int(offsets[-1] - offsets[0]) != width * len(arrow) or (np.diff(offsets) != width).any():
+        return None
+    text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(len(arrow), width)
+    if not text.all():  # no NUL byte, so keys of texts of other widths never meet
+        return None
+    padded = np.zeros((len(arrow), 8), dtype=np.uint8)
+    padded[:, :width] = text
+    return padded.view(">u8").ravel().astype(np.uint64)
+
+
+def join_keys(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys for two text columns without blanks, equal exactly where the texts
+    are equal (also across the two), for merging on integers: :func:`id_keys` where both
+    are such ids, else the position of the value's first row in ``left`` (-1 on the
+    right for a value not in ``left``, which then matches nothing)."""
+    left_keys, right_keys = id_keys(arrow_text(left)), id_keys(arrow_text(right))
+    if left_keys is not None and right_keys is not None:
+        return left_keys, right_keys
+    return positions_in(left, left), positions_in(right, left)
+
+
+def _sorted_positions(arrow, wanted) -> np.ndarray | None:
+    """:func:`positions_in` by binary search, when both are ids of one width
+    (:func:`id_keys`) and ``wanted`` is in ascending order; else None."""
+    values, candidates = id_keys(arrow), id_keys(wanted)
+    if values is None or candidates is None:
+        return None
+    if len(candidates) > 1 and not (candidates[1:] >= candidates[:-1]).all():
+        return None
+    # the leftmost equal one is the first listed; the values searched in ascending order,
+    # so that each search starts where the last one ended
+    order = np.argsort(values, kind="stable")
+    at = np.empty(len(values), dtype=np.int64)
+    at[order] = np.searchsorted(candidates, values[order])
+    found = at < len(candidates)
+    found[found] = candidates[at[found]] == values[found]
+    return np.where(found, at, -1).astype(np.int64)
+
+
+def family_of(child: pd.Series, families: pd.DataFrame | None) -> pd.Series:
+    """Each child's family_id in ``families`` (NA where none): a child with several
+    family rows is put in the first one listed (the table is one row per child)."""
+    child = child.astype("string")
+    if families is None:
+        return pd.Series(pd.NA, index=child.index, dtype="string", name=child.name)
+    named = families["child_id"].notna() & families["family_id"].notna()
+    rows = families if named.all() else families.loc[named.to_numpy(dtype=bool)]
+    family = rows["family_id"].astype("string").array.take(positions_in(child, rows["child_id"]), allow_fill=True)
+    return pd.Series(family, index=child.index, dtype="string", name=child.name)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..io.tables import GRADE_KEYS, GRADES
 from ..periods import Quarter, parse_period
-from ._common import bound, in_quarter, isin, pct
+from ._common import bound, family_of, in_quarter, pct
 
 __all__ = [
     "audit_activity",
@@ -84,15 +84,7 @@ def _with_family(audit_rows: pd.DataFrame, families: pd.DataFrame | None) -> pd.
     named = pd.DataFrame({"child_id": child, "family_id": family}).dropna()
     family = family.fillna(child.map(named.drop_duplicates("child_id").set_index("child_id")["family_id"]))
     if families is not None:
-        # Only these children's rows matter; keeping their order keeps the first listed.
-        lookup = (
-            families.loc[isin(families["child_id"], child.dropna())]
-            .dropna(subset=["child_id", "family_id"])
-            .drop_duplicates("child_id")
-            .astype({"child_id": "string", "family_id": "string"})
-            .set_index("child_id")["family_id"]
-        )
-        family = family.fillna(child.map(lookup))
+        family = family.fillna(family_of(child, families))
     return audit_rows.assign(family=family.fillna("child:" + child))
 
 

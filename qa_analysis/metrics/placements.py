@@ -225,14 +225,6 @@ def _child_changes(children: pd.Series) -> np.ndarray:
     return np.concatenate([[True], changes]).astype(bool, copy=False)
 
 
-def _last_of_child(children: pd.Series) -> np.ndarray:
-    """True on each child's last row (rows in child order, no blank CHILD)."""
-    changes = _child_changes(children)
-    last = np.ones(len(changes), dtype=bool)
-    last[:-1] = changes[1:]
-    return last
-
-
 def _same_text(values: pd.Series, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
     """True where ``values`` at ``rows`` equals ``values`` at ``others``, blank matching blank."""
     here = values.iloc[rows].fillna("").to_numpy(dtype=object)
@@ -240,8 +232,13 @@ def _same_text(values: pd.Series, rows: np.ndarray, others: np.ndarray) -> np.nd
     return np.asarray(here == there, dtype=bool)
 
 
+# The episode columns the placement logic reads (the others are not carried along).
+_PLACEMENT_COLUMNS = ("CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REASON_PLACE_CHANGE", "URN")
+
+
 def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """Episodes (no short breaks) in child x DECOM order, with the placement logic flags.
+    """Episodes (no short breaks; the columns of ``_PLACEMENT_COLUMNS``) in child x DECOM
+    order, with the placement logic flags.
 
     Adds ``period_of_care``, ``period_start``, ``is_temporary``, ``is_placement_start``,
     ``placement_in_period`` (0 before the period's first placement) and
@@ -255,7 +252,7 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
         episodes["CHILD"].notna() & episodes["DECOM"].notna()
     )
     eps = (
-        episodes.loc[keep.to_numpy(dtype=bool)]
+        episodes.loc[keep.to_numpy(dtype=bool), [c for c in episodes.columns if c in _PLACEMENT_COLUMNS]]
         .pipe(lambda d: d if in_child_date_order(d) else d.sort_values(["CHILD", "DECOM"], kind="stable"))
         .reset_index(drop=True)
     )
@@ -369,7 +366,13 @@ def _history(episodes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def _moves_between(history: pd.DataFrame, start, end) -> pd.DataFrame:
     """Moves with their start (DECOM) from ``start`` to ``end`` (dates or periods), both included."""
     start, end = bound(start, "start"), bound(end, "end")
-    return history.loc[history["is_move"] & history["start"].between(start, end, inclusive="both")]
+
+    def select():
+        return history.loc[history["is_move"] & history["start"].between(start, end, inclusive="both")]
+
+    # once per history and range: the quarter's moves, children moved, reasons and
+    # foster-to-semi-independent count share it
+    return derived(history, ("moves", start, end), select)
 
 
 def _foster_to_semi(moves: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -564,17 +567,19 @@ def _long_term_cohort(
     before it (``previous_start``) and ``stable`` (the rows behind
     ``placements.pct_long_term_stable``, also for cases.py)."""
     end = quarter.end
-    looked_after = annotated.loc[_looked_after_on(annotated, end).to_numpy(dtype=bool)]
-    # A child's episodes are contiguous and in DECOM order: its last one looked after.
-    latest = looked_after.loc[_last_of_child(looked_after["CHILD"])]
+    # Each child's last episode looked after at the end (a child's rows are contiguous and
+    # in DECOM order), then the age and care-length tests, by row position.
+    child = annotated["_child_key"].to_numpy()
+    looked_after = np.flatnonzero(_looked_after_on(annotated, end).to_numpy(dtype=bool))
+    latest = looked_after[_run_ends(child[looked_after])]
     dob = header.loc[header["CHILD"].notna(), ["CHILD", "DOB"]]  # the first row of a child
-    cohort = (
-        latest.reset_index(drop=True)
-        .assign(DOB=lambda d: dob["DOB"].array.take(positions_in(d["CHILD"], dob["CHILD"]), allow_fill=True))
-        .loc[lambda d: d["DOB"] > end - pd.DateOffset(years=settings.long_term_max_age_years)]
-        .loc[lambda d: d["period_start"] <= end - pd.DateOffset(months=settings.long_term_care_months)]
-        .reset_index(drop=True)
+    born = dob["DOB"].array.take(positions_in(annotated["CHILD"].iloc[latest], dob["CHILD"]), allow_fill=True)
+    qualifies = (
+        (born > end - pd.DateOffset(years=settings.long_term_max_age_years))
+        & (annotated["period_start"].to_numpy()[latest] <= end - pd.DateOffset(months=settings.long_term_care_months))
     )
+    qualifies = np.asarray(qualifies, dtype=bool)
+    cohort = annotated.iloc[latest[qualifies]].reset_index(drop=True).assign(DOB=born[qualifies])
     # The current placement: the history row of the episode's placement key (none for an
     # episode before its period's first placement).
     history_keys = history["_placement_key"].to_numpy()

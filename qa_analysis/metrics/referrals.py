@@ -18,7 +18,16 @@ import pandas as pd
 from ..config import DEFAULT_SETTINGS, Settings
 from ..io.tables import SOURCE_CODES
 from ..periods import Quarter, parse_period, working_days
-from ._common import bound, codes, derived, in_quarter, isin, pct, positions_in, round_half_away
+from ._common import (
+    bound,
+    codes,
+    derived,
+    family_of,
+    in_quarter,
+    join_keys,
+    pct,
+    round_half_away,
+)
 
 Number = int | float | None
 
@@ -50,29 +59,20 @@ def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last,
     """How many of ``rows`` have a referral of the same child, dated from ``first`` to
     ``last``, for which ``matches(row date, referral date)`` holds (each row counted once).
 
-    Only referrals of the rows' children inside that window are joined, on integer codes
-    of the child (the position of the child's first row), which keeps the look-up small at
-    national scale.
+    Only referrals inside that window are joined, on integer keys of the child
+    (:func:`._common.join_keys`), which keeps the join small and fast at national scale.
     """
     child = rows["child_id"]
     named = child.notna().to_numpy(dtype=bool)
-    numbered = pd.DataFrame(
-        {
-            "row": np.flatnonzero(named),
-            "child": positions_in(child.loc[named], child),
-            "own_date": rows[date_column].to_numpy()[named],
-        }
-    )
     candidates = referrals.loc[
         lambda d: d["referral_date"].between(first, last).fillna(False).astype(bool),
         ["child_id", "referral_date"],
-    ]
-    others = pd.DataFrame(
-        {
-            "child": positions_in(candidates["child_id"], child),  # -1: not one of the rows' children
-            "referral_date": candidates["referral_date"].to_numpy(),
-        }
-    ).loc[lambda d: (d["child"] >= 0) & d["referral_date"].notna()]
+    ].dropna()
+    own_child, other_child = join_keys(child.loc[named], candidates["child_id"])
+    numbered = pd.DataFrame(
+        {"row": np.flatnonzero(named), "child": own_child, "own_date": rows[date_column].to_numpy()[named]}
+    )
+    others = pd.DataFrame({"child": other_child, "referral_date": candidates["referral_date"].to_numpy()})
     return int(
         numbered.merge(others, on="child", how="inner")
         .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]
@@ -88,23 +88,11 @@ def _assessments_completed(assessments: pd.DataFrame, quarter: Quarter) -> pd.Da
     return assessments.loc[lambda d: in_quarter(d["assessment_authorised_date"], quarter)]
 
 
-def _family_of(child: pd.Series, families: pd.DataFrame | None) -> pd.Series:
-    """Each child's family_id in ``families`` (NA where none): a child with several
-    family rows is put in the first one listed (the table is one row per child)."""
-    child = child.astype("string")
-    if families is None:
-        return pd.Series(pd.NA, index=child.index, dtype="string", name=child.name)
-    # Only these children's rows matter; keeping their order keeps "first listed".
-    rows = families.loc[isin(families["child_id"], child.dropna())].dropna(subset=["child_id", "family_id"])
-    family = rows["family_id"].astype("string").array.take(positions_in(child, rows["child_id"]), allow_fill=True)
-    return pd.Series(family, index=child.index, dtype="string", name=child.name)
-
-
 def _family_key(contacts: pd.DataFrame, families: pd.DataFrame | None) -> pd.Series:
     """One family key per contact row: the child's family (:func:`_family_of`), or the
     child alone. Keys carry a prefix so a child id can never collide with a family id."""
     child = contacts["child_id"].astype("string")
-    return ("family:" + _family_of(child, families)).fillna("child:" + child)
+    return ("family:" + family_of(child, families)).fillna("child:" + child)
 
 
 def _children_per_family(
@@ -119,7 +107,7 @@ def _children_per_family(
     def count():
         child = _contacts_in_quarter(contacts, quarter)["child_id"].dropna()
         child_code, children, _ = codes(child)
-        family_code, family_count, _ = codes(_family_of(child, families))
+        family_code, family_count, _ = codes(family_of(child, families))
         # a family by its code; a child with no family as a family of its own, numbered after
         group = np.where(family_code >= 0, family_code, family_count + child_code)
         pairs = np.unique(group * max(children, 1) + child_code)

@@ -70,7 +70,7 @@ def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, columns=Non
 
 
 # The columns the quarter-only figures read (visits_metrics slices just these).
-_QUARTER_COLUMNS = ("visit_date", "child_id", "modality", "method", "child_seen", "seen_alone")
+_QUARTER_COLUMNS = ("visit_date", "modality", "method", "child_seen", "seen_alone")
 
 
 def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
@@ -114,7 +114,7 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     # Integer codes of child and cohort, once per extract (shared by every quarter); the
     # quarter's children and cohorts numbered in order of first appearance, as
     # pd.factorize numbers the quarter's own values.
-    all_children, size_children, _ = derived(visits, ("codes", "child_id"), lambda: codes(visits["child_id"]))
+    all_children, size_children, _ = _child_codes(visits)
     all_cohorts, size_cohorts, cohort_values = derived(
         visits, ("codes", "cohort"), lambda: codes(visits["cohort"], with_values=True))
     child_codes, children = first_seen_codes(all_children[in_q])
@@ -210,8 +210,18 @@ def visits_per_method(visits: pd.DataFrame, quarter: Quarter | str) -> dict[str,
 
 
 def children_visited(visits: pd.DataFrame, quarter: Quarter | str) -> int:
-    """``visits.children_visited``: distinct child_id with a visit in the quarter (DESIGN 4)."""
-    return int(_visits_in_quarter(visits, quarter)["child_id"].nunique(dropna=True))
+    """``visits.children_visited``: distinct child_id with a visit in the quarter (DESIGN 4).
+
+    Counted on the extract's integer child codes (shared with timeliness), a blank child_id
+    left out."""
+    child, size, _ = _child_codes(visits)
+    in_q = child[in_quarter(visits["visit_date"], parse_period(quarter)).to_numpy(dtype=bool)]
+    return int(np.count_nonzero(np.bincount(in_q[in_q >= 0], minlength=size)))
+
+
+def _child_codes(visits: pd.DataFrame):
+    """:func:`._common.codes` of ``child_id``, once per extract."""
+    return derived(visits, ("codes", "child_id"), lambda: codes(visits["child_id"]))
 
 
 def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:
@@ -267,9 +277,10 @@ def visits_metrics(
 ) -> dict[str, int | float | None]:
     """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int).
 
-    Each value comes from its key's own function; the quarter is sliced once and that
-    slice given to the functions that only look inside the quarter (slicing it again is a
-    no-op), as the extract can hold millions of visits. Timeliness needs the whole extract.
+    Each value comes from its key's own function; the quarter is sliced once (the columns
+    they read) and that slice given to the functions that only look inside the quarter
+    (slicing it again is a no-op), as the extract can hold millions of visits. Timeliness
+    and the children visited (on the extract's child codes) take the whole extract.
     """
     quarter = parse_period(quarter)
     in_q = _visits_in_quarter(visits, quarter, _QUARTER_COLUMNS)
@@ -279,7 +290,7 @@ def visits_metrics(
         "visits.virtual": virtual_visits(in_q, quarter),
         "visits.pct_face_to_face": pct_face_to_face(in_q, quarter),
         **visits_per_method(in_q, quarter),
-        "visits.children_visited": children_visited(in_q, quarter),
+        "visits.children_visited": children_visited(visits, quarter),
         "visits.pct_seen_alone": pct_seen_alone(in_q, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }

@@ -176,3 +176,41 @@ def test_run_previous_valid_gives_the_last_valid_row_before_within_the_run():
     # row 4: row 3; row 5 (run starts): none
     found = _common.run_previous_valid(valid, _common.run_starts(_KEYS))
     assert found.tolist() == [-1, 0, -1, -1, 3, -1]
+
+
+def test_positions_in_sorted_ids_of_one_width_gives_the_first_listed_position():
+    values = pd.Series(["C2", "C9", "C1"], dtype="string")
+    candidates = pd.Series(["C1", "C1", "C2", "C3"], dtype="string")  # sorted, one width
+    # C2 at 2; C9 absent; C1 first listed at 0 (not 1)
+    assert _common.positions_in(values, candidates).tolist() == [2, -1, 0]
+
+
+def test_id_keys_keep_the_order_and_equalities_of_the_text():
+    import pyarrow as pa
+
+    keys = _common.id_keys(pa.array(["B1", "A2", "B1", "A1"]))
+    # A1 < A2 < B1 byte by byte, B1 = B1
+    assert (keys[3] < keys[1] < keys[0], keys[0] == keys[2]) == (True, True)
+
+
+def test_id_keys_are_none_for_text_of_several_widths_or_with_a_blank():
+    import pyarrow as pa
+
+    assert (_common.id_keys(pa.array(["C1", "C10"])), _common.id_keys(pa.array(["C1", None]))) == (None, None)
+
+
+def test_codes_of_unsorted_ids_give_one_code_per_distinct_value_and_minus_one_for_a_blank():
+    # ids of one width, not sorted (coded by sorting their integer keys): C2 C1 blank C2
+    found, distinct, values = _common.codes(pd.Series(["C2", "C1", None, "C2"], dtype="string"), with_values=True)
+    assert (distinct, found[0] == found[3], found[0] != found[1], found[2]) == (2, True, True, -1)
+    assert [values[c] for c in found[[0, 1]]] == ["C2", "C1"]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_join_keys_are_equal_exactly_where_the_texts_are(dtype):
+    left = pd.Series(["C1", "C22", "C1"], dtype=dtype)
+    right = pd.Series(["C22", "C3", "C1"], dtype=dtype)
+    mine, theirs = _common.join_keys(left, right)
+    # C22 on the right meets C22 on the left, C1 meets both C1 rows, C3 meets nothing
+    assert ([theirs[0] == k for k in mine], [theirs[1] == k for k in mine], [theirs[2] == k for k in mine]) == (
+        [False, True, False], [False, False, False], [True, False, True])
