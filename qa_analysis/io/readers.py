@@ -181,12 +181,15 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         names = [str(c).strip() for c in header]
         wanted = [(categorical is not None and categorical(n)) or (encoded is not None and encoded(n))
                   for n in names]
+        # A file with no quote at all has no quoted value, so no line break inside a value:
+        # pyarrow then splits the file into blocks without scanning for quotes (faster)
+        quoted = _holds_byte(path, b'"')
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
                                            skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                              ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
+                                              newlines_in_values=quoted, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) if wanted[i]
                               else pa.string() for i in range(len(header))},
@@ -294,6 +297,17 @@ def _drop_end_of_file(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFra
 # Settled on the file's bytes: memchr for the rare bytes, numpy around each space.
 _NEXT_TO_SPACE = np.zeros(256, dtype=bool)
 _NEXT_TO_SPACE[list(b',"\r\n')] = True
+
+
+def _holds_byte(path: Path, byte: bytes) -> bool:
+    """True when the file holds ``byte`` anywhere (memchr over the mapped file)."""
+    with open(path, "rb") as handle:
+        try:
+            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return False
+    with data:
+        return data.find(byte) >= 0
 
 
 def _may_have_spaces(path: Path) -> bool:

@@ -279,3 +279,30 @@ def test_text_bytes_outside_finds_a_byte_in_any_chunk_and_nothing_in_clean_text(
     # Act / Assert
     assert text_bytes_outside(clean, allowed) is False
     assert text_bytes_outside(spaced, allowed) is True
+
+
+def test_a_quoted_value_may_hold_a_line_break_and_later_rows_keep_their_line_numbers(tmp_path):
+    # Arrange: line 2 holds a quoted value over two lines (2 and 3); the next row starts on
+    # line 4. A file with a quote is parsed with quotes honoured.
+    path = tmp_path / "recommendations.csv"
+    path.write_text('id,text\nR1,"first line\nsecond line"\nR2,plain\n')
+
+    # Act
+    raw = read_csv_text(path)
+
+    # Assert
+    assert raw.frame["text"].tolist() == ["first line\nsecond line", "plain"]
+    assert raw.frame["id"].tolist() == ["R1", "R2"]
+
+
+def test_a_file_without_quotes_keeps_apostrophes_and_commas_as_written(tmp_path):
+    # Arrange: no double quote anywhere (the quote-free fast parse); an apostrophe is text
+    path = tmp_path / "recommendations.csv"
+    path.write_text("id,text\nR1,child's plan\nR2,\n")
+
+    # Act
+    raw = read_csv_text(path)
+
+    # Assert
+    assert raw.frame["text"].tolist() == ["child's plan", ""]
+    assert raw.rows.tolist() == [2, 3]
