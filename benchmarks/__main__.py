@@ -58,6 +58,13 @@ def table(results: dict) -> str:
             for floor, words in r.get("floors", {}).items():
                 lines.append(f"{'':<10} floor {floor:<8} {floors[floor]['median']:>7.1f} s  "
                              f"ratio {r['ratios_to_floors'][floor]:>5.2f}  ({words})")
+            if "cache_write_seconds" in r:
+                lines.append(
+                    f"{'':<10} first run without the cache (--no-cache) "
+                    f"{r['ours_no_cache_seconds']['median']:.1f} s: writing the cache adds "
+                    f"{r['cache_write_seconds']:+.1f} s wall, {r['cache_write_cpu_seconds']:+.1f} s CPU; "
+                    f"cache {r['cache_mib']:,.0f} MiB"
+                )
             if "cached_ratio" in r:
                 lines.append(
                     f"{'':<10} cached second run {r['ours_cached_seconds']['median']:.1f} s: "

@@ -110,8 +110,9 @@ def ensure_data(children: int = CHILDREN, log=print) -> tuple[Path, dict]:
 
 def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | None = None) -> dict:
     """Interleaved runs: per round, the cache cleared, metrics (reads the CSV files and
-    writes the cache), the floor without pyarrow, metrics again (reads the cache), the
-    C-parser floor, the cached load alone, the pyarrow floor. Medians, ratios, peak memory.
+    writes the cache), the floor without pyarrow, metrics with ``--no-cache`` (what writing
+    the cache costs a first run), metrics again (reads the cache), the C-parser floor, the
+    cached load alone, the pyarrow floor. Medians (wall and CPU), ratios, peak memory.
 
     ``data_dir``: an existing data folder to use instead of the generated one.
     """
@@ -130,8 +131,10 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
     floor_cmds = {name: [sys.executable, "-c", FLOOR_CODE.format(read=read), *files]
                   for name, read in FLOORS.items()}
     cached_load_cmd = [sys.executable, "-c", CACHED_LOAD_CODE, str(data_dir)]
-    times: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "cached_load", *FLOORS)}
+    times: dict[str, list[float]] = {k: [] for k in ("cold", "no_cache", "warm", "cached_load",
+                                                    *FLOORS)}
     rss: dict[str, list[int]] = {k: [] for k in times}
+    cpu: dict[str, list[float]] = {k: [] for k in times}
     loads = []
     out = NATIONAL_DIR / "metrics.json"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -140,9 +143,10 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         t = check(run_timed(cmd, stdout_path=stdout), what)
         times[name].append(t.seconds)
         rss[name].append(t.max_rss_bytes)
+        cpu[name].append(t.cpu_seconds)
         loads.append(load_average()[0])
         log(f"  national run {i + 1}/{runs}: {what:<44} {t.seconds:7.1f} s  "
-            f"peak {t.max_rss_bytes / 2**30:.2f} GiB  (load {loads[-1]})")
+            f"(CPU {t.cpu_seconds:6.1f} s)  peak {t.max_rss_bytes / 2**30:.2f} GiB  (load {loads[-1]})")
         return t
 
     same_output = True
@@ -151,6 +155,8 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         timed("cold", metrics_cmd, "qa-analysis metrics (CSV read, cache written)", i, out)
         first = out.read_bytes()
         timed("object", floor_cmds["object"], "floor: " + FLOOR_WORDS["object"][:38], i)
+        timed("no_cache", metrics_cmd + ["--no-cache"], "qa-analysis metrics --no-cache", i, out)
+        same_output &= out.read_bytes() == first
         timed("warm", metrics_cmd, "qa-analysis metrics (cache read)", i, out)
         same_output &= out.read_bytes() == first
         timed("c", floor_cmds["c"], "floor: pandas.read_csv, strings in Arrow", i)
@@ -170,6 +176,11 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         "rows": marker.get("rows", {}),
         "floors": FLOOR_WORDS,
         "ours_seconds": summarise(times["cold"]),
+        "ours_no_cache_seconds": summarise(times["no_cache"]),
+        # what writing the cache adds to a first run (wall and CPU, medians)
+        "cache_write_seconds": round(median(times["cold"]) - median(times["no_cache"]), 2),
+        "cache_write_cpu_seconds": round(median(cpu["cold"]) - median(cpu["no_cache"]), 2),
+        "cpu_seconds": {name: summarise(values) for name, values in cpu.items()},
         "ours_cached_seconds": summarise(times["warm"]),
         "cached_load_seconds": summarise(times["cached_load"]),
         "floor_seconds": summarise(floor),
@@ -186,6 +197,7 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
         "cache_mib": round(cache_size / 2**20, 1),
         "ours_peak_memory_gib": round(max(rss["cold"]) / 2**30, 2),
         "ours_cached_peak_memory_gib": round(max(rss["warm"]) / 2**30, 2),
+        "cached_load_peak_memory_gib": round(max(rss["cached_load"]) / 2**30, 2),
         "ours_peak_memory_gib_median": round(median(rss["cold"]) / 2**30, 2),
         "floor_peak_memory_gib": {name: round(max(rss[name]) / 2**30, 2) for name in FLOORS},
         "target_peak_memory_gib": TARGET_PEAK_GIB,

@@ -31,6 +31,7 @@ class Timed:
     max_rss_bytes: int  # peak resident memory of the child (and the children it waited for)
     returncode: int
     stderr_tail: str = ""
+    cpu_seconds: float = 0.0  # user + system time of the child (and the children it waited for)
 
 
 def run_timed(cmd: list[str], cwd: Path = PROJECT_ROOT, stdout_path: Path | None = None) -> Timed:
@@ -54,7 +55,8 @@ def run_timed(cmd: list[str], cwd: Path = PROJECT_ROOT, stdout_path: Path | None
             out.close()
     tail = err.decode("utf-8", "replace").strip().splitlines()[-5:]
     # Linux reports ru_maxrss in KiB.
-    return Timed(seconds, usage.ru_maxrss * 1024, proc.returncode, "\n".join(tail))
+    return Timed(seconds, usage.ru_maxrss * 1024, proc.returncode, "\n".join(tail),
+                 usage.ru_utime + usage.ru_stime)
 
 
 def check(timed: Timed, what: str) -> Timed:

@@ -6,12 +6,13 @@ values ignored, notes, counts, consolidation, coverage) is kept as Arrow IPC fil
 back, so every figure, validation report and ``metrics.json`` is identical to an uncached
 run (tests/io/test_cache.py compares them byte for byte).
 
-The format: one uncompressed Arrow IPC ("Feather v2") file per frame, read memory-mapped,
-with text columns of few values (codes, teams, workers) stored as dictionaries and decoded
-on reading. The issue named Parquet; measured on the national data (22 million rows),
-Parquet LZ4 took 198 MiB and about 4 s of CPU to read back (3 to 6 s of wall time), these
-files take about 880 MiB (less than the 1.4 GB of CSV) and well under a second. A cached
-run is what the cache is for, so its read time decides.
+The format: one uncompressed Arrow IPC ("Feather v2") file per frame, read memory-mapped:
+text stays in the file's pages (pandas 3 keeps text in Arrow), nothing is decoded. The
+issue named Parquet; measured on the national data (22 million rows, 2 December 2026):
+Parquet LZ4 takes 198 MiB and 3 to 6 s (about 4 s of CPU) to read back; these files take
+1.9 GiB (the CSV files 1.4 GB) and 0.35 s (0.2 s of CPU); with the few-valued text
+columns as dictionaries, 876 MiB but 1.5 to 3 s of CPU to decode. A cached run is what the
+cache is for, so its read time decides.
 
 A first load writes its entry in a background thread (pyarrow lets go of the GIL), so the
 caller's metrics are computed meanwhile; the thread is joined before the process exits, and
@@ -51,7 +52,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -65,7 +65,7 @@ _OFF = {"0", "off", "no", "false"}
 _MEMO = "checksums.json"
 _META = "meta.json"
 _RACY_NS = 2 * 10**9  # a file modified less than 2 s before the memo was written is rehashed
-FORMAT = 3  # the layout of an entry; a new layout makes old entries stale
+FORMAT = 4  # the layout of an entry; a new layout makes old entries stale
 
 
 def enabled(cache: bool | None = None) -> bool:
@@ -290,8 +290,6 @@ def _save_in_background(data, folder: Path, entry_key: str) -> None:
 # --- writing and reading an entry -----------------------------------------------------------
 _FRAMES = ("problems", "warnings", "notes", "recognised", "summary", "consolidation", "returns")
 _PLAIN = ("unavailable", "authority", "return_notes")
-_ENCODED = b"qa_cache_encoded"  # schema metadata: the text columns stored as dictionaries
-_SAMPLE = 65_536  # rows a text column's first values are counted on before encoding it all
 _STALE_TMP_S = 3600  # a temporary folder this old is a crashed writer's: removed
 
 
@@ -310,70 +308,28 @@ def _untimestamp(value):
     return None if value is None else pd.Timestamp(value["iso"]).as_unit(value["unit"])
 
 
-def _few_values(column) -> bool:
-    """A text column that may be worth a dictionary (codes, teams, workers): at most one
-    in four of its first rows distinct, so an identifier column is not hashed in full."""
-    import pyarrow.compute as pc
-
-    head = column.slice(0, _SAMPLE)
-    return pc.count_distinct(head, mode="all").as_py() <= max(len(head) // 4, 1)
-
-
-def _arrow_table(frame: pd.DataFrame):
-    """The frame as an Arrow table (pandas' own conversion, as ``to_parquet`` makes it),
-    with its text columns of few values (at most one row in four distinct) stored as
-    dictionaries with 8-, 16- or 32-bit codes: half the disk of plain text for the national
-    data, and decoded in a fraction of a second."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = pa.Table.from_pandas(frame)
-    columns, encoded = [], []
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        if (pa.types.is_large_string(column.type) or pa.types.is_string(column.type)) \
-                and table.num_rows >= 4 and _few_values(column):
-            coded = pc.dictionary_encode(column.combine_chunks())
-            size = len(coded.dictionary)
-            if size <= table.num_rows // 4:
-                width = pa.int8() if size < 2**7 else pa.int16() if size < 2**15 else pa.int32()
-                columns.append(pa.DictionaryArray.from_arrays(coded.indices.cast(width),
-                                                              coded.dictionary))
-                encoded.append({"name": name, "type": str(column.type)})
-                continue
-        columns.append(column)
-    metadata = dict(table.schema.metadata or {})
-    metadata[_ENCODED] = json.dumps(encoded).encode()
-    return pa.table(columns, names=table.column_names).replace_schema_metadata(metadata)
-
-
 def _write_arrow(frame: pd.DataFrame, path: Path) -> None:
+    """The frame as an uncompressed Arrow IPC file: pandas' own conversion (the one
+    ``to_parquet`` makes, keeping the dtypes in the schema's metadata); Arrow-backed text is
+    written from its own buffers, not copied into Python strings."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    table = _arrow_table(frame)
+    table = pa.Table.from_pandas(frame)
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 
 
 def _read_arrow(path: Path) -> pd.DataFrame:
-    """An entry's file back as the frame it was: memory-mapped (nothing is read that is
-    not used; the plain columns are not copied), the dictionary columns decoded to the text
-    they were, then pandas' own conversion (the one ``read_parquet`` and ``read_feather``
-    use), so the dtypes are the loader's."""
+    """An entry's file back as the frame it was: memory-mapped, so the text columns are the
+    file's own pages (in the page cache after a first read: nothing is copied or decoded,
+    and a page no figure uses is never read), then pandas' own conversion (the one
+    ``read_parquet`` and ``read_feather`` use), so the dtypes are the loader's."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
     with pa.memory_map(str(path)) as source:
         table = ipc.open_file(source).read_all()
-    metadata = dict(table.schema.metadata or {})
-    encoded = {c["name"]: c["type"] for c in json.loads(metadata.pop(_ENCODED, b"[]"))}
-    if encoded:
-        types = {"large_string": pa.large_string(), "string": pa.string()}
-        columns = [column.cast(types[encoded[name]]) if name in encoded else column
-                   for name, column in zip(table.column_names, table.columns, strict=True)]
-        table = pa.table(columns, names=table.column_names).replace_schema_metadata(metadata)
-    else:
-        table = table.replace_schema_metadata(metadata)
     try:
         from pandas.io._util import arrow_table_to_pandas
     except ImportError:  # pandas moved it: pyarrow's conversion, what it calls
@@ -462,10 +418,7 @@ def load(folder: Path, entry_key: str, factory):
         meta = json.loads((entry / _META).read_text(encoding="utf-8"))
         if meta.get("key") != entry_key:
             return None
-        # the files side by side: decoding the dictionaries lets go of the GIL
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            read = pool.map(_read_arrow, [entry / f"{name}.arrow" for name in meta["frames"]])
-            frames = dict(zip(meta["frames"], read, strict=True))
+        frames = {name: _read_arrow(entry / f"{name}.arrow") for name in meta["frames"]}
     except FileNotFoundError:
         return None
     except Exception:  # a damaged entry is a miss, not a failure

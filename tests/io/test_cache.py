@@ -154,9 +154,8 @@ def test_a_damaged_entry_is_read_again_from_the_files(folder):
 
 
 def test_a_frame_comes_back_from_its_file_with_the_same_values_and_dtypes(tmp_path):
-    # Arrange: a code column of few values (stored as a dictionary: 2 distinct in 8 rows,
-    # at most one in four), an identifier column (8 distinct: stored as text), blanks in
-    # both, pandas 3's default text, a date with a blank, yes/no, a count.
+    # Arrange: Arrow-backed text with blanks, pandas 3's default text, a date with a blank,
+    # yes/no with a blank, a count: the loader's dtypes.
     frame = pd.DataFrame({
         "code": pd.Series(["A", "B", None, "A", "B", "A", "A", None], dtype="string[pyarrow]"),
         "id": pd.Series(["x1", "x2", "x3", None, "x5", "x6", "x7", "x8"], dtype="string[pyarrow]"),
@@ -171,21 +170,6 @@ def test_a_frame_comes_back_from_its_file_with_the_same_values_and_dtypes(tmp_pa
     back = cache._read_arrow(tmp_path / "frame.arrow")
 
     pd.testing.assert_frame_equal(back, frame)
-
-
-def test_few_valued_text_is_stored_as_a_dictionary_and_an_identifier_as_text(tmp_path):
-    import pyarrow as pa
-
-    frame = pd.DataFrame({
-        "code": pd.Series(["A", "B"] * 4, dtype="string[pyarrow]"),  # 2 distinct in 8
-        "id": pd.Series([f"x{i}" for i in range(8)], dtype="string[pyarrow]"),  # 8 in 8
-    })
-
-    table = cache._arrow_table(frame)
-
-    assert pa.types.is_dictionary(table.schema.field("code").type)
-    assert table.schema.field("code").type.index_type == pa.int8()  # 2 codes: 8 bits
-    assert pa.types.is_large_string(table.schema.field("id").type)
 
 
 def test_the_load_does_not_wait_for_the_entry_to_be_written(folder, monkeypatch):
