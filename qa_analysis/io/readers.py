@@ -109,7 +109,7 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None,
         raise DataFileError(path.name, "is not a text CSV file (it holds binary data)")
     delimiter = sniff_delimiter(head)
 
-    raw = _read_csv_arrow(path, delimiter, categorical, encoded) if fast else None
+    raw = _read_csv_arrow(path, delimiter, categorical, encoded, head) if fast else None
     if raw is not None:
         return raw
     frame = None
@@ -162,14 +162,14 @@ def read_csv_text(path: Path, categorical: Callable[[str], bool] | None = None,
 
 
 def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], bool] | None,
-                    encoded: Callable[[str], bool] | None) -> RawTable | None:
+                    encoded: Callable[[str], bool] | None, head: bytes = b'"') -> RawTable | None:
     """The fast path: pyarrow reads every column as text (no value is ever null: a blank is
     ""), codes and ``encoded`` columns dictionary-encoded as it parses. None when pyarrow
     cannot read the file exactly as pandas would, and the pandas path then reads it:
     not UTF-8 (pyarrow reads no Windows-1252), a line shorter or longer than the header
     (ragged lines: pandas pads or sets aside, with line numbers), a Ctrl-Z line, a file
     with no newline after its header, any parse error. Headers are pandas' own (unnamed
-    and repeated headers are named as pandas names them)."""
+    and repeated headers are named as pandas names them). ``head``: the file's first bytes."""
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -182,8 +182,9 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         wanted = [(categorical is not None and categorical(n)) or (encoded is not None and encoded(n))
                   for n in names]
         # A file with no quote at all has no quoted value, so no line break inside a value:
-        # pyarrow then splits the file into blocks without scanning for quotes (faster)
-        quoted = _holds_byte(path, b'"')
+        # pyarrow then splits the file into blocks without scanning for quotes (faster).
+        # memchr over the mapped file costs less than a scan of the parsed values.
+        quoted = b'"' in head or _holds_byte(path, b'"')
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
@@ -223,38 +224,47 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
 _ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's "str" dtype
 
 
-def byte_table(allowed: bytes) -> np.ndarray:
-    """A 256-entry lookup: True for the bytes *not* in ``allowed``."""
-    table = np.ones(256, dtype=bool)
-    table[np.frombuffer(allowed, dtype=np.uint8)] = False
-    return table
-
-
-def text_bytes_outside(arrays, table: np.ndarray) -> bool:
-    """True when the text data of the Arrow string ``arrays`` (chunks) may hold a byte that
-    ``table`` marks (:func:`byte_table`). Scans each chunk's whole character buffer, a single
-    vectorised pass with no string per value; a sliced chunk's buffer may hold bytes outside
-    the slice, so True means "may", False means "certainly not"."""
+def _text_buffers(arrays):
+    """Each Arrow string chunk's character buffer as uint8 (None: another layout, e.g.
+    string views, which keep short values elsewhere)."""
     import pyarrow as pa
 
     for array in arrays:
         if not len(array):
             continue
         if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-            return True  # another layout (string views keep short values elsewhere)
-        buffers = array.buffers()
-        data = buffers[2] if len(buffers) > 2 else None
+            yield None
+            continue
+        data = array.buffers()[2]
         if data is None:
             if array.null_count < len(array):
-                return True  # not plain string storage: let the caller check the values
+                yield None
             continue
-        if table[np.frombuffer(data, dtype=np.uint8)].any():
+        yield np.frombuffer(data, dtype=np.uint8)
+
+
+_SCAN_BYTES = 1 << 22  # 4 MiB at a time: the temporaries stay in cache
+
+
+def text_bytes_outside(arrays, lo: int, hi: int, holes: tuple[tuple[int, int], ...] = ()) -> bool:
+    """True when the text of the Arrow string ``arrays`` (chunks) may hold a byte below
+    ``lo``, above ``hi`` or within one of the ``holes`` (inclusive byte ranges). Scans each
+    chunk's whole character buffer with vectorised minimum, maximum and range tests, no
+    string per value; a sliced chunk's buffer may hold bytes outside the slice, so True
+    means "may", False "certainly not"."""
+    for data in _text_buffers(arrays):
+        if data is None:
             return True
+        for start in range(0, len(data), _SCAN_BYTES):
+            block = data[start:start + _SCAN_BYTES]
+            if (lo > 0 and block.min() < lo) or (hi < 255 and block.max() > hi):
+                return True
+            for first, last in holes:
+                hit = (block == first) if first == last else \
+                    ((block - np.uint8(first)) <= np.uint8(last - first))  # uint8 wraps
+                if hit.any():
+                    return True
     return False
-
-
-# printable ASCII but space: a value made only of these has no surrounding whitespace
-_NO_SPACE = byte_table(bytes(range(0x21, 0x7F)))
 
 
 def _surrounding_space(column) -> bool:
@@ -267,7 +277,8 @@ def _surrounding_space(column) -> bool:
 
     arrays = ([chunk.dictionary for chunk in column.chunks] if pa.types.is_dictionary(column.type)
               else column.chunks)
-    if not text_bytes_outside(arrays, _NO_SPACE):  # no whitespace byte at all (codes, dates)
+    # only printable ASCII but space (codes, dates, identifiers): no whitespace to strip
+    if not text_bytes_outside(arrays, 0x21, 0x7E):
         return False
     return any(len(a) and not pc.all(pc.equal(pc.utf8_trim_whitespace(a), a)).as_py()
                for a in arrays)

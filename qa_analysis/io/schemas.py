@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .readers import byte_table, normalise_header, text_bytes_outside
+from .readers import normalise_header, text_bytes_outside
 from .tables import (
     AUDIT_TYPES,
     GRADES,
@@ -646,7 +646,7 @@ def _arrow_text(values: pd.Series) -> bool:
 
 # bytes the ``code`` normaliser never changes inside a stripped value: printable ASCII but
 # quotes and a-z (a value with any other byte, non-ASCII included, takes the full path)
-_CODE_KEPT = byte_table(bytes(b for b in range(0x20, 0x7F) if b not in b"'\"abcdefghijklmnopqrstuvwxyz"))
+_CODE_CHANGED = ((0x22, 0x22), (0x27, 0x27), (0x61, 0x7A))  # ", ' and a-z within 0x20-0x7E
 
 
 def _code_text(values: pd.Series, blanks: frozenset = frozenset(),
@@ -668,7 +668,7 @@ def _code_text(values: pd.Series, blanks: frozenset = frozenset(),
             hit = stripped.iloc[maybe].str.upper().isin(blanks).to_numpy(dtype=bool)
             token[maybe[hit]] = True
             tokens = int(hit.sum())
-    if text_bytes_outside(_arrow_chunks(stripped), _CODE_KEPT):
+    if text_bytes_outside(_arrow_chunks(stripped), 0x20, 0x7E, _CODE_CHANGED):
         normalised = stripped.str.strip("'\"").str.strip().str.upper().astype("string")
     else:  # the usual extract: already upper-case ASCII without quotes
         normalised = stripped.astype("string")

@@ -267,18 +267,20 @@ def test_fast_path_strips_identifiers_written_with_spaces(tmp_path, monkeypatch)
 
 
 def test_text_bytes_outside_finds_a_byte_in_any_chunk_and_nothing_in_clean_text():
-    # Arrange: allowed bytes are A-Z and 0-9; the second chunk holds a space
+    # Arrange: allowed bytes are 0-9 and A-Z: 0x30 to 0x5A without the hole 0x3A-0x40
+    # (: ; < = > ? @); the second chunk holds a space (0x20, below 0x30), the third a "?"
     import pyarrow as pa
 
-    from qa_analysis.io.readers import byte_table, text_bytes_outside
+    from qa_analysis.io.readers import text_bytes_outside
 
-    allowed = byte_table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
     clean = [pa.array(["AB1", None, "C2"], type=pa.large_string())]
     spaced = [*clean, pa.array(["D 4"], type=pa.string())]
+    asked = [*clean, pa.array(["E?5"], type=pa.string())]
 
     # Act / Assert
-    assert text_bytes_outside(clean, allowed) is False
-    assert text_bytes_outside(spaced, allowed) is True
+    assert text_bytes_outside(clean, 0x30, 0x5A, ((0x3A, 0x40),)) is False
+    assert text_bytes_outside(spaced, 0x30, 0x5A, ((0x3A, 0x40),)) is True
+    assert text_bytes_outside(asked, 0x30, 0x5A, ((0x3A, 0x40),)) is True
 
 
 def test_a_quoted_value_may_hold_a_line_break_and_later_rows_keep_their_line_numbers(tmp_path):
@@ -306,3 +308,38 @@ def test_a_file_without_quotes_keeps_apostrophes_and_commas_as_written(tmp_path)
     # Assert
     assert raw.frame["text"].tolist() == ["child's plan", ""]
     assert raw.rows.tolist() == [2, 3]
+
+
+def test_quotes_after_the_sniffed_head_are_still_honoured(tmp_path):
+    # Arrange: plain rows beyond the head read to sniff the delimiter, then a quoted value
+    # holding a comma (a quote-free parse would see one field too many), one holding a line
+    # break, and one merely quoted (a quote-free parse would keep the quotes as text)
+    from qa_analysis.io.readers import _SNIFF_BYTES
+
+    plain = "".join(f"R{i},plain text\n" for i in range(_SNIFF_BYTES // 10))
+    path = tmp_path / "recommendations.csv"
+    path.write_text("id,text\n" + plain + 'Q1,"a, b"\nQ2,"two\nlines"\nQ3,"quoted"\n')
+
+    # Act
+    raw = read_csv_text(path)
+
+    # Assert: the last three values as written inside their quotes
+    n = _SNIFF_BYTES // 10
+    assert raw.frame["text"].tolist()[-3:] == ["a, b", "two\nlines", "quoted"]
+    assert raw.frame["id"].tolist()[-3:] == ["Q1", "Q2", "Q3"]
+    assert len(raw.frame) == n + 3
+
+
+def test_a_value_quoted_after_the_head_without_a_comma_loses_its_quotes(tmp_path):
+    # Arrange: the only quotes in the file surround a plain value, after the sniffed head
+    from qa_analysis.io.readers import _SNIFF_BYTES
+
+    plain = "".join(f"R{i},x\n" for i in range(_SNIFF_BYTES // 4))
+    path = tmp_path / "recommendations.csv"
+    path.write_text("id,text\n" + plain + 'Q1,"quoted"\n')
+
+    # Act
+    raw = read_csv_text(path)
+
+    # Assert
+    assert raw.frame["text"].iloc[-1] == "quoted"
