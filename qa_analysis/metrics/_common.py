@@ -76,6 +76,10 @@ def count_by(values: pd.Series, prefix: str) -> dict[str, int]:
 
 def flag(values: pd.Series) -> pd.Series:
     """A yes/no column as plain bool: only True is True (NA counts as not recorded)."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype) and values.dtype == np.bool_:
+        return values  # plain bool already: nothing is missing
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.BooleanDtype):
+        return pd.Series(values.array.to_numpy(dtype=bool, na_value=False), index=values.index, name=values.name)
     return values.astype("boolean").fillna(False).astype(bool)
 
 
@@ -170,6 +174,9 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
         out = np.cumsum(changes, dtype=np.int64) - 1
         distinct = int(out[-1]) + 1
         return out, distinct, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
+    few = _few_values_codes(arrow)
+    if few is not None:
+        return few[0], len(few[1]), few[1] if with_values else None
     named = arrow.drop_null() if arrow.null_count else arrow
     keys = id_keys(named) if len(arrow) <= _SORTED_CODES_MAX else None
     if keys is not None:
@@ -187,6 +194,24 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
 _SORTED_CODES_MAX = 2_000_000  # above this, hashing the text is faster than sorting keys
 
 
+def _few_values_codes(arrow) -> tuple[np.ndarray, list] | None:
+    """(codes, the distinct values) for text of a few distinct values (a cohort, a
+    modality), all of them among the first rows: looked up in that small set instead of
+    hashed into a new one. None when another value turns up."""
+    if len(arrow) < 2 * _FEW_SAMPLE:
+        return None
+    sample = pc.unique(arrow[:_FEW_SAMPLE]).drop_null()
+    if not len(sample) or len(sample) > _FEW_MAX:
+        return None
+    found = pc.index_in(arrow, value_set=sample)
+    if found.null_count != arrow.null_count:  # a value outside the sample
+        return None
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64), sample.to_pylist()
+
+
+_FEW_SAMPLE, _FEW_MAX = 4096, 16
+
+
 def _sorted_text(arrow) -> bool:
     """True when Arrow text of 2 or more values has no blank and is in ascending order
     (looked at on a first stretch before the whole)."""
@@ -196,6 +221,12 @@ def _sorted_text(arrow) -> bool:
         if not pc.all(pc.less_equal(stretch[:-1], stretch[1:])).as_py():
             return False
     return True
+
+
+def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, int, None]:
+    """:func:`codes` of one column of ``frame``, once per frame (its distinct count is the
+    column's ``nunique()``)."""
+    return derived(frame, ("column_codes", column), lambda: codes(frame[column]))
 
 
 def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -235,11 +266,12 @@ def run_first(starts: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(starts, np.arange(len(starts)), 0)) if len(starts) else np.zeros(0, np.int64)
 
 
-def run_cumsum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Cumulative sum of ``values`` (int64) restarting at each run: groupby(...).cumsum()."""
+def run_cumsum(values: np.ndarray, starts: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+    """Cumulative sum of ``values`` (int64) restarting at each run: groupby(...).cumsum().
+    ``first``: :func:`run_first` of ``starts``, when the caller has it already."""
     values = np.asarray(values, dtype=np.int64)
     total = np.cumsum(values)
-    return total - (total - values)[run_first(starts)]
+    return total - (total - values)[run_first(starts) if first is None else first]
 
 
 def run_shift(values: np.ndarray, starts: np.ndarray, fill) -> np.ndarray:

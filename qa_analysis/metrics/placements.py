@@ -70,6 +70,7 @@ from ..periods import Quarter, parse_period
 from ._common import (
     arrow_text,
     bound,
+    codes,
     derived,
     flag,
     pct,
@@ -198,21 +199,19 @@ def in_child_date_order(episodes: pd.DataFrame) -> bool:
 
 def place_group(places: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.Series:
     """The placement group (:data:`PLACE_GROUPS`) of each PLACE code; NA stays NA."""
-    codes = {
+    groups_of = {
         **PLACE_GROUP_CODES,
         "foster": settings.foster_places,
         "semi_independent": settings.semi_independent_places,
         "adoption": settings.adoption_places,
     }
-    mapping = {code: group for group, group_codes in codes.items() for code in group_codes}
+    mapping = {code: group for group, group_codes in groups_of.items() for code in group_codes}
     places = places.astype("string")
-    # Look up each distinct code once (code -1, a blank PLACE, takes the trailing NA).
-    codes, uniques = pd.factorize(places)
-    groups = pd.Series(
-        pd.array([mapping.get(u) for u in uniques] + [pd.NA], dtype="string")[codes],
-        index=places.index,
-    )
-    return groups.mask(places.notna() & groups.isna(), "other")
+    # Look up each distinct code once (code -1, a blank PLACE, takes the trailing NA); a
+    # code in no group is "other".
+    found, distinct, uniques = codes(places, with_values=True)
+    groups = pd.array([mapping.get(u, "other") for u in uniques] + [pd.NA], dtype="string")
+    return pd.Series(groups.take(np.where(found >= 0, found, distinct)), index=places.index)
 
 
 def _child_changes(children: pd.Series) -> np.ndarray:
@@ -260,7 +259,8 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
     is_temp = flag(eps["PLACE"].isin(settings.temporary_places)).to_numpy(dtype=bool)
     period_begins = flag(eps["RNE"].eq("S")).to_numpy(dtype=bool) | new_child
     keys = np.cumsum(period_begins, dtype=np.int64)
-    period = run_cumsum(period_begins, new_child)
+    child_first, period_first = run_first(new_child), run_first(period_begins)
+    period = run_cumsum(period_begins, new_child, child_first)
 
     # The return from a temporary episode: same PLACE and URN as the last non-temporary
     # episode before the temporary run, within the same period of care.
@@ -274,14 +274,14 @@ def _annotated_episodes(episodes: pd.DataFrame, settings: Settings) -> pd.DataFr
     )
 
     settled = ~is_temp
-    first_settled = settled & (run_cumsum(settled, period_begins) == 1)
+    first_settled = settled & (run_cumsum(settled, period_begins, period_first) == 1)
     new_carer = flag(eps["RNE"].isin(settings.placement_start_rne)).to_numpy(dtype=bool) & ~is_return
     is_start = settled & (first_settled | new_carer)
-    in_period = run_cumsum(is_start, period_begins)
-    number = run_cumsum(is_start, new_child)
+    in_period = run_cumsum(is_start, period_begins, period_first)
+    number = run_cumsum(is_start, new_child, child_first)
     return eps.assign(
         period_of_care=period,
-        period_start=eps["DECOM"].array.take(run_first(period_begins)),
+        period_start=eps["DECOM"].array.take(period_first),
         is_temporary=is_temp,
         is_placement_start=is_start,
         placement_in_period=in_period,

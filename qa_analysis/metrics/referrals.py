@@ -21,6 +21,7 @@ from ..periods import Quarter, parse_period, working_days
 from ._common import (
     bound,
     codes,
+    column_codes,
     derived,
     family_of,
     in_quarter,
@@ -105,13 +106,17 @@ def _children_per_family(
     quarter = parse_period(quarter)
 
     def count():
-        child = _contacts_in_quarter(contacts, quarter)["child_id"].dropna()
-        child_code, children, _ = codes(child)
-        family_code, family_count, _ = codes(family_of(child, families))
+        in_quarter = _contacts_in_quarter(contacts, quarter)
+        child_code, children, _ = column_codes(in_quarter, "child_id")
+        # One row per distinct child (its first contact): a child's family depends on the
+        # child alone, so the distinct children of a family are its children here.
+        named = np.flatnonzero(child_code >= 0)
+        first = np.full(children, -1, dtype=np.int64)
+        first[child_code[named][::-1]] = named[::-1]
+        family_code, family_count, _ = codes(family_of(in_quarter["child_id"].iloc[first], families))
         # a family by its code; a child with no family as a family of its own, numbered after
-        group = np.where(family_code >= 0, family_code, family_count + child_code)
-        pairs = np.unique(group * max(children, 1) + child_code)
-        per_group = np.bincount(pairs // max(children, 1))
+        group = np.where(family_code >= 0, family_code, family_count + np.arange(children))
+        per_group = np.bincount(group, minlength=1)
         return pd.Series(per_group[per_group > 0], dtype="int64")
 
     # Computed once per contacts frame, quarter and families table: the families, the
@@ -156,7 +161,7 @@ def contacts_children(contacts: pd.DataFrame, quarter: Quarter) -> int:
     Numerator: distinct ``child_id`` among the contacts dated in the quarter. No
     denominator. Exclusions: rows with no child id. Source: DESIGN section 4 (referrals).
     """
-    return int(_contacts_in_quarter(contacts, quarter)["child_id"].nunique())
+    return int(column_codes(_contacts_in_quarter(contacts, quarter), "child_id")[1])
 
 
 def contacts_families(

@@ -25,6 +25,7 @@ from ..periods import Quarter, parse_period, working_days
 from ._common import (
     bound,
     codes,
+    column_codes,
     count_by,
     derived,
     first_seen_codes,
@@ -221,7 +222,7 @@ def children_visited(visits: pd.DataFrame, quarter: Quarter | str) -> int:
 
 def _child_codes(visits: pd.DataFrame):
     """:func:`._common.codes` of ``child_id``, once per extract."""
-    return derived(visits, ("codes", "child_id"), lambda: codes(visits["child_id"]))
+    return column_codes(visits, "child_id")
 
 
 def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:

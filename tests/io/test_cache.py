@@ -143,6 +143,21 @@ def test_a_cache_that_cannot_be_written_does_not_fail_the_load(folder, monkeypat
     assert _entries(folder) == []  # no half-written entry left behind
 
 
+def test_a_file_that_cannot_be_hashed_on_a_first_load_loads_without_an_entry(folder, monkeypatch):
+    # a first load hashes the files in a thread while reading them; an unreadable file
+    # there is not an error of the cache's: the load goes on, nothing is cached
+    def refuse(path):
+        raise PermissionError("locked by another program")
+
+    monkeypatch.setattr(cache, "file_sha256", refuse)
+
+    data = load_data(folder, cache=True)
+
+    cache.wait()
+    assert data.tables["families"]["child_id"].tolist() == ["C1", "C2"]
+    assert not cache.cache_dir(folder).exists()  # no entry, and no memo of checksums
+
+
 def test_a_damaged_entry_is_read_again_from_the_files(folder):
     load_data(folder, cache=True)
     entry = cache.cache_dir(folder) / _entries(folder)[0]

@@ -214,3 +214,17 @@ def test_join_keys_are_equal_exactly_where_the_texts_are(dtype):
     # C22 on the right meets C22 on the left, C1 meets both C1 rows, C3 meets nothing
     assert ([theirs[0] == k for k in mine], [theirs[1] == k for k in mine], [theirs[2] == k for k in mine]) == (
         [False, True, False], [False, False, False], [True, False, True])
+
+
+def test_codes_of_few_values_seen_early_give_one_code_per_value():
+    # 10,000 rows alternating CLA, CP with a blank at row 5 (looked up in the first rows' values)
+    values = pd.Series(["CLA", "CP"] * 5000, dtype="string").mask(pd.Series(range(10000)).eq(5))
+    found, distinct, names = _common.codes(values, with_values=True)
+    assert (distinct, names[found[0]], names[found[1]], found[5], names[found[9999]]) == (2, "CLA", "CP", -1, "CP")
+
+
+def test_codes_of_few_values_with_a_late_newcomer_still_code_it():
+    # the first 9,999 rows CLA, the last one CIN (not among the first rows): two distinct values
+    values = pd.Series(["CLA"] * 9999 + ["CIN"], dtype="string")
+    found, distinct, names = _common.codes(values, with_values=True)
+    assert (distinct, names[found[0]], names[found[9999]]) == (2, "CLA", "CIN")
