@@ -303,7 +303,7 @@ def _distinct(values: pd.Series, blanks: frozenset = frozenset()) -> tuple[np.nd
 def _distinct_counted(values: pd.Series, blanks: frozenset = frozenset()):
     """As :func:`_distinct`, plus the number of rows whose value was a blank token."""
     if isinstance(values.dtype, pd.CategoricalDtype):  # read as categorical: already done
-        codes = values.cat.codes.to_numpy().astype(np.intp)
+        codes = values.cat.codes.to_numpy()  # int8/16/32 as stored: -1 for blank
         uniques = values.cat.categories.to_numpy(dtype=object)
     else:  # Arrow-backed text is factorised by pyarrow, with no Python string per row
         codes, uniques = pd.factorize(values)
@@ -370,8 +370,12 @@ def _categorical(codes: np.ndarray, mapped: pd.Series) -> pd.Categorical:
         renumber = np.cumsum(keep) - 1
         lookup = np.where(lookup >= 0, renumber[np.maximum(lookup, 0)], -1)
         categories = categories[keep]
-    # one gather per row: a blank row (code -1) picks the -1 appended at the end
-    row_codes = np.append(lookup, -1)[codes] if len(lookup) else codes
+    # one gather per row: a blank row (code -1) picks the -1 appended at the end; the
+    # look-up already in the width pandas keeps codes in, so the rows are not copied again
+    width = (np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32767
+             else np.int32 if len(categories) < 2**31 - 1 else np.int64)
+    row_codes = (np.append(lookup, -1).astype(width)[codes] if len(lookup)
+                 else np.asarray(codes, dtype=width))
     # the codes are in range by construction: pandas' per-row check is waste
     return pd.Categorical.from_codes(
         row_codes, pd.Index(categories, dtype="string"), validate=False
@@ -480,14 +484,12 @@ def _date_rows(column: _DateColumn) -> tuple[pd.Series, np.ndarray, dict[int, in
     """Rows of a date column: dates, invalid mask, rows read through each fallback form."""
     codes, parsed = column.codes, column.parsed
     invalid_distinct = pd.isna(parsed) & (column.distinct != "").to_numpy(dtype=bool)
-    valid = codes >= 0
-    dates = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
-    dates[valid] = parsed[codes[valid]]
-    invalid = np.zeros(len(codes), dtype=bool)
-    invalid[valid] = invalid_distinct[codes[valid]]
+    # one gather per row: a blank row (code -1) picks the NaT / False appended at the end
+    dates = np.append(parsed.astype("datetime64[ns]"), np.datetime64("NaT", "ns"))[codes]
+    invalid = np.append(invalid_distinct, False)[codes]
     forms: dict[int, int] = {}
     if column.form.any():
-        per_distinct = np.bincount(codes[valid], minlength=len(parsed))
+        per_distinct = np.bincount(codes[codes >= 0], minlength=len(parsed))
         for code in FORM_NAMES:
             rows = int(per_distinct[column.form == code].sum())
             if rows:
@@ -536,7 +538,7 @@ def _parse_bool(values: pd.Series, blanks: frozenset = frozenset()):
     flag[key.isin(_TRUE).to_numpy()] = 1
     flag[key.isin(_FALSE).to_numpy()] = 0
     flag[(key.isin(_UNKNOWN) | (key == "")).to_numpy()] = -1
-    rows = np.where(codes >= 0, flag[np.maximum(codes, 0)] if len(flag) else -1, -1)
+    rows = np.append(flag, np.int8(-1))[codes]  # a blank row (code -1) picks the -1 appended
     result = pd.arrays.BooleanArray(rows == 1, rows < 0)
     return pd.Series(result, index=values.index), rows == -2, tokens
 
@@ -553,11 +555,8 @@ def _parse_int(values: pd.Series, blanks: frozenset = frozenset()):
     bad = (numbers.isna() & (distinct != "")).to_numpy() | (numbers < 0).to_numpy()
     whole = np.floor(numbers.to_numpy())
     whole[bad] = np.nan
-    valid = codes >= 0
-    rows = np.full(len(codes), np.nan)
-    rows[valid] = whole[codes[valid]]
-    invalid = np.zeros(len(codes), dtype=bool)
-    invalid[valid] = bad[codes[valid]]
+    rows = np.append(np.asarray(whole, dtype="float64"), np.nan)[codes]  # blank: the NaN appended
+    invalid = np.append(np.asarray(bad, dtype=bool), False)[codes]
     return pd.Series(rows, index=values.index).astype("Int64"), invalid, tokens
 
 
