@@ -390,6 +390,10 @@ def save(data, folder: Path, entry_key: str) -> bool:
         }
         (tmp / _META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         final = root / entry_key
+        if final.is_dir() and not (final / _META).exists():
+            # a stale entry only half removed (Windows keeps a file another process has
+            # mapped): never complete again, so it makes way
+            shutil.rmtree(final, ignore_errors=True)
         try:
             os.replace(tmp, final)
         except OSError:  # another process wrote the same entry first: keep theirs
@@ -397,6 +401,8 @@ def save(data, folder: Path, entry_key: str) -> bool:
         tmp = None
         for other in root.iterdir():
             if other.is_dir() and other.name != entry_key and not other.name.startswith(".tmp-"):
+                # meta.json first: what cannot be removed is no longer an entry
+                (other / _META).unlink(missing_ok=True)
                 shutil.rmtree(other, ignore_errors=True)
         return True
     except (OSError, ValueError, TypeError, ImportError):

@@ -158,6 +158,19 @@ def test_a_file_that_cannot_be_hashed_on_a_first_load_loads_without_an_entry(fol
     assert not cache.cache_dir(folder).exists()  # no entry, and no memo of checksums
 
 
+def test_a_half_removed_entry_of_the_same_key_is_replaced(folder, monkeypatch):
+    load_data(folder, cache=True)
+    entry = cache.cache_dir(folder) / _entries(folder)[0]
+    (entry / "meta.json").unlink()  # what is left of an entry whose removal stopped halfway
+
+    load_data(folder, cache=True)  # a miss: read from the files, the entry written again
+    _no_reading(monkeypatch)
+    data = load_data(folder, cache=True)
+
+    assert (entry / "meta.json").exists()
+    assert data.tables["families"]["child_id"].tolist() == ["C1", "C2"]
+
+
 def test_a_damaged_entry_is_read_again_from_the_files(folder):
     load_data(folder, cache=True)
     entry = cache.cache_dir(folder) / _entries(folder)[0]
