@@ -64,10 +64,18 @@ __all__ = [
 def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, columns=None) -> pd.DataFrame:
     """The visits dated in the quarter (only ``columns``, when given); a frame whose visits
     all are is returned as it is (not copied)."""
-    rows = in_quarter(visits["visit_date"], parse_period(quarter)).to_numpy(dtype=bool)
+    rows = _rows_in_quarter(visits, quarter)
     if rows.all() and columns is None:
         return visits
     return visits.loc[rows, list(columns) if columns is not None else slice(None)]
+
+
+def _rows_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> np.ndarray:
+    """True on the visits dated in the quarter, once per frame and quarter (the slice, the
+    children visited and timeliness share it)."""
+    quarter = parse_period(quarter)
+    return derived(visits, ("rows_in_quarter", quarter),
+                   lambda: in_quarter(visits["visit_date"], quarter).to_numpy(dtype=bool))
 
 
 # The columns the quarter-only figures read (visits_metrics slices just these).
@@ -110,7 +118,7 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     """
     quarter = parse_period(quarter)
     dates = visits["visit_date"]
-    in_q = in_quarter(dates, quarter).to_numpy(dtype=bool)
+    in_q = _rows_in_quarter(visits, quarter)
     before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
     # Integer codes of child and cohort, once per extract (shared by every quarter); the
     # quarter's children and cohorts numbered in order of first appearance, as
@@ -216,7 +224,7 @@ def children_visited(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     Counted on the extract's integer child codes (shared with timeliness), a blank child_id
     left out."""
     child, size, _ = _child_codes(visits)
-    in_q = child[in_quarter(visits["visit_date"], parse_period(quarter)).to_numpy(dtype=bool)]
+    in_q = child[_rows_in_quarter(visits, quarter)]
     return int(np.count_nonzero(np.bincount(in_q[in_q >= 0], minlength=size)))
 
 
