@@ -108,3 +108,43 @@ def test_convert_gives_the_same_code_values_from_arrow_text_as_from_python_text(
     pd.testing.assert_series_equal(from_arrow["UPN"],
                                    pd.Series(["A123", pd.NA, "B456"], dtype="string", name="UPN"))
     pd.testing.assert_frame_equal(from_arrow[["ETHNIC", "UPN"]], from_python[["ETHNIC", "UPN"]])
+
+
+def _arrow_episodes(children, starts, ends):
+    return pd.DataFrame({
+        "CHILD": pd.Series(children, dtype=ARROW_TEXT),
+        "DECOM": pd.to_datetime(starts).astype("datetime64[ns]"),
+        "DEC": pd.to_datetime(ends).astype("datetime64[ns]"),
+    })
+
+
+def test_episodes_in_order_without_overlap_need_no_rounds():
+    # Arrange: A 01/01-01/02, A 01/02 open, B 05/01 open: in (CHILD, DECOM) order; A's
+    # second starts on the day the first ends (not before); B's is its first
+    episodes = _arrow_episodes(["A", "A", "B"], ["2020-01-01", "2020-02-01", "2020-01-05"],
+                               ["2020-02-01", None, None])
+
+    # Act / Assert
+    assert schemas._in_order_without_overlap(episodes) is True
+    assert schemas.overlapping_episodes(episodes, np.ones(3, dtype=bool)).tolist() == [False] * 3
+
+
+def test_episodes_in_order_with_an_overlap_are_worked_out():
+    # Arrange: A 01/01 open, then A 01/02: starts after an open episode -> overlap (row 1)
+    episodes = _arrow_episodes(["A", "A", "B"], ["2020-01-01", "2020-02-01", "2020-01-05"],
+                               [None, None, None])
+
+    # Act / Assert
+    assert schemas._in_order_without_overlap(episodes) is False
+    assert schemas.overlapping_episodes(episodes, np.ones(3, dtype=bool)).tolist() == [False, True, False]
+
+
+def test_episodes_out_of_order_are_worked_out():
+    # Arrange: B before A; A 01/01-01/03 and A 01/02 (listed first): 01/02 is before the
+    # end of A's 01/01 episode -> the later-starting row (row 1) overlaps
+    episodes = _arrow_episodes(["B", "A", "A"], ["2020-01-05", "2020-02-01", "2020-01-01"],
+                               [None, "2020-04-01", "2020-03-01"])
+
+    # Act / Assert
+    assert schemas._in_order_without_overlap(episodes) is False
+    assert schemas.overlapping_episodes(episodes, np.ones(3, dtype=bool)).tolist() == [False, True, False]
