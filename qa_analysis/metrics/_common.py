@@ -161,25 +161,28 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
     ``with_values``, the distinct values by code): the same values get the same code, in no
     particular order (for grouping and joining on integers).
 
-    Text already in sorted order with no blank (an extract written child by child) is
-    numbered by its runs, without hashing."""
+    Text of a few values is looked up in them; text already in sorted order with no blank
+    (an extract written child by child) is numbered by its runs; ids of up to 8 bytes are
+    compared as integers (:func:`id_keys`); else the text is hashed."""
     arrow = arrow_text(values)
     if arrow is None:
         found, uniques = pd.factorize(values)
         return found.astype(np.int64), len(uniques), list(uniques) if with_values else None
     arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
-    if _sorted_text(arrow):
-        changes = np.ones(len(arrow), dtype=bool)
-        changes[1:] = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
-        out = np.cumsum(changes, dtype=np.int64) - 1
-        distinct = int(out[-1]) + 1
-        return out, distinct, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
     few = _few_values_codes(arrow)
     if few is not None:
         return few[0], len(few[1]), few[1] if with_values else None
     named = arrow.drop_null() if arrow.null_count else arrow
-    keys = id_keys(named) if len(arrow) <= _SORTED_CODES_MAX else None
-    if keys is not None:
+    keys = id_keys(named)
+    if keys is not None and not arrow.null_count and (keys[1:] >= keys[:-1]).all():
+        changes = np.ones(len(arrow), dtype=bool)
+        changes[1:] = keys[1:] != keys[:-1]
+        return _run_codes(arrow, changes, with_values)
+    if keys is None and _sorted_text(arrow):
+        changes = np.ones(len(arrow), dtype=bool)
+        changes[1:] = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
+        return _run_codes(arrow, changes, with_values)
+    if keys is not None and len(arrow) <= _SORTED_CODES_MAX:
         # ids of up to 8 bytes: sorting their integer keys beats hashing the text
         distinct, first, found = np.unique(keys, return_index=True, return_inverse=True)
         out = np.full(len(arrow), -1, dtype=np.int64)
@@ -194,13 +197,19 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
 _SORTED_CODES_MAX = 2_000_000  # above this, hashing the text is faster than sorting keys
 
 
+def _run_codes(arrow, changes: np.ndarray, with_values: bool) -> tuple[np.ndarray, int, list | None]:
+    """Codes of sorted text numbered by its runs (``changes``: True where a run begins)."""
+    out = np.cumsum(changes, dtype=np.int64) - 1
+    return out, int(out[-1]) + 1, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
+
+
 def _few_values_codes(arrow) -> tuple[np.ndarray, list] | None:
     """(codes, the distinct values) for text of a few distinct values (a cohort, a
-    modality), all of them among the first rows: looked up in that small set instead of
-    hashed into a new one. None when another value turns up."""
+    modality), all of them among rows taken evenly across it: looked up in that small set
+    instead of hashed into a new one. None when another value turns up."""
     if len(arrow) < 2 * _FEW_SAMPLE:
         return None
-    sample = pc.unique(arrow[:_FEW_SAMPLE]).drop_null()
+    sample = pc.unique(_spread(arrow, _FEW_SAMPLE)).drop_null()
     if not len(sample) or len(sample) > _FEW_MAX:
         return None
     found = pc.index_in(arrow, value_set=sample)
@@ -214,13 +223,18 @@ _FEW_SAMPLE, _FEW_MAX = 4096, 16
 
 def _sorted_text(arrow) -> bool:
     """True when Arrow text of 2 or more values has no blank and is in ascending order
-    (looked at on a first stretch before the whole)."""
+    (looked at on values taken evenly across it before the whole)."""
     if len(arrow) < 2 or arrow.null_count:
         return False
-    for stretch in (arrow[:4096], arrow):
+    for stretch in (_spread(arrow), arrow):
         if not pc.all(pc.less_equal(stretch[:-1], stretch[1:])).as_py():
             return False
     return True
+
+
+def _spread(arrow, size: int = 4096):
+    """``size`` values taken evenly across ``arrow``, first and last included, in order."""
+    return arrow.take(pa.array(np.unique(np.linspace(0, len(arrow) - 1, size).astype(np.int64))))
 
 
 def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, int, None]:

@@ -217,14 +217,15 @@ def test_join_keys_are_equal_exactly_where_the_texts_are(dtype):
 
 
 def test_codes_of_few_values_seen_early_give_one_code_per_value():
-    # 10,000 rows alternating CLA, CP with a blank at row 5 (looked up in the first rows' values)
+    # 10,000 rows alternating CLA, CP with a blank at row 5 (looked up in the values of rows taken across it)
     values = pd.Series(["CLA", "CP"] * 5000, dtype="string").mask(pd.Series(range(10000)).eq(5))
     found, distinct, names = _common.codes(values, with_values=True)
     assert (distinct, names[found[0]], names[found[1]], found[5], names[found[9999]]) == (2, "CLA", "CP", -1, "CP")
 
 
-def test_codes_of_few_values_with_a_late_newcomer_still_code_it():
-    # the first 9,999 rows CLA, the last one CIN (not among the first rows): two distinct values
-    values = pd.Series(["CLA"] * 9999 + ["CIN"], dtype="string")
+def test_codes_of_few_values_with_an_unsampled_newcomer_still_code_it():
+    # 10,000 rows of CLA but row 1 CIN; the 4,096 rows taken evenly across (0, 2, 4, 7, ...:
+    # steps of 9,999 / 4,095 = 2.44) miss row 1, so CIN is found only by the full coding
+    values = pd.Series(["CLA", "CIN"] + ["CLA"] * 9998, dtype="string")
     found, distinct, names = _common.codes(values, with_values=True)
-    assert (distinct, names[found[0]], names[found[9999]]) == (2, "CLA", "CIN")
+    assert (distinct, names[found[0]], names[found[1]], names[found[9999]]) == (2, "CLA", "CIN", "CLA")
