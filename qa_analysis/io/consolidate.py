@@ -66,6 +66,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import schemas
+
 CHANGE_COLUMNS = ("file", "table", "row", "change", "rule")
 REPEAT_COLUMNS = ("RNE", "LS", "PLACE", "PLACE_PROVIDER", "PL_POST", "URN")
 ENDED_BY_FIX = "E99"  # liia-tools' REC for an end date the fix had to supply
@@ -126,7 +128,7 @@ def _changes(rows: pd.DataFrame, table: str, change, rule: str) -> pd.DataFrame:
     else:
         words = pd.array(change, dtype="string")
     return pd.DataFrame({
-        "file": rows["_file"].astype("string").array,
+        "file": _as_text(rows["_file"]),
         "table": constant(table, n),
         "row": rows["_row"].astype("int64").to_numpy(),
         "change": words,
@@ -154,6 +156,14 @@ def _set_text(values: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(codes, dtype=widened.dtype),
                          index=values.index, name=values.name)
     return values.astype("string").mask(at, new).astype(values.dtype)
+
+
+def _as_text(values: pd.Series):
+    """pandas ``string`` of a column; a categorical through pyarrow's take on its categories
+    (``astype`` would make a Python string per row: a million consolidated header rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return schemas.categorical_text(values).array
+    return values.astype("string").array
 
 
 def _text_dates(values: pd.Series) -> pd.Series:
