@@ -142,7 +142,7 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     keyed = (child_codes >= 0) & (cohort_codes >= 0)
     pair = (child_codes * n_cohorts + cohort_codes)[keyed]
     tick = ticks[in_q][keyed]
-    order = np.lexsort((tick, pair))
+    order = _pair_date_order(pair, tick, stamps.dtype)
     pair, tick = pair[order], tick[order]
     # Runs of one child, cohort and date; each run's previous date is the run before it
     # (same child and cohort), or the latest date before the quarter, so visits on one
@@ -175,6 +175,20 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
 
 
 _NO_DATE = np.iinfo(np.int64).min  # NaT as an integer: below every date
+
+
+def _pair_date_order(pair: np.ndarray, tick: np.ndarray, dtype) -> np.ndarray:
+    """The stable order by pair, then date: ``np.lexsort((tick, pair))``. Whole-day dates
+    (as the loader gives them) make one integer key, pair x days + day, whose stable sort
+    is the same order and fast on rows that come nearly in that order already."""
+    if not len(tick):
+        return np.zeros(0, dtype=np.int64)
+    per_day = np.timedelta64(1, "D").astype(f"timedelta64[{np.datetime_data(dtype)[0]}]").astype(np.int64)
+    low = tick.min()
+    day, rest = np.divmod(tick - low, per_day)
+    if rest.any():
+        return np.lexsort((tick, pair))
+    return np.argsort(pair * (int(day.max()) + 1) + day, kind="stable")
 
 
 # --------------------------------------------------------------------- one key, one function

@@ -369,3 +369,12 @@ def test_modality_keys_are_absent_not_zero_when_the_source_does_not_record_them(
     assert not [k for k in figures if k.startswith("visits.method.")]
     assert (figures["visits.total"], figures["visits.children_visited"],
             figures["visits.pct_seen_alone"]) == (2, 1, 50.0)
+
+
+def test_visits_are_ordered_by_child_and_cohort_pair_then_date():
+    from qa_analysis.metrics.visits import _pair_date_order
+
+    dates = pd.Series(pd.to_datetime(["2020-10-03", "2020-10-02", "2020-10-01", "2020-10-04"])).to_numpy()
+    pair = pd.Series([1, 0, 1, 0]).to_numpy()
+    # pair 0: row 1 (2 Oct) then row 3 (4 Oct); pair 1: row 2 (1 Oct) then row 0 (3 Oct)
+    assert _pair_date_order(pair, dates.view("int64"), dates.dtype).tolist() == [1, 3, 2, 0]
