@@ -128,10 +128,11 @@ def main(argv=None) -> int:
         _log("benchmark 2: national-scale metrics vs the load floor")
         children = args.children or national_bench.CHILDREN
         results["national"] = national_bench.run(args.runs, children, log=_log, data_dir=args.data)
+        data_dir = results["national"].pop("data_dir")
         if not args.no_profile:
             _log("  profiling load_data + quarter_metrics")
             results["national"]["profile"] = _profile(
-                ["national", results["national"]["data"], str(BENCH_DIR)], "profile_national_summary.json"
+                ["national", str(data_dir), str(BENCH_DIR)], "profile_national_summary.json"
             )
         _write(BENCH_DIR / "national.json", {"machine": results["machine"], **results["national"]})
     if args.only == "consolidation":

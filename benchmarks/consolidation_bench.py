@@ -212,7 +212,7 @@ def run(runs: int = 3, source: Path | None = None, log=print, keep: bool = False
         shutil.rmtree(yearly, ignore_errors=True)
     return {
         "what": f'qa-analysis metrics --quarter "{QUARTER}": the 903 as yearly returns vs as one history',
-        "data": str(source),
+        "data": Path(source).name,  # the folder name: results never carry a local path
         "one_file_seconds": summarise(times["one_file"]),
         "yearly_returns_seconds": summarise(times["yearly_returns"]),
         "one_file_cpu_seconds": summarise(cpu["one_file"]),

@@ -171,7 +171,8 @@ def run(runs: int = 3, children: int = CHILDREN, log=print, data_dir: Path | Non
     return {
         "what": f'qa-analysis metrics --quarter "{QUARTER}" on national-scale data against the '
                 "read floors (pandas.read_csv of the same CSV files)",
-        "data": str(data_dir),
+        "data": data_dir.name,  # the folder name: results never carry a local path
+        "data_dir": data_dir,
         "children": marker.get("children"),
         "rows": marker.get("rows", {}),
         "floors": FLOOR_WORDS,

@@ -162,7 +162,7 @@ def profile_reports(out: Path, quarter_label: str = "2020-21 Q3") -> dict:
     from qa_analysis.periods import parse_quarter
 
     quarter = parse_quarter(quarter_label)
-    result: dict = {"quarter": quarter.label, "data": str(DEMO_DATA_DIR)}
+    result: dict = {"quarter": quarter.label, "data": DEMO_DATA_DIR.name}
 
     # Start-up a kernel pays before any notebook: a bare interpreter, and our imports.
     bare = _subprocess_seconds("pass")

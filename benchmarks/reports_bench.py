@@ -92,7 +92,7 @@ def run(runs: int = 3, log=print) -> dict:
         "what": f"qa-analysis report --year {YEAR} --jobs {JOBS} (20 notebooks) vs the naive floor "
                 "(papermill CLI on a parameters-only notebook + jupyter nbconvert --to html --no-input, "
                 "20 times, one after another)",
-        "data": str(data_dir),
+        "data": Path(data_dir).name,  # the folder name: results never carry a local path
         "notebooks": 4 * len(QUARTERLY_REPORTS),
         "ours_seconds": summarise(ours),
         "floor_seconds": summarise(floor),
