@@ -312,23 +312,28 @@ _NEXT_TO_SPACE = np.zeros(256, dtype=bool)
 _NEXT_TO_SPACE[list(b',"\r\n')] = True
 
 
-def _holds_byte(path: Path, byte: bytes) -> bool:
-    """True when the file holds ``byte`` anywhere (memchr over the mapped file)."""
+def _mapped(path: Path) -> mmap.mmap | None:
+    """The file mapped read-only; None for an empty file, which cannot be mapped."""
     with open(path, "rb") as handle:
         try:
-            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped
-            return False
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:
+            return None
+
+
+def _holds_byte(path: Path, byte: bytes) -> bool:
+    """True when the file holds ``byte`` anywhere (memchr over the mapped file)."""
+    data = _mapped(path)
+    if data is None:
+        return False
     with data:
         return data.find(byte) >= 0
 
 
 def _may_have_spaces(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        try:
-            data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped
-            return False
+    data = _mapped(path)
+    if data is None:
+        return False
     with data:
         if data.find(b"\t") >= 0 or data.find(b"\xa0") >= 0:
             return True

@@ -634,8 +634,7 @@ def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
 def _arrow_chunks(values: pd.Series) -> list:
     import pyarrow as pa
 
-    data = pa.array(values.array) if not hasattr(values.array, "__arrow_array__") else \
-        values.array.__arrow_array__()
+    data = pa.array(values.array)  # Arrow-backed text: its own chunks, not copied
     return data.chunks if isinstance(data, pa.ChunkedArray) else [data]
 
 
@@ -668,7 +667,7 @@ def _code_text(values: pd.Series, blanks: frozenset = frozenset(),
             token[maybe[hit]] = True
             tokens = int(hit.sum())
     if text_bytes_outside(_arrow_chunks(stripped), 0x20, 0x7E, _CODE_CHANGED):
-        normalised = stripped.str.strip("'\"").str.strip().str.upper().astype("string")
+        normalised = NORMALISERS["code"](stripped).astype("string")
     else:  # the usual extract: already upper-case ASCII without quotes
         normalised = stripped.astype("string")
     empty = normalised.isna().to_numpy(dtype=bool) | (normalised == "").to_numpy(dtype=bool,
