@@ -137,8 +137,12 @@ def _notebook_cells(topic: str, parameters: dict) -> list[str]:
     from qa_analysis.config import NOTEBOOKS_DIR
 
     nb = nbformat.read(NOTEBOOKS_DIR / f"{topic}.ipynb", as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
-    return ["\n".join(f"{k} = {v!r}" for k, v in parameters.items()), *cells]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    # The notebook's own parameters cell first (every name it declares, as papermill leaves
+    # them), then the values to profile with, injected after it as papermill does.
+    declared = [c.source for c in code if "parameters" in c.metadata.get("tags", [])]
+    cells = [c.source for c in code if "parameters" not in c.metadata.get("tags", [])]
+    return [*declared, "\n".join(f"{k} = {v!r}" for k, v in parameters.items()), *cells]
 
 
 def _run_cells(shell, cells: list[str]) -> None:

@@ -145,3 +145,18 @@ def test_a_history_written_as_yearly_returns_holds_each_episode_in_every_year_it
     assert (out / "ssda903_2020-21_episodes.csv").read_text(encoding="utf-8").splitlines()[1:] == [
         "C1,01/06/2019,S,C2,U1,01/05/2020,E4A,CARPL", "C1,10/02/2021,S,C2,U1,,,"]
     assert (out / "visits.csv").read_text(encoding="utf-8") == "visit_id\n"
+
+
+@pytest.mark.parametrize("topic", ["visits", "summary"])
+def test_profiled_notebook_cells_declare_every_parameter_before_the_values(topic):
+    # The profile runs a notebook's cells itself: its own parameters cell must come first so
+    # that a parameter added to the notebook (linked_quarters, say) is defined, then ours.
+    from benchmarks.profiling import _notebook_cells
+
+    cells = _notebook_cells(topic, {"quarter": "2020-21 Q3"})
+    namespace: dict = {}
+    exec(cells[0], namespace)
+    exec(cells[1], namespace)
+
+    assert {"quarter", "data_dir", "audience", "linked_quarters", "linked_topics"} <= set(namespace)
+    assert namespace["quarter"] == "2020-21 Q3"
