@@ -315,7 +315,10 @@ def _write_arrow(frame: pd.DataFrame, path: Path) -> None:
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    table = pa.Table.from_pandas(frame)
+    # nthreads=1: pyarrow's thread pool for large frames is a concurrent.futures executor,
+    # which refuses work once the interpreter has begun to shut down, so an entry still
+    # being written when a command's main thread ends would be lost
+    table = pa.Table.from_pandas(frame, nthreads=1)
     with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 

@@ -24,10 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built or run (0.2 s at start-up)
+    import pandera.pandas as pa
 
 from .readers import normalise_header, text_bytes_outside
 from .tables import (
@@ -710,6 +713,8 @@ def build_schema(table: str, absent: frozenset = frozenset()) -> pa.DataFrameSch
     the others a value outside its list is ignored with a warning (:func:`ignored_codes`).
     ``absent``: columns the file does not have, which may then be blank throughout.
     """
+    import pandera.pandas as pa  # here, not at the top: a cached load validates nothing
+
     spec, rules = TABLES[table], RULES[table]
     columns = {}
     for column, kind in spec.columns.items():
@@ -759,6 +764,8 @@ def ignored_codes(table: str, typed: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def schema_failures(table: str, typed: pd.DataFrame, absent: frozenset = frozenset()) -> pd.DataFrame:
     """Run the table's pandera schema lazily: one row per (index, column, rule template)."""
+    import pandera.pandas as pa
+
     empty = pd.DataFrame({"index": pd.Series([], dtype="int64"), "column": [], "rule": []})
     spec, rules = TABLES[table], RULES[table]
     wrong = [c for c, kind in spec.columns.items()

@@ -244,6 +244,28 @@ def test_the_entry_is_complete_when_the_process_exits(folder):
     assert (entries[0] / "meta.json").exists()
 
 
+def test_the_entry_is_written_when_the_process_ends_before_the_writer_starts(tmp_path):
+    # A large frame makes pyarrow convert columns in a thread pool, which refuses work once
+    # the interpreter shuts down: the write, held back until the main thread has ended,
+    # must still complete (300 rows of 2 columns: over the 100 rows a column of pyarrow's
+    # threshold for threads).
+    rows = "".join(f"C{i},F{i}\n" for i in range(300))
+    (tmp_path / "families.csv").write_text("child_id,family_id\n" + rows)
+    code = (
+        "import time\n"
+        "from qa_analysis.io import cache, load_data\n"
+        "save = cache.save\n"
+        "cache.save = lambda *args: (time.sleep(0.5), save(*args))[1]\n"
+        f"load_data({str(tmp_path)!r}, cache=True)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ,
+                                                                  "QA_ANALYSIS_CACHE": "on"})
+
+    entries = [p for p in cache.cache_dir(tmp_path).iterdir() if p.is_dir()]
+
+    assert len(entries) == 1 and (entries[0] / "meta.json").exists()
+
+
 def test_a_crashed_writers_old_temporary_folder_is_removed_and_never_read(folder, monkeypatch):
     old = cache.cache_dir(folder) / ".tmp-crashed"
     old.mkdir(parents=True)
