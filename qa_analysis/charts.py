@@ -188,15 +188,43 @@ def to_png_bytes(chart: Chart, include_title: bool = True) -> bytes:
             if artist is not None:
                 artist.set_visible(include_title)
             try:
-                chart.figure.savefig(
-                    buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches="tight", pad_inches=0.15
-                )
+                _save_tight_png(chart.figure, buffer)
             finally:
                 if artist is not None:
                     artist.set_visible(True)
         chart._png[include_title] = buffer.getvalue()
         plt.close(chart.figure)  # a no-op unless a caller handed it to pyplot
     return chart._png[include_title]
+
+
+PAD_INCHES = 0.15
+
+
+def _save_tight_png(figure: Figure, buffer) -> None:
+    """The figure as PNG cropped to its ink plus ``PAD_INCHES``: the same pixels as
+    ``savefig(bbox_inches="tight", pad_inches=PAD_INCHES)``, drawn once instead of twice.
+
+    For a figure with a layout engine, ``savefig`` first draws the whole figure without
+    rendering (to lay it out and measure it), then draws it again for real. Here the layout
+    runs alone, the tight box is measured on the laid-out figure, and ``savefig`` is given
+    that box with the engine set aside (the layout is already done, and an engine would
+    make ``savefig`` draw twice again), then put back for later renders.
+    tests/test_charts.py checks the pixels against ``bbox_inches="tight"``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    engine = figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(figure)
+    box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
+    # No public way to set no engine at all ("none" leaves a placeholder that still makes
+    # savefig draw twice), hence the attribute.
+    figure._layout_engine = None
+    try:
+        figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches=box)
+    finally:
+        figure._layout_engine = engine
 
 
 # --- small helpers -------------------------------------------------------------------------

@@ -367,6 +367,52 @@ def test_to_png_bytes_renders_a_png_and_leaves_the_title_visible():
     assert chart.title_artist.get_visible()
 
 
+def _tight_savefig_pixels(chart: Chart, include_title: bool):
+    """What to_png_bytes used to do: savefig with bbox_inches="tight" (draws the figure twice)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from qa_analysis.charts import DPI, HOUSE_RC
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(HOUSE_RC):
+        chart.title_artist.set_visible(include_title)
+        chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches="tight", pad_inches=0.15)
+        chart.title_artist.set_visible(True)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+
+
+CHART_BUILDERS = {
+    "bars": lambda: bar_chart(_visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits"),
+    "stacked bars": lambda: stacked_bar_chart(_visits_by_month(), "month", "visits", "modality",
+                                              "Most visits were face to face", "Month", "Visits"),
+    "lines with a target": lambda: line_chart(_trend(), "quarter", "pct", "Stability held steady", "Quarter",
+                                              "% of CLA", percent=True, target=(70.0, "Target 70%")),
+    "heatmap": lambda: heatmap_chart(_grades(), "domain", "grade", "audits", "Planning was most often good",
+                                     "Grade", "Domain"),
+}
+
+
+@pytest.mark.parametrize("include_title", [False, True])
+@pytest.mark.parametrize("kind", sorted(CHART_BUILDERS))
+def test_to_png_bytes_has_the_pixels_of_a_tight_savefig(kind, include_title):
+    # Arrange: two copies of the same chart, one for each way of rendering it
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ours, reference = CHART_BUILDERS[kind](), CHART_BUILDERS[kind]()
+
+    # Act
+    pixels = np.asarray(Image.open(io.BytesIO(to_png_bytes(ours, include_title=include_title))))
+
+    # Assert: same size, same pixels (drawing once changes nothing on the page)
+    np.testing.assert_array_equal(pixels, _tight_savefig_pixels(reference, include_title))
+
+
 # --- labels never overlap (issue 16) ---------------------------------------------------------
 # How it is checked: charts.text_overlaps draws the figure with matplotlib's renderer and
 # compares the bounding boxes of every visible text (tick labels, value labels, line labels,
