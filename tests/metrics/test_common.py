@@ -269,3 +269,40 @@ def test_id_keys_refuse_ids_of_two_widths_in_a_later_stretch(monkeypatch):
     # as four ids of 2 would be, but not one width -> None
     monkeypatch.setattr(_common, "_STRETCH", 2)
     assert _common.id_keys(_common.arrow_text(pd.Series(["C1", "C2", "C30", "C"], dtype="string"))) is None
+
+
+def test_sorted_id_runs_mark_where_each_id_begins(monkeypatch):
+    # C1 C1 | C2 C3 | C3 (stretches of 2): runs begin at rows 0, 2, 3; the C3 run crosses
+    # the second stretch boundary, so row 4 does not begin one
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C1", "C1", "C2", "C3", "C3"], dtype="string"))
+    assert _common.sorted_id_runs(arrow).tolist() == [True, False, True, True, False]
+
+
+def test_sorted_id_runs_allow_stretches_of_other_widths(monkeypatch):
+    # "C9", "C9" then "C90", "C91": zero-padded keys keep text order (C9 < C90), so the
+    # runs begin at rows 0, 2 and 3
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C9", "C9", "C90", "C91"], dtype="string"))
+    assert _common.sorted_id_runs(arrow).tolist() == [True, False, True, True]
+
+
+def test_sorted_id_runs_are_none_when_a_later_stretch_goes_back(monkeypatch):
+    # C2 C3 | C1 C4: C1 after C3 across the stretch boundary -> not in order -> None
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C2", "C3", "C1", "C4"], dtype="string"))
+    assert _common.sorted_id_runs(arrow) is None
+
+
+def test_sorted_id_runs_are_none_with_a_blank():
+    arrow = _common.arrow_text(pd.Series(["C1", None], dtype="string"))
+    assert _common.sorted_id_runs(arrow) is None
+
+
+def test_one_array_joins_chunks_and_keeps_values():
+    # two chunks [a, b] + [c] -> one array a, b, c; one chunk -> that chunk
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["a", "b"], ["c"]])
+    assert (_common.one_array(chunked).to_pylist(), _common.one_array(pa.chunked_array([["x"]])).to_pylist()) == (
+        ["a", "b", "c"], ["x"])
