@@ -5,7 +5,8 @@ is 1 April to 30 June 2020 and ``2020-21 Q4`` is 1 January to 31 March 2021. "In
 quarter" means start <= date <= end, both inclusive.
 
 Working days exclude Saturdays, Sundays and England and Wales bank holidays (the
-``holidays`` package, ``GB`` subdivision ``ENG``, offline). Working days from a to b
+``holidays`` package, ``GB`` subdivision ``ENG``, offline; its list for 1990 to 2050 is kept
+in ``_bank_holidays``). Working days from a to b
 count the working days d with a < d <= b, so the same day is 0.
 """
 
@@ -356,45 +357,19 @@ def trailing_quarters(quarter: str | Quarter, n: int) -> list[Quarter]:
     return [last.previous(i) for i in range(n - 1, -1, -1)]
 
 
-_HOLIDAY_YEARS = (1990, 2050)  # the years whose bank holidays are known; none outside
+@lru_cache(maxsize=1)
+def bank_holidays() -> np.ndarray:
+    """England and Wales bank holidays, 1990 to 2050, as ``datetime64[D]``: the ``holidays``
+    package's list, kept in ``qa_analysis._bank_holidays`` (checked against the package by
+    the tests) so that no command pays for importing and running the package."""
+    from ._bank_holidays import DATES
+
+    return np.array(DATES.split(), dtype="datetime64[D]")
 
 
 @lru_cache(maxsize=1)
-def bank_holidays() -> np.ndarray:
-    """England and Wales bank holidays, 1990 to 2050, as ``datetime64[D]``."""
-    return _holidays_in(*_HOLIDAY_YEARS)
-
-
-@lru_cache(maxsize=8)
-def _holidays_in(first_year: int, last_year: int) -> np.ndarray:
-    """The bank holidays of the years ``first_year`` to ``last_year`` (within 1990 to
-    2050), as ``datetime64[D]``: only the years a count needs, as the package builds each
-    year on request and all 61 take a noticeable part of a second."""
-    import holidays
-
-    first_year, last_year = max(first_year, _HOLIDAY_YEARS[0]), min(last_year, _HOLIDAY_YEARS[1])
-    if first_year > last_year:
-        return np.array([], dtype="datetime64[D]")
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first_year, last_year + 1))
-    return np.array(sorted(days), dtype="datetime64[D]")
-
-
-@lru_cache(maxsize=8)
-def _calendar(first_year: int = _HOLIDAY_YEARS[0], last_year: int = _HOLIDAY_YEARS[1]) -> np.busdaycalendar:
-    """The working-day calendar with the bank holidays of ``first_year`` to ``last_year``:
-    a count between days of those years is the same as with every year's holidays."""
-    return np.busdaycalendar(weekmask="1111100", holidays=_holidays_in(first_year, last_year))
-
-
-def _calendar_for(first: np.ndarray, last: np.ndarray) -> np.busdaycalendar:
-    """The calendar for counting from ``first`` to ``last`` (``datetime64[D]``, no NaT):
-    the holidays of the years those days span, widened to whole decades so that nearby
-    ranges share one calendar."""
-    if not len(first):
-        return _calendar()
-    low = int(min(first.min(), last.min()).astype("datetime64[Y]").astype(np.int64)) + 1970
-    high = int(max(first.max(), last.max()).astype("datetime64[Y]").astype(np.int64)) + 1970
-    return _calendar(low - low % 10, high - high % 10 + 9)
+def _calendar() -> np.busdaycalendar:
+    return np.busdaycalendar(weekmask="1111100", holidays=bank_holidays())
 
 
 def _as_days(values) -> np.ndarray:
@@ -428,8 +403,9 @@ def working_days(start, end):
     missing = np.isnat(a) | np.isnat(b)
     counts = np.full(a.shape, np.nan)
     ok = ~missing
-    first, last = a[ok] + np.timedelta64(1, "D"), b[ok] + np.timedelta64(1, "D")
-    counts[ok] = np.busday_count(first, last, busdaycal=_calendar_for(first, last))
+    counts[ok] = np.busday_count(
+        a[ok] + np.timedelta64(1, "D"), b[ok] + np.timedelta64(1, "D"), busdaycal=_calendar()
+    )
     if scalar:
         if missing[0]:
             return None
