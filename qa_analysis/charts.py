@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib import pyplot as plt
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
@@ -188,15 +187,43 @@ def to_png_bytes(chart: Chart, include_title: bool = True) -> bytes:
             if artist is not None:
                 artist.set_visible(include_title)
             try:
-                chart.figure.savefig(
-                    buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches="tight", pad_inches=0.15
-                )
+                _save_tight_png(chart.figure, buffer)
             finally:
                 if artist is not None:
                     artist.set_visible(True)
         chart._png[include_title] = buffer.getvalue()
         plt.close(chart.figure)  # a no-op unless a caller handed it to pyplot
     return chart._png[include_title]
+
+
+PAD_INCHES = 0.15
+
+
+def _save_tight_png(figure: Figure, buffer) -> None:
+    """The figure as PNG cropped to its ink plus ``PAD_INCHES``: the same pixels as
+    ``savefig(bbox_inches="tight", pad_inches=PAD_INCHES)``, drawn once instead of twice.
+
+    For a figure with a layout engine, ``savefig`` first draws the whole figure without
+    rendering (to lay it out and measure it), then draws it again for real. Here the layout
+    runs alone, the tight box is measured on the laid-out figure, and ``savefig`` is given
+    that box with the engine set aside (the layout is already done, and an engine would
+    make ``savefig`` draw twice again), then put back for later renders.
+    tests/test_charts.py checks the pixels against ``bbox_inches="tight"``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    engine = figure.get_layout_engine()
+    if engine is not None:
+        engine.execute(figure)
+    box = figure.get_tightbbox(renderer).padded(PAD_INCHES)
+    # No public way to set no engine at all ("none" leaves a placeholder that still makes
+    # savefig draw twice), hence the attribute.
+    figure._layout_engine = None
+    try:
+        figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches=box)
+    finally:
+        figure._layout_engine = engine
 
 
 # --- small helpers -------------------------------------------------------------------------
@@ -824,10 +851,9 @@ def heatmap_chart(
         colour_map = LinearSegmentedColormap.from_list("house_blues", ["#F0F4F8", PALETTE["dark_blue"]])
         highest = np.nanmax(numbers.to_numpy()) if numbers.notna().any().any() else 0
         vmax = max(highest, 1)
-        sns.heatmap(
-            numbers, ax=ax, cmap=colour_map, vmin=0, vmax=vmax, cbar=False, linewidths=1,
-            linecolor=BACKGROUND, mask=numbers.isna(),
-            xticklabels=[_wrap(c) for c in cols], yticklabels=[_wrap(r, 24) for r in rows],
+        _heatmap_cells(
+            ax, numbers.to_numpy(dtype=float), colour_map, vmax,
+            [_wrap(c) for c in cols], [_wrap(r, 24) for r in rows],
         )
         # Annotate every cell ourselves, in whichever of dark or white text contrasts more
         # with the fill (seaborn's own choice leaves white on mid blues below 4.5:1).
@@ -851,6 +877,26 @@ def heatmap_chart(
     if not listed:
         listed, note = cells, ""
     return Chart(figure, title, _alt(kind, what, [(None, listed)], notes=note), artist)
+
+
+def _heatmap_cells(ax, values: np.ndarray, colour_map, vmax: float, xlabels: list, ylabels: list) -> None:
+    """The cells of a heatmap as ``seaborn.heatmap(values, cmap, vmin=0, vmax, cbar=False,
+    linewidths=1, linecolor=white, mask=NaN)`` draws them (the same calls, so the same
+    pixels), without importing seaborn and scipy.stats (about 1 s in every kernel) for it:
+    no spines, one mesh cell per value (missing ones masked), first row at the top, a tick
+    at the middle of each row and column. Labels are set upright by the caller."""
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.pcolormesh(np.ma.masked_invalid(values), cmap=colour_map, vmin=0, vmax=vmax, linewidths=1,
+                  edgecolor=BACKGROUND)
+    rows, cols = values.shape
+    ax.set(xlim=(0, cols), ylim=(0, rows))
+    ax.invert_yaxis()
+    ax.set(xticks=np.arange(cols) + 0.5, yticks=np.arange(rows) + 0.5)
+    ax.set_xticklabels(xlabels)
+    for label in ax.set_yticklabels(ylabels, rotation="vertical"):
+        label.set_verticalalignment("center")
+    ax.set(xlabel="", ylabel="")
 
 
 def funnel_chart(
@@ -917,6 +963,22 @@ def funnel_chart(
 SPARK_SIZE = (1.6, 0.45)
 
 
+_SPARKLINE: list = []  # this process's one sparkline figure and axes, reused
+
+
+def _sparkline_axes():
+    """The sparkline figure and its bare axes, made once per process (a new figure and
+    axes cost more than drawing a sparkline: a summary page draws 20 of them); each
+    sparkline removes its lines after it is saved, so the next starts from the same
+    empty axes (the same pixels as a new figure: tests/test_charts.py)."""
+    if not _SPARKLINE:
+        figure = Figure(figsize=SPARK_SIZE, dpi=DPI, facecolor=BACKGROUND)
+        ax = figure.add_axes((0.02, 0.08, 0.96, 0.84))
+        ax.set_axis_off()
+        _SPARKLINE.append((figure, ax))
+    return _SPARKLINE[0]
+
+
 def sparkline_html(points: list[tuple[str, object]], name: str, percent: bool = False,
                    target: float | None = None) -> str:
     """A small trend line for a table cell, as an ``<img>`` with its own alt text.
@@ -932,9 +994,7 @@ def sparkline_html(points: list[tuple[str, object]], name: str, percent: bool = 
         return ""
     heights = np.array([math.nan if n is None else n for n in numbers], dtype=float)
     with mpl.rc_context(HOUSE_RC):
-        figure = Figure(figsize=SPARK_SIZE, dpi=DPI, facecolor=BACKGROUND)
-        ax = figure.add_axes((0.02, 0.08, 0.96, 0.84))
-        ax.set_axis_off()
+        figure, ax = _sparkline_axes()
         positions = np.arange(len(points))
         ax.plot(positions, heights, color=PALETTE["dark_blue"], linewidth=1.6)
         last = max(i for i, n in enumerate(numbers) if n is not None)
@@ -947,7 +1007,11 @@ def sparkline_html(points: list[tuple[str, object]], name: str, percent: bool = 
         ax.set_ylim(low - pad, high + pad)
         ax.set_xlim(-0.3, len(points) - 0.7)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND)
+        try:
+            figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND)
+        finally:
+            for line in list(ax.lines):  # the figure is kept for the next sparkline
+                line.remove()
     shown = [(label, v) for label, v in points]
     alt = f"Trend of {_lower(name)}, {points[0][0]} to {points[-1][0]}: " + ", ".join(
         f"{label} {_fmt(value, percent)}" for label, value in shown

@@ -5,7 +5,8 @@ is 1 April to 30 June 2020 and ``2020-21 Q4`` is 1 January to 31 March 2021. "In
 quarter" means start <= date <= end, both inclusive.
 
 Working days exclude Saturdays, Sundays and England and Wales bank holidays (the
-``holidays`` package, ``GB`` subdivision ``ENG``, offline). Working days from a to b
+``holidays`` package, ``GB`` subdivision ``ENG``, offline; its list for 1990 to 2050 is kept
+in ``_bank_holidays``). Working days from a to b
 count the working days d with a < d <= b, so the same day is 0.
 """
 
@@ -358,11 +359,12 @@ def trailing_quarters(quarter: str | Quarter, n: int) -> list[Quarter]:
 
 @lru_cache(maxsize=1)
 def bank_holidays() -> np.ndarray:
-    """England and Wales bank holidays, 1990 to 2050, as ``datetime64[D]``."""
-    import holidays
+    """England and Wales bank holidays, 1990 to 2050, as ``datetime64[D]``: the ``holidays``
+    package's list, kept in ``qa_analysis._bank_holidays`` (checked against the package by
+    the tests) so that no command pays for importing and running the package."""
+    from ._bank_holidays import DATES
 
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2051))
-    return np.array(sorted(days), dtype="datetime64[D]")
+    return np.array(DATES.split(), dtype="datetime64[D]")
 
 
 @lru_cache(maxsize=1)

@@ -106,7 +106,14 @@ _COVERAGE_COLUMNS = {
 
 
 def data_coverage(data, topic: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The first and last dates a topic's data holds (None, None when it holds none)."""
+    """The first and last dates a topic's data holds (None, None when it holds none).
+
+    Worked out once per loaded data set and topic: every trend point and headline change
+    of a page asks (about 20 times a page)."""
+    return _cached(_COVERAGE, (id(data), topic), data, lambda: _data_coverage(data, topic))
+
+
+def _data_coverage(data, topic: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     dates = [
         getattr(data, table)[column].dropna()
         for table, column in _COVERAGE_COLUMNS.get(topic, ())
@@ -122,6 +129,7 @@ def data_coverage(data, topic: str) -> tuple[pd.Timestamp | None, pd.Timestamp |
 # quarter are computed once and reused by every report and trend chart that needs them.
 _FIGURES: dict = {}
 _BASES: dict = {}
+_COVERAGE: dict = {}
 
 
 def _cached(store: dict, key: tuple, data, compute):

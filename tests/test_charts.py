@@ -367,6 +367,106 @@ def test_to_png_bytes_renders_a_png_and_leaves_the_title_visible():
     assert chart.title_artist.get_visible()
 
 
+def _tight_savefig_pixels(chart: Chart, include_title: bool):
+    """What to_png_bytes used to do: savefig with bbox_inches="tight" (draws the figure twice)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from qa_analysis.charts import DPI, HOUSE_RC
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(HOUSE_RC):
+        chart.title_artist.set_visible(include_title)
+        chart.figure.savefig(buffer, format="png", dpi=DPI, facecolor=BACKGROUND, bbox_inches="tight", pad_inches=0.15)
+        chart.title_artist.set_visible(True)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+
+
+CHART_BUILDERS = {
+    "bars": lambda: bar_chart(_visits_by_method(), "method", "visits", "Most visits were at home", "Method", "Visits"),
+    "stacked bars": lambda: stacked_bar_chart(_visits_by_month(), "month", "visits", "modality",
+                                              "Most visits were face to face", "Month", "Visits"),
+    "lines with a target": lambda: line_chart(_trend(), "quarter", "pct", "Stability held steady", "Quarter",
+                                              "% of CLA", percent=True, target=(70.0, "Target 70%")),
+    "heatmap": lambda: heatmap_chart(_grades(), "domain", "grade", "audits", "Planning was most often good",
+                                     "Grade", "Domain"),
+}
+
+
+@pytest.mark.parametrize("include_title", [False, True])
+@pytest.mark.parametrize("kind", sorted(CHART_BUILDERS))
+def test_to_png_bytes_has_the_pixels_of_a_tight_savefig(kind, include_title):
+    # Arrange: two copies of the same chart, one for each way of rendering it
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    ours, reference = CHART_BUILDERS[kind](), CHART_BUILDERS[kind]()
+
+    # Act
+    pixels = np.asarray(Image.open(io.BytesIO(to_png_bytes(ours, include_title=include_title))))
+
+    # Assert: same size, same pixels (drawing once changes nothing on the page)
+    np.testing.assert_array_equal(pixels, _tight_savefig_pixels(reference, include_title))
+
+
+def test_heatmap_cells_are_drawn_as_seaborn_heatmap_draws_them():
+    # Arrange: the same grid drawn by seaborn.heatmap (what heatmap_chart called before) and ours
+    import io
+
+    import numpy as np
+    import seaborn as sns
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure
+
+    from qa_analysis.charts import DPI, HOUSE_RC, _heatmap_cells
+
+    values = np.array([[3.0, 0.0, np.nan], [12.0, 5.0, 1.0]])
+    cmap = LinearSegmentedColormap.from_list("house_blues", ["#F0F4F8", PALETTE["dark_blue"]])
+    xlabels, ylabels = ["Good", "Requires\nimprovement", "Inadequate"], ["Planning", "Voice of the child"]
+
+    def draw(cells) -> np.ndarray:
+        with mpl.rc_context(HOUSE_RC):
+            figure = Figure(figsize=(8, 4.5), dpi=DPI, layout="constrained")
+            ax = figure.add_subplot()
+            cells(ax)
+            ax.tick_params(axis="y", labelrotation=0)
+            ax.tick_params(axis="x", labelrotation=0)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=DPI)
+        from PIL import Image
+
+        return np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+
+    # Act
+    ours = draw(lambda ax: _heatmap_cells(ax, values, cmap, 12.0, xlabels, ylabels))
+    seaborns = draw(lambda ax: sns.heatmap(
+        pd.DataFrame(values), ax=ax, cmap=cmap, vmin=0, vmax=12.0, cbar=False, linewidths=1,
+        linecolor=BACKGROUND, mask=pd.DataFrame(values).isna(), xticklabels=xlabels, yticklabels=ylabels))
+
+    # Assert
+    np.testing.assert_array_equal(ours, seaborns)
+
+
+def test_a_sparkline_after_another_is_the_same_image_as_on_a_new_figure():
+    # Arrange: a first sparkline with a target leaves lines on the reused axes, then removes them
+    from qa_analysis import charts
+
+    points = [("2020-21 Q1", 10), ("2020-21 Q2", "c"), ("2020-21 Q3", 12.5)]
+    charts._SPARKLINE.clear()
+    on_new_figure = sparkline_html(points, "Visits")
+    sparkline_html([("a", 50.0), ("b", 70.0)], "On time", percent=True, target=80.0)
+
+    # Act
+    after_another = sparkline_html(points, "Visits")
+
+    # Assert
+    assert after_another == on_new_figure
+
+
 # --- labels never overlap (issue 16) ---------------------------------------------------------
 # How it is checked: charts.text_overlaps draws the figure with matplotlib's renderer and
 # compares the bounding boxes of every visible text (tick labels, value labels, line labels,

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -169,3 +170,45 @@ def test_anything_else_is_refused_with_both_forms_listed():
 @pytest.mark.parametrize("year", ["2020-21", 2020, FinancialYear(2020)])
 def test_year_quarters_takes_a_label_a_start_year_or_a_financial_year(year):
     assert year_quarters(year) == [Quarter(2020, q) for q in (1, 2, 3, 4)]
+
+
+def test_working_days_across_a_decade_boundary_keep_both_years_holidays():
+    # Thu 31 Dec 2009 -> Tue 5 Jan 2010. Days after the 31st: Fri 1 Jan 2010 (New Year's
+    # Day, holiday), Sat 2, Sun 3, Mon 4, Tue 5 -> 2.
+    assert working_days(pd.Timestamp("2009-12-31"), pd.Timestamp("2010-01-05")) == 2
+
+
+def test_working_days_on_series_spanning_decades_match_one_by_one():
+    # 24 Dec 2020 -> 31 Dec 2020 is 3 (Christmas test above); Fri 22 May 1992 -> Tue 26 May
+    # 1992: Sat, Sun, Mon 25 (spring bank holiday), Tue 26 -> 1.
+    starts = pd.Series(pd.to_datetime(["2020-12-24", "1992-05-22"]))
+    ends = pd.Series(pd.to_datetime(["2020-12-31", "1992-05-26"]))
+    pd.testing.assert_series_equal(working_days(starts, ends), pd.Series([3.0, 1.0]))
+
+
+def test_days_outside_the_known_holiday_years_count_weekdays_only():
+    # 1 Jan 1985 (Tue) -> 8 Jan 1985 (Tue): holidays are known from 1990 only, so New
+    # Year's Day is not one: Wed 2, Thu 3, Fri 4, Mon 7, Tue 8 -> 5.
+    assert working_days(pd.Timestamp("1985-01-01"), pd.Timestamp("1985-01-08")) == 5
+
+
+def test_the_kept_bank_holidays_are_the_holidays_packages_list():
+    # the list kept in qa_analysis._bank_holidays must be what the package gives today;
+    # regenerate it (see that module) when the package adds a bank holiday
+    import holidays
+
+    from qa_analysis.periods import bank_holidays
+
+    days = sorted(holidays.country_holidays("GB", subdiv="ENG", years=range(1990, 2051)))
+    np.testing.assert_array_equal(bank_holidays(), np.array(days, dtype="datetime64[D]"))
+
+
+def test_bank_holidays_of_2020_are_the_eight_days_and_boxing_day():
+    # 2020 (England): 1 Jan, 10 Apr, 13 Apr, 8 May, 25 May, 31 Aug, 25 Dec, 26 Dec (Boxing
+    # Day, a Saturday, listed beside its substitute day), 28 Dec.
+    from qa_analysis.periods import bank_holidays
+
+    expected = np.array(["2020-01-01", "2020-04-10", "2020-04-13", "2020-05-08", "2020-05-25",
+                         "2020-08-31", "2020-12-25", "2020-12-26", "2020-12-28"], dtype="datetime64[D]")
+    every = bank_holidays()
+    np.testing.assert_array_equal(every[(every >= expected[0]) & (every <= np.datetime64("2020-12-31"))], expected)

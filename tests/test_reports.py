@@ -89,6 +89,27 @@ def test_declared_parameters_are_accepted(tmp_path):
     assert check_parameters(notebook, {"quarter": "2020-21 Q2"}) is None
 
 
+def test_declared_parameters_are_the_names_papermill_lists(tmp_path):
+    # Arrange: plain, annotated and commented assignments; an expression statement declares nothing
+    import papermill
+
+    from qa_analysis.reports import notebook_parameters
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = new_code_cell('quarter: str = "2020-21 Q1"  # the quarter\ndata_dir = "data/demo"\nprint("x")\nlimit: int = 3')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, new_code_cell("pass")]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+
+    # Act
+    declared = notebook_parameters(path)
+
+    # Assert: the same names, in the same order, as papermill's own inspection
+    assert list(declared) == ["quarter", "data_dir", "limit"] == list(papermill.inspect_notebook(str(path)))
+
+
 def test_a_topic_whose_file_is_absent_is_skipped_not_failed(tmp_path, capsys):
     import shutil
 

@@ -78,8 +78,12 @@ def flag(values: pd.Series) -> pd.Series:
     """A yes/no column as plain bool: only True is True (NA counts as not recorded)."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype) and values.dtype == np.bool_:
         return values  # plain bool already: nothing is missing
-    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.BooleanDtype):
-        return pd.Series(values.array.to_numpy(dtype=bool, na_value=False), index=values.index, name=values.name)
+    if isinstance(values, pd.Series) and (
+        isinstance(values.dtype, pd.BooleanDtype)
+        or (isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_boolean(values.dtype.pyarrow_dtype))
+    ):
+        # nullable bool, numpy-masked or Arrow-backed (what comparing Arrow text gives)
+        return pd.Series(values.to_numpy(dtype=bool, na_value=False), index=values.index, name=values.name)
     return values.astype("boolean").fillna(False).astype(bool)
 
 
@@ -145,19 +149,27 @@ def arrow_text(values):
     return None
 
 
+def one_array(arrow):
+    """A pyarrow array of ``arrow``'s values: its one chunk as it is (``combine_chunks``
+    copies even that), several chunks joined, an array unchanged."""
+    if isinstance(arrow, pa.ChunkedArray):
+        return arrow.chunk(0) if arrow.num_chunks == 1 else arrow.combine_chunks()
+    return arrow
+
+
 def isin(values: pd.Series | pd.Index, candidates) -> np.ndarray:
     """``values.isin(candidates)`` as a numpy bool array (a blank value is never in)."""
     arrow, wanted = arrow_text(values), arrow_text(candidates)
     if arrow is not None and wanted is not None and not wanted.null_count:
         value_set = pc.unique(wanted)
-        value_set = value_set.combine_chunks() if hasattr(value_set, "combine_chunks") else value_set
+        value_set = one_array(value_set)
         found = pc.fill_null(pc.is_in(arrow, value_set=value_set), False)
         return found.to_numpy(zero_copy_only=False).astype(bool, copy=False)
     return np.asarray(values.isin(candidates), dtype=bool)
 
 
 def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int, list | None]:
-    """(one integer per value, -1 for a blank; how many distinct values; with
+    """(one integer per value (32- or 64-bit), -1 for a blank; how many distinct values; with
     ``with_values``, the distinct values by code): the same values get the same code, in no
     particular order (for grouping and joining on integers).
 
@@ -168,16 +180,17 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
     if arrow is None:
         found, uniques = pd.factorize(values)
         return found.astype(np.int64), len(uniques), list(uniques) if with_values else None
-    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
+    arrow = one_array(arrow)
     few = _few_values_codes(arrow)
     if few is not None:
         return few[0], len(few[1]), few[1] if with_values else None
+    starts = None if arrow.null_count else sorted_id_runs(arrow)
+    if starts is not None:
+        return _run_codes(arrow, starts, with_values)
     named = arrow.drop_null() if arrow.null_count else arrow
     keys = id_keys(named)
     if keys is not None and not arrow.null_count and (keys[1:] >= keys[:-1]).all():
-        changes = np.ones(len(arrow), dtype=bool)
-        changes[1:] = keys[1:] != keys[:-1]
-        return _run_codes(arrow, changes, with_values)
+        return _run_codes(arrow, run_starts(keys), with_values)
     if keys is None and _sorted_text(arrow):
         changes = np.ones(len(arrow), dtype=bool)
         changes[1:] = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
@@ -197,9 +210,32 @@ def codes(values: pd.Series, with_values: bool = False) -> tuple[np.ndarray, int
 _SORTED_CODES_MAX = 2_000_000  # above this, hashing the text is faster than sorting keys
 
 
+def sorted_id_runs(arrow) -> np.ndarray | None:
+    """True where a run of equal values begins, for ids of up to 8 bytes (:func:`id_keys`)
+    in ascending order with no blank; None for other text. Read a stretch of rows at a
+    time, without the whole column's keys."""
+    if arrow is None or not len(arrow) or arrow.null_count:
+        return None
+    arrow = one_array(arrow)
+    starts = np.empty(len(arrow), dtype=bool)
+    last = None
+    for rows in stretches(len(arrow)):
+        # keys of texts of other widths compare as the texts do (zero-padded, no NUL byte),
+        # so the stretches need not share one width
+        keys = id_keys(arrow.slice(rows.start, rows.stop - rows.start))
+        if keys is None or (keys[1:] < keys[:-1]).any() or (last is not None and keys[0] < last):
+            return None
+        np.not_equal(keys[1:], keys[:-1], out=starts[rows.start + 1 : rows.stop])
+        starts[rows.start] = last is None or keys[0] != last
+        last = keys[-1]
+    return starts
+
+
 def _run_codes(arrow, changes: np.ndarray, with_values: bool) -> tuple[np.ndarray, int, list | None]:
-    """Codes of sorted text numbered by its runs (``changes``: True where a run begins)."""
-    out = np.cumsum(changes, dtype=np.int64) - 1
+    """Codes of sorted text numbered by its runs (``changes``: True where a run begins);
+    32-bit where they fit (half the memory of a column of 64-bit codes)."""
+    out = np.cumsum(changes, dtype=np.int32 if len(changes) < 2**31 else np.int64)
+    out -= 1
     return out, int(out[-1]) + 1, arrow.filter(pa.array(changes)).to_pylist() if with_values else None
 
 
@@ -215,7 +251,8 @@ def _few_values_codes(arrow) -> tuple[np.ndarray, list] | None:
     found = pc.index_in(arrow, value_set=sample)
     if found.null_count != arrow.null_count:  # a value outside the sample
         return None
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64), sample.to_pylist()
+    # the 32-bit codes as Arrow gives them (no copy into a column of 64-bit ones)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False), sample.to_pylist()
 
 
 _FEW_SAMPLE, _FEW_MAX = 4096, 16
@@ -247,6 +284,11 @@ def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes renumbered 0, 1, ... in order of first appearance (-1 stays -1), and the
     original code of each new one: what ``pd.factorize`` gives on the values themselves."""
     valid = global_codes >= 0
+    if len(global_codes) and valid.all() and (global_codes[1:] >= global_codes[:-1]).all():
+        # in ascending order (rows of an extract written child by child): first appearance
+        # is ascending order, so the runs are numbered
+        starts = run_starts(global_codes)
+        return np.cumsum(starts, dtype=np.int64) - 1, global_codes[starts].astype(np.int64)
     out = np.full(len(global_codes), -1, dtype=np.int64)
     found, uniques = pd.factorize(global_codes[valid])
     out[valid] = found
@@ -256,9 +298,15 @@ def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def lookup(global_codes: np.ndarray, known: np.ndarray, size: int) -> np.ndarray:
     """For each code, its position in ``known`` (codes out of ``size``), or -1: what
     ``pd.Index(known values).get_indexer(values)`` gives."""
+    return lookup_table(known, size)[global_codes]
+
+
+def lookup_table(known: np.ndarray, size: int) -> np.ndarray:
+    """The table behind :func:`lookup`: ``table[code]`` is the code's position in ``known``
+    or -1, and ``table[-1]`` (a blank's code) is -1."""
     table = np.full(size + 1, -1, dtype=np.int64)
     table[known] = np.arange(len(known), dtype=np.int64)
-    return table[np.where(global_codes >= 0, global_codes, size)]
+    return table
 
 
 # ------------------------------------------------------------- runs of equal adjacent keys
@@ -316,8 +364,8 @@ def positions_in(values: pd.Series, candidates: pd.Series) -> np.ndarray:
     values when there are many more candidates than values."""
     arrow, wanted = arrow_text(values), arrow_text(candidates)
     if arrow is not None and wanted is not None:
-        arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
-        wanted = wanted.combine_chunks() if hasattr(wanted, "combine_chunks") else wanted
+        arrow = one_array(arrow)
+        wanted = one_array(wanted)
         found = _sorted_positions(arrow, wanted)
         if found is not None:
             return found
@@ -340,21 +388,39 @@ def id_keys(arrow) -> np.ndarray | None:
     None for any other text."""
     if arrow is None or not len(arrow) or arrow.null_count:
         return None
-    arrow = arrow.combine_chunks() if hasattr(arrow, "combine_chunks") else arrow
+    arrow = one_array(arrow)
     kinds = {pa.string(): np.int32, pa.large_string(): np.int64}
     if arrow.type not in kinds:
         return None
     _, offsets, data = arrow.buffers()
     offsets = np.frombuffer(offsets, dtype=kinds[arrow.type])[arrow.offset : arrow.offset + len(arrow) + 1]
     width = int(offsets[1] - offsets[0])
-    if not 0 < width <= 8 or int(offsets[-1] - offsets[0]) != width * len(arrow) or (np.diff(offsets) != width).any():
+    if not 0 < width <= 8 or int(offsets[-1] - offsets[0]) != width * len(arrow):
         return None
     text = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(len(arrow), width)
-    if not text.all():  # no NUL byte, so keys of texts of other widths never meet
-        return None
-    padded = np.zeros((len(arrow), 8), dtype=np.uint8)
-    padded[:, :width] = text
-    return padded.view(">u8").ravel().astype(np.uint64)
+    keys = np.empty(len(arrow), dtype=np.uint64)
+    # a stretch of rows at a time, so that no temporary is as big as the column
+    for rows in stretches(len(arrow)):
+        if (np.diff(offsets[rows.start : rows.stop + 1]) != width).any():
+            return None
+        part = text[rows]
+        if not part.all():  # no NUL byte, so keys of texts of other widths never meet
+            return None
+        if width < 8:
+            padded = np.zeros((len(part), 8), dtype=np.uint8)
+            padded[:, :width] = part
+            part = padded
+        keys[rows] = part.view(">u8").ravel()
+    return keys
+
+
+_STRETCH = 1 << 20
+
+
+def stretches(n: int):
+    """Slices of at most ``_STRETCH`` (about a million) rows covering rows 0 to ``n``: for
+    working through millions of rows with temporaries a fraction of a column's size."""
+    return (slice(lo, min(lo + _STRETCH, n)) for lo in range(0, n, _STRETCH))
 
 
 def join_keys(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:

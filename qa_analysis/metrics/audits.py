@@ -81,11 +81,25 @@ def _with_family(audit_rows: pd.DataFrame, families: pd.DataFrame | None) -> pd.
     else the child stands for its own family (kept apart from real family ids)."""
     child = audit_rows["child_id"].astype("string")
     family = audit_rows["family_id"].astype("string")
-    named = pd.DataFrame({"child_id": child, "family_id": family}).dropna()
-    family = family.fillna(child.map(named.drop_duplicates("child_id").set_index("child_id")["family_id"]))
-    if families is not None:
-        family = family.fillna(family_of(child, families))
+    if family.hasnans:
+        # only the blank rows are looked up (an extract usually fills every family_id)
+        named = pd.DataFrame({"child_id": child, "family_id": family}).dropna()
+        by_child = named.drop_duplicates("child_id").set_index("child_id")["family_id"]
+        family = _fill_blanks(family, lambda blank: child[blank].map(by_child))
+        if families is not None:
+            family = _fill_blanks(family, lambda blank: family_of(child[blank], families))
     return audit_rows.assign(family=family.fillna("child:" + child))
+
+
+def _fill_blanks(values: pd.Series, fill) -> pd.Series:
+    """``values`` with its blanks filled, by position, from ``fill(blank)`` (one value per
+    blank row, given the blank rows' mask; a blank there stays blank)."""
+    blank = values.isna().to_numpy(dtype=bool)
+    if not blank.any():
+        return values
+    filled = values.array.copy()
+    filled[blank] = fill(blank).array
+    return pd.Series(filled, index=values.index, name=values.name)
 
 
 def _completed_by(recommendations: pd.DataFrame, date: pd.Timestamp) -> pd.Series:

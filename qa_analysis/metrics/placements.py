@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import (
@@ -226,6 +227,10 @@ def _child_changes(children: pd.Series) -> np.ndarray:
 
 def _same_text(values: pd.Series, rows: np.ndarray, others: np.ndarray) -> np.ndarray:
     """True where ``values`` at ``rows`` equals ``values`` at ``others``, blank matching blank."""
+    arrow = arrow_text(values)
+    if arrow is not None:
+        here, there = (pc.fill_null(arrow.take(pa.array(np.asarray(r, dtype=np.int64))), "") for r in (rows, others))
+        return pc.equal(here, there).to_numpy(zero_copy_only=False).astype(bool, copy=False)
     here = values.iloc[rows].fillna("").to_numpy(dtype=object)
     there = values.iloc[others].fillna("").to_numpy(dtype=object)
     return np.asarray(here == there, dtype=bool)

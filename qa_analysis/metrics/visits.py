@@ -31,10 +31,11 @@ from ._common import (
     first_seen_codes,
     flag,
     in_quarter,
-    lookup,
+    lookup_table,
     pct,
     run_first,
     run_starts,
+    stretches,
 )
 
 __all__ = [
@@ -133,12 +134,16 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     # Each (child, cohort) of the quarter as one integer; dates as integers (NaT lowest).
     stamps = dates.to_numpy()
     ticks = stamps.view(np.int64)
-    earlier_child = lookup(all_children[before], children, size_children)
-    earlier_cohort = lookup(all_cohorts[before], cohort_ids, size_cohorts)
-    of_these = (earlier_child >= 0) & (earlier_cohort >= 0)
     latest_earlier = np.full(len(children) * n_cohorts, _NO_DATE, dtype=np.int64)
-    np.maximum.at(latest_earlier, earlier_child[of_these] * n_cohorts + earlier_cohort[of_these],
-                  ticks[before][of_these])
+    child_table, cohort_table = lookup_table(children, size_children), lookup_table(cohort_ids, size_cohorts)
+    # the earlier visits a stretch of rows at a time (small temporaries, over millions of rows)
+    for rows in stretches(len(ticks)):
+        earlier = np.flatnonzero(before[rows]) + rows.start
+        earlier_child = child_table[all_children[earlier]]
+        earlier_cohort = cohort_table[all_cohorts[earlier]]
+        of_these = (earlier_child >= 0) & (earlier_cohort >= 0)
+        np.maximum.at(latest_earlier, earlier_child[of_these] * n_cohorts + earlier_cohort[of_these],
+                      ticks[earlier[of_these]])
     keyed = (child_codes >= 0) & (cohort_codes >= 0)
     pair = (child_codes * n_cohorts + cohort_codes)[keyed]
     tick = ticks[in_q][keyed]

@@ -123,6 +123,27 @@ def test_families_blank_family_id_uses_the_childs_other_rows():
     assert am.families_audited(case_audits, Q3) == 1
 
 
+def test_families_blank_family_ids_are_filled_by_position_on_a_repeated_index():
+    # Rows of two frames stacked keep their labels 0, 1, 0, 1: C1 F1, C2 blank, C1 blank,
+    # C3 blank. C1's blank row takes F1 from its other row; families.csv puts C2 in F2 and
+    # C3 in F1 -> families F1, F2 = 2 (no label mix-up between the two rows labelled 1).
+    first = audits_frame([("A1", "2020-10-05", "full_case_file", None, "C1", "F1", "overall", "Good"),
+                          ("A1", "2020-10-05", "full_case_file", None, "C2", None, "overall", "Good")])
+    second = audits_frame([("A2", "2020-11-05", "full_case_file", None, "C1", None, "overall", "Good"),
+                           ("A2", "2020-11-05", "full_case_file", None, "C3", None, "overall", "Good")])
+    case_audits = pd.concat([first, second])
+    families = families_frame([("C2", "F2"), ("C3", "F1")])
+    assert am.families_audited(case_audits, Q3, families) == 2
+
+
+def test_families_every_family_id_given_needs_no_families_frame_look_up(case_audits):
+    # The quarter's rows with a family_id: C1, C2 -> F1; C4 -> F2. families.csv would put
+    # C1 in F8, but a given family_id wins: F1, F2 = 2.
+    named = case_audits.loc[case_audits["family_id"].notna()]
+    families = families_frame([("C1", "F8"), ("C4", "F8")])
+    assert am.families_audited(named, Q3, families) == 2
+
+
 def test_grade_keys_for_grades_present_only(case_audits):
     # overall rows in Q3: C1 Good, C2 Outstanding, C3 blank (left out), C4 Good,
     # C5 Requires improvement -> no inadequate key (A4, A5 are outside the quarter)

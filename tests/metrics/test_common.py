@@ -229,3 +229,80 @@ def test_codes_of_few_values_with_an_unsampled_newcomer_still_code_it():
     values = pd.Series(["CLA", "CIN"] + ["CLA"] * 9998, dtype="string")
     found, distinct, names = _common.codes(values, with_values=True)
     assert (distinct, names[found[0]], names[found[1]], names[found[9999]]) == (2, "CLA", "CIN", "CLA")
+
+
+def test_flag_of_arrow_backed_bool_is_true_only_for_true():
+    # comparing Arrow text gives bool[pyarrow]: True, False, NA -> True, False, False
+    values = pd.Series(pd.array([True, False, None], dtype="bool[pyarrow]"), index=[7, 8, 9])
+    pd.testing.assert_series_equal(_common.flag(values), pd.Series([True, False, False], index=[7, 8, 9]))
+
+
+def test_first_seen_codes_of_ascending_codes_number_their_runs():
+    # codes 2, 2, 5, 9, 9 (ascending): 2 first (0), then 5 (1), then 9 (2), as factorize gives
+    renumbered, original = _common.first_seen_codes(pd.Series([2, 2, 5, 9, 9]).to_numpy())
+    assert (renumbered.tolist(), original.tolist()) == ([0, 0, 1, 2, 2], [2, 5, 9])
+
+
+def test_lookup_table_gives_minus_one_for_a_blank_code():
+    # known codes 3 and 0 out of 4: table[3] = 0, table[0] = 1, table[1] = table[2] = -1,
+    # and table[-1] (a blank's code) = -1
+    table = _common.lookup_table(pd.Series([3, 0]).to_numpy(), 4)
+    assert table[[3, 0, 1, 2, -1]].tolist() == [0, 1, -1, -1, -1]
+
+
+def test_stretches_cover_every_row_once(monkeypatch):
+    # stretches of 4 rows over 10 rows: 0-3, 4-7, 8-9
+    monkeypatch.setattr(_common, "_STRETCH", 4)
+    assert [(s.start, s.stop) for s in _common.stretches(10)] == [(0, 4), (4, 8), (8, 10)]
+
+
+def test_id_keys_are_the_same_worked_out_a_stretch_at_a_time(monkeypatch):
+    # ids "C2", "C1", "C3" read as big-endian bytes: C = 0x43, 1/2/3 = 0x31/0x32/0x33, padded
+    # to 8 bytes -> 0x4332 << 48, 0x4331 << 48, 0x4333 << 48; stretches of 2 rows give the same
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C2", "C1", "C3"], dtype="string"))
+    assert _common.id_keys(arrow).tolist() == [0x4332 << 48, 0x4331 << 48, 0x4333 << 48]
+
+
+def test_id_keys_refuse_ids_of_two_widths_in_a_later_stretch(monkeypatch):
+    # "C1", "C2" then "C30" (3 bytes) and "C" (1) in the second stretch: 8 bytes in all,
+    # as four ids of 2 would be, but not one width -> None
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    assert _common.id_keys(_common.arrow_text(pd.Series(["C1", "C2", "C30", "C"], dtype="string"))) is None
+
+
+def test_sorted_id_runs_mark_where_each_id_begins(monkeypatch):
+    # C1 C1 | C2 C3 | C3 (stretches of 2): runs begin at rows 0, 2, 3; the C3 run crosses
+    # the second stretch boundary, so row 4 does not begin one
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C1", "C1", "C2", "C3", "C3"], dtype="string"))
+    assert _common.sorted_id_runs(arrow).tolist() == [True, False, True, True, False]
+
+
+def test_sorted_id_runs_allow_stretches_of_other_widths(monkeypatch):
+    # "C9", "C9" then "C90", "C91": zero-padded keys keep text order (C9 < C90), so the
+    # runs begin at rows 0, 2 and 3
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C9", "C9", "C90", "C91"], dtype="string"))
+    assert _common.sorted_id_runs(arrow).tolist() == [True, False, True, True]
+
+
+def test_sorted_id_runs_are_none_when_a_later_stretch_goes_back(monkeypatch):
+    # C2 C3 | C1 C4: C1 after C3 across the stretch boundary -> not in order -> None
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    arrow = _common.arrow_text(pd.Series(["C2", "C3", "C1", "C4"], dtype="string"))
+    assert _common.sorted_id_runs(arrow) is None
+
+
+def test_sorted_id_runs_are_none_with_a_blank():
+    arrow = _common.arrow_text(pd.Series(["C1", None], dtype="string"))
+    assert _common.sorted_id_runs(arrow) is None
+
+
+def test_one_array_joins_chunks_and_keeps_values():
+    # two chunks [a, b] + [c] -> one array a, b, c; one chunk -> that chunk
+    import pyarrow as pa
+
+    chunked = pa.chunked_array([["a", "b"], ["c"]])
+    assert (_common.one_array(chunked).to_pylist(), _common.one_array(pa.chunked_array([["x"]])).to_pylist()) == (
+        ["a", "b", "c"], ["x"])

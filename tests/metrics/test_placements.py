@@ -8,6 +8,7 @@ the comments. Unless a test says otherwise the quarter is
 Episode rows are (CHILD, DECOM, RNE, LS, PLACE, DEC, REASON_PLACE_CHANGE, URN).
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -794,3 +795,12 @@ def test_episodes_out_of_decom_order_within_a_child_are_sorted():
         ("C1", "01/04/2020", "S", "C2", "U1", None, None, None),
     )
     assert not in_child_date_order(eps)
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_same_text_compares_values_at_two_sets_of_rows_blank_matching_blank(dtype):
+    # rows 0, 1, 3 against 0, 2, 0: P1 = P1; a blank = "" (blank matches blank); P2 != P1
+    from qa_analysis.metrics.placements import _same_text
+
+    values = pd.Series(["P1", None, "", "P2"], dtype=dtype)
+    assert _same_text(values, np.array([0, 1, 3]), np.array([0, 2, 0])).tolist() == [True, True, False]
