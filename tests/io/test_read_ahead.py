@@ -75,3 +75,11 @@ def test_closing_stops_the_reading_ahead():
     time.sleep(0.2)
 
     assert started == ["a.csv"]
+
+
+def test_a_queued_file_the_load_never_asks_for_does_not_hold_up_the_next():
+    # A is queued but the load goes straight to B (a table whose source turned out to be
+    # something else): A's read is dropped and B still comes back
+    ahead = _ReadAhead([A, B], lambda table, path: path.name)
+
+    assert ahead.take(*B) == "b.csv"
