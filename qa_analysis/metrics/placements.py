@@ -72,6 +72,7 @@ from ._common import (
     arrow_text,
     bound,
     codes,
+    column_codes,
     derived,
     flag,
     pct,
@@ -174,7 +175,10 @@ def _distinct_children(episodes: pd.DataFrame, rows: pd.Series, settings: Settin
     """Distinct CHILD among ``rows`` (a mask) of the episodes, short breaks left out (a
     column and mask, not a copy of the frame)."""
     chosen = rows.to_numpy(dtype=bool) & _not_short_break(episodes, settings)
-    return int(episodes["CHILD"].loc[chosen].nunique())
+    # on the episodes' integer CHILD codes (once per frame; a blank CHILD is -1, not counted)
+    child, size, _ = column_codes(episodes, "CHILD")
+    picked = child[chosen]
+    return int(np.count_nonzero(np.bincount(picked[picked >= 0], minlength=size)))
 
 
 def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:

@@ -56,12 +56,16 @@ def _contacts_in_quarter(contacts: pd.DataFrame, quarter: Quarter) -> pd.DataFra
     return contacts if rows.all() else contacts.loc[rows]
 
 
-def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last, matches) -> int:
+def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last, lowest, highest) -> int:
     """How many of ``rows`` have a referral of the same child, dated from ``first`` to
-    ``last``, for which ``matches(row date, referral date)`` holds (each row counted once).
+    ``last``, whose date lies from ``lowest(row date)`` to ``highest(row date)`` (both
+    included; each row counted once).
 
-    Only referrals inside that window are joined, on integer keys of the child
-    (:func:`._common.join_keys`), which keeps the join small and fast at national scale.
+    Only referrals inside that window are looked at, on integer keys of the child
+    (:func:`._common.join_keys`), which keeps it small and fast at national scale: sorted
+    by child and day, each row's first referral on or after its lowest day is found by
+    binary search (referral dates a whole number of days apart, as the loader's dates at
+    midnight are), else by a join.
     """
     child = rows["child_id"]
     named = child.notna().to_numpy(dtype=bool)
@@ -70,15 +74,56 @@ def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last,
         ["child_id", "referral_date"],
     ].dropna()
     own_child, other_child = join_keys(child.loc[named], candidates["child_id"])
-    numbered = pd.DataFrame(
-        {"row": np.flatnonzero(named), "child": own_child, "own_date": rows[date_column].to_numpy()[named]}
-    )
-    others = pd.DataFrame({"child": other_child, "referral_date": candidates["referral_date"].to_numpy()})
+    own_date = rows[date_column].to_numpy()[named]
+    low, high = np.asarray(lowest(own_date)), np.asarray(highest(own_date))
+    other_date = candidates["referral_date"].to_numpy()
+    found = _any_between(own_child, low, high, other_child, other_date)
+    if found is not None:
+        return int(np.count_nonzero(found))
+    numbered = pd.DataFrame({"row": np.arange(len(own_child)), "child": own_child, "low": low, "high": high})
+    others = pd.DataFrame({"child": other_child, "referral_date": other_date})
     return int(
         numbered.merge(others, on="child", how="inner")
-        .loc[lambda d: matches(d["own_date"], d["referral_date"])]["row"]
+        .loc[lambda d: (d["referral_date"] >= d["low"]) & (d["referral_date"] <= d["high"])]["row"]
         .nunique()
     )
+
+
+_DAY = np.timedelta64(1, "D")
+
+
+def _any_between(keys, low, high, other_keys, other_dates) -> np.ndarray | None:
+    """True for each key whose ``other_keys`` include one dated from ``low`` to ``high``
+    (both included, per key): by binary search over the others sorted by key and day.
+    None unless the other dates lie a whole number of days apart (then the caller joins
+    instead)."""
+    if not len(other_keys) or not len(keys):
+        return np.zeros(len(keys), dtype=bool)
+    kind = other_dates.dtype
+    if kind.kind != "M" or low.dtype != kind or high.dtype != kind or np.isnat(other_dates).any():
+        return None
+    per_day = _DAY.astype(f"timedelta64[{np.datetime_data(kind)[0]}]").astype(np.int64)
+    ticks = other_dates.view(np.int64)
+    base = int(ticks.min())
+    day, rest = np.divmod(ticks - base, per_day)
+    if rest.any():
+        return None
+    span = int(day.max()) + 1  # days 0 .. span - 1
+    distinct, group = np.unique(other_keys, return_inverse=True)
+    combined = np.sort(group.astype(np.int64) * span + day)
+    where = np.searchsorted(distinct, keys)
+    known = where < len(distinct)
+    known[known] = distinct[where[known]] == keys[known]
+    valid = known & ~np.isnat(low) & ~np.isnat(high)
+    # each key's window in whole days from base: first day >= low, last day <= high
+    first_day = np.clip(-((base - low.view(np.int64)) // per_day), 0, span)
+    last_day = np.clip((high.view(np.int64) - base) // per_day, -1, span - 1)
+    valid &= first_day <= last_day
+    offset = np.where(valid, where, 0).astype(np.int64) * span
+    at = np.searchsorted(combined, offset + first_day, side="left")
+    hit = at < len(combined)
+    hit[hit] = combined[at[hit]] <= (offset + last_day)[hit]
+    return hit & valid
 
 
 def _referrals_in_quarter(referrals: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
@@ -132,14 +177,21 @@ def _order_sources(codes) -> list[str]:
 
 def _assessment_durations(assessments: pd.DataFrame, quarter: Quarter) -> pd.Series:
     """Working days from start to authorisation of the assessments completed in the
-    quarter that have a usable start date (present and not after authorisation)."""
-    completed = _assessments_completed(assessments, quarter).loc[
-        lambda d: d["assessment_start_date"].notna()
-        & (d["assessment_start_date"] <= d["assessment_authorised_date"])
-    ]
-    if completed.empty:
-        return pd.Series(dtype="float64")
-    return working_days(completed["assessment_start_date"], completed["assessment_authorised_date"])
+    quarter that have a usable start date (present and not after authorisation); once
+    per assessments frame and quarter (the share within the target and the median read
+    the same durations)."""
+    quarter = parse_period(quarter)
+
+    def durations() -> pd.Series:
+        completed = _assessments_completed(assessments, quarter).loc[
+            lambda d: d["assessment_start_date"].notna()
+            & (d["assessment_start_date"] <= d["assessment_authorised_date"])
+        ]
+        if completed.empty:
+            return pd.Series(dtype="float64")
+        return working_days(completed["assessment_start_date"], completed["assessment_authorised_date"])
+
+    return derived(assessments, ("assessment_durations", quarter), durations)
 
 
 # --------------------------------------------------------------------------- contacts
@@ -257,7 +309,7 @@ def contacts_followed_by_referral_counts(
     contacts_in_quarter = _contacts_in_quarter(contacts, quarter)
     converted_rows = _rows_with_referral_of_same_child(
         contacts_in_quarter, "contact_date", referrals, quarter.start, quarter.end + window,
-        lambda own, other: (other >= own) & (other <= own + window),
+        lambda own: own, lambda own: own + window.to_timedelta64(),
     )
     return converted_rows, int(len(contacts_in_quarter))
 
@@ -303,14 +355,27 @@ def re_referral_counts(
         counted = referrals_in_quarter["referrals_last_12m"].ge(1).fillna(False).to_numpy(dtype=bool)
         shown = _rows_with_referral_of_same_child(
             referrals_in_quarter.loc[~counted], "referral_date", referrals, quarter.start - look_back,
-            quarter.end, lambda own, other: (other < own) & (other >= own - look_back),
+            quarter.end, *_earlier_within(look_back),
         )
         return int(counted.sum()) + shown, int(len(referrals_in_quarter))
     re_referral_rows = _rows_with_referral_of_same_child(
         referrals_in_quarter, "referral_date", referrals, quarter.start - look_back, quarter.end,
-        lambda own, other: (other < own) & (other >= own - look_back),
+        *_earlier_within(look_back),
     )
     return re_referral_rows, int(len(referrals_in_quarter))
+
+
+def _earlier_within(look_back: pd.DateOffset):
+    """The window of an earlier referral: on or after the date minus ``look_back``
+    (calendar months) and strictly before the date (up to the tick before it)."""
+
+    def lowest(own):
+        return (pd.DatetimeIndex(own) - look_back).to_numpy().astype(own.dtype)
+
+    def highest(own):
+        return own - np.timedelta64(1, np.datetime_data(own.dtype)[0])
+
+    return lowest, highest
 
 
 def re_referral_source(

@@ -209,6 +209,18 @@ def test_cla_during_quarter_counts_episodes_overlapping_the_quarter():
     assert children_looked_after_during_quarter(eps, Q4) == 2
 
 
+def test_cla_during_quarter_counts_a_child_once_and_no_blank_child():
+    # A has two episodes in the quarter (once); a row with no CHILD is no child; B's short
+    # break (LS V3) is left out -> A only: 1
+    eps = episodes(
+        ("A", "01/01/2020", "S", "C2", "U4", "10/01/2021", "CARPL", None),
+        ("A", "10/01/2021", "P", "C2", "U5", None, None, None),
+        (None, "01/02/2021", "S", "C2", "U4", None, None, None),
+        ("B", "01/02/2021", "S", "V3", "U4", None, None, None),
+    )
+    assert children_looked_after_during_quarter(eps, Q4) == 1
+
+
 def test_cla_at_quarter_end_needs_decom_on_or_before_and_dec_after_the_end():
     # E ceased on 31/03/2021: not looked after at the end. C started on 31/03/2021,
     # F ceased 01/04/2021, G open: looked after. -> 3

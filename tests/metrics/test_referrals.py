@@ -6,6 +6,7 @@ in the comments. Quarters used:
   Q4 = 2020-21 Q4 = 2021-01-01 .. 2021-03-31
 """
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -23,6 +24,7 @@ from qa_analysis.metrics.referrals import (
     contacts_children,
     contacts_families,
     contacts_families_multi_child,
+    contacts_followed_by_referral_counts,
     contacts_max_children_per_family,
     contacts_total,
     families_by_children_contacted,
@@ -568,3 +570,39 @@ def test_the_funnel_share_is_the_pct_from_contact_figure():
     funnel = referral_funnel(contact_rows, referral_rows, None, Q3)
 
     assert funnel["share"].iloc[1] == referrals_pct_from_contact(contact_rows, referral_rows, Q3)
+
+
+def test_any_between_finds_a_same_key_date_inside_each_window():
+    # others: key 5 on 2 and 10 Jan, key 7 on 4 Jan. Windows: key 5 3-9 Jan (none: 2 is
+    # before, 10 after) -> False; key 5 9-10 Jan (10 Jan, the last day included) -> True;
+    # key 7 4-4 Jan (the one day) -> True; key 9 (no others) -> False.
+    from qa_analysis.metrics.referrals import _any_between
+
+    def day(text):
+        return np.datetime64(text, "ns")
+
+    keys = np.array([5, 5, 7, 9], dtype=np.uint64)
+    low = np.array([day("2021-01-03"), day("2021-01-09"), day("2021-01-04"), day("2021-01-01")])
+    high = np.array([day("2021-01-09"), day("2021-01-10"), day("2021-01-04"), day("2021-01-31")])
+    others = np.array([5, 7, 5], dtype=np.uint64)
+    dates = np.array([day("2021-01-10"), day("2021-01-04"), day("2021-01-02")])
+    assert _any_between(keys, low, high, others, dates).tolist() == [False, True, True, False]
+
+
+def test_any_between_leaves_dates_not_whole_days_apart_to_the_join():
+    # referrals at 10:00 on 4 Jan and at midnight on 5 Jan are not whole days apart:
+    # None, and the caller joins instead
+    from qa_analysis.metrics.referrals import _any_between
+
+    at = np.array([np.datetime64("2021-01-04T10:00", "ns"), np.datetime64("2021-01-05T00:00", "ns")])
+    assert _any_between(np.array([1], dtype=np.uint64), at[:1], at[:1], np.array([1, 1], dtype=np.uint64), at) is None
+
+
+def test_contacts_followed_by_referral_counts_at_a_time_of_day_match_by_the_join():
+    # contact C1 1 Oct 09:00, referral 31 Oct 09:00 (30 days later, inside); contact C2
+    # 1 Oct, referral 1 Nov 10:00 (31 days and 10 hours: outside) -> 1 of 2
+    contacts = pd.DataFrame({"child_id": pd.Series(["C1", "C2"], dtype="string"),
+                             "contact_date": pd.to_datetime(["2020-10-01 09:00", "2020-10-01 00:00"]).astype("datetime64[ns]")})
+    referrals = pd.DataFrame({"child_id": pd.Series(["C1", "C2"], dtype="string"),
+                              "referral_date": pd.to_datetime(["2020-10-31 09:00", "2020-11-01 10:00"]).astype("datetime64[ns]")})
+    assert contacts_followed_by_referral_counts(contacts, referrals, Q3) == (1, 2)
