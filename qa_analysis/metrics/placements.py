@@ -75,6 +75,7 @@ from ._common import (
     column_codes,
     derived,
     flag,
+    id_keys,
     pct,
     positions_in,
     run_cumsum,
@@ -195,10 +196,14 @@ def in_child_date_order(episodes: pd.DataFrame) -> bool:
     child = arrow_text(episodes["CHILD"])
     if child is None:
         return False
-    before, after = child[:-1], child[1:]
     decom = episodes["DECOM"].to_numpy()
-    child_less = pc.less(before, after).to_numpy(zero_copy_only=False)
-    child_equal = pc.equal(before, after).to_numpy(zero_copy_only=False)
+    keys = id_keys(child)  # ids of one width compare as integers
+    if keys is not None:
+        child_less, child_equal = keys[:-1] < keys[1:], keys[:-1] == keys[1:]
+    else:
+        before, after = child[:-1], child[1:]
+        child_less = pc.less(before, after).to_numpy(zero_copy_only=False)
+        child_equal = pc.equal(before, after).to_numpy(zero_copy_only=False)
     return bool((child_less | (child_equal & (decom[:-1] <= decom[1:]))).all())
 
 
@@ -225,6 +230,9 @@ def _child_changes(children: pd.Series) -> np.ndarray:
     arrow = arrow_text(children)
     if arrow is None or len(children) < 2:
         return (~children.duplicated()).to_numpy(dtype=bool)
+    keys = id_keys(arrow)
+    if keys is not None:
+        return run_starts(keys)
     changes = pc.not_equal(arrow[1:], arrow[:-1]).to_numpy(zero_copy_only=False)
     return np.concatenate([[True], changes]).astype(bool, copy=False)
 

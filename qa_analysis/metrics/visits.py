@@ -120,7 +120,6 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     quarter = parse_period(quarter)
     dates = visits["visit_date"]
     in_q = _rows_in_quarter(visits, quarter)
-    before = (dates < quarter.start).fillna(False).to_numpy(dtype=bool)
     # Integer codes of child and cohort, once per extract (shared by every quarter); the
     # quarter's children and cohorts numbered in order of first appearance, as
     # pd.factorize numbers the quarter's own values.
@@ -137,8 +136,10 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     latest_earlier = np.full(len(children) * n_cohorts, _NO_DATE, dtype=np.int64)
     child_table, cohort_table = lookup_table(children, size_children), lookup_table(cohort_ids, size_cohorts)
     # the earlier visits a stretch of rows at a time (small temporaries, over millions of rows)
+    start = np.datetime64(quarter.start).astype(stamps.dtype).view(np.int64)
     for rows in stretches(len(ticks)):
-        earlier = np.flatnonzero(before[rows]) + rows.start
+        stretch = ticks[rows]  # earlier: dated before the quarter start (a blank date never is)
+        earlier = np.flatnonzero((stretch < start) & (stretch != _NO_DATE)) + rows.start
         earlier_child = child_table[all_children[earlier]]
         earlier_cohort = cohort_table[all_cohorts[earlier]]
         of_these = (earlier_child >= 0) & (earlier_cohort >= 0)
@@ -172,7 +173,8 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     gap[working] = working_days(since[working], when[working]).to_numpy(dtype=float)
     return pd.DataFrame(
         {
-            "cohort": pd.Series(np.array(cohort_names, dtype=object)[code[has_previous]], dtype="string"),
+            # the few names taken by code (not millions of Python strings converted)
+            "cohort": pd.Series(pd.array(cohort_names, dtype="string").take(code[has_previous])),
             "visit_date": when[has_previous],
             "timely": gap[has_previous] <= limit[has_previous],
         }

@@ -809,6 +809,29 @@ def test_episodes_out_of_decom_order_within_a_child_are_sorted():
     assert not in_child_date_order(eps)
 
 
+def test_episodes_with_a_child_out_of_order_are_sorted():
+    from qa_analysis.metrics.placements import in_child_date_order
+
+    # C2 then C1 (ids of one width, compared as integers): not in CHILD order
+    eps = episodes(
+        ("C2", "01/04/2020", "S", "C2", "U1", None, None, None),
+        ("C1", "05/06/2020", "S", "C2", "U2", None, None, None),
+    )
+    assert not in_child_date_order(eps)
+
+
+def test_episodes_of_ids_of_several_widths_are_in_text_order():
+    from qa_analysis.metrics.placements import in_child_date_order
+
+    # C10 before C9 as text ("1" < "9"), C9 twice in DECOM order: in order
+    eps = episodes(
+        ("C10", "01/04/2020", "S", "C2", "U1", None, None, None),
+        ("C9", "01/01/2019", "S", "C2", "U1", None, None, None),
+        ("C9", "05/06/2020", "P", "C2", "U2", None, None, None),
+    )
+    assert in_child_date_order(eps)
+
+
 @pytest.mark.parametrize("dtype", ["string", object])
 def test_same_text_compares_values_at_two_sets_of_rows_blank_matching_blank(dtype):
     # rows 0, 1, 3 against 0, 2, 0: P1 = P1; a blank = "" (blank matches blank); P2 != P1

@@ -181,6 +181,34 @@ def test_previous_visit_before_quarter_start_counts():
     assert vm.pct_timely(visits, Q3) == 100.0
 
 
+def test_a_visit_with_no_date_is_never_an_earlier_visit():
+    # C1 CLA: V1 has no date, V2 on 20 Oct is then the first visit (excluded); V3 on
+    # 10 Nov is 21 days after V2 (timely). Denominator 1 (V3), timely 1 -> (1, 1)
+    visits = timing_frame(
+        [("V1", "C1", "CLA", None), ("V2", "C1", "CLA", "2020-10-20"), ("V3", "C1", "CLA", "2020-11-10")]
+    )
+    assert vm.timely_counts(visits, Q3) == (1, 1)
+
+
+def test_earlier_visits_found_across_stretches_of_rows(monkeypatch):
+    # rows read two at a time: V1 (1 Sep) and V2 (2 Sep, C2) in the first stretch, V3
+    # (15 Sep) in the second; C1's latest earlier date is V3's 15 Sep: V4 on 20 Oct is 35
+    # days later (<= 42, timely); C2's V5 on 30 Oct is 58 days after 2 Sep (late) -> (1, 2)
+    from qa_analysis.metrics import _common
+
+    monkeypatch.setattr(_common, "_STRETCH", 2)
+    visits = timing_frame(
+        [
+            ("V1", "C1", "CLA", "2020-09-01"),
+            ("V2", "C2", "CLA", "2020-09-02"),
+            ("V3", "C1", "CLA", "2020-09-15"),
+            ("V4", "C1", "CLA", "2020-10-20"),
+            ("V5", "C2", "CLA", "2020-10-30"),
+        ]
+    )
+    assert vm.timely_counts(visits, Q3) == (1, 2)
+
+
 def test_first_ever_visit_excluded_from_denominator():
     # C1: V1 first (excluded); V2 61 days after V1 -> late. C2: V3 first (excluded).
     # denominator 1 (V2), timely 0 -> 0.0 (were first visits counted timely it would be 66.7)
