@@ -8,10 +8,10 @@ from qa_analysis.errors import QAError
 from qa_analysis.reports import ReportJob, _page_entry, check_parameters, run_jobs, write_index
 
 
-def _notebook(path, body: str):
+def _notebook(path, body: str, parameters: str = 'quarter = "2020-21 Q1"'):
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = new_code_cell('quarter = "2020-21 Q1"')
+    params = new_code_cell(parameters)
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, new_code_cell(body)]
     nbformat.write(nb, path)
@@ -95,13 +95,8 @@ def test_declared_parameters_are_the_names_papermill_lists(tmp_path):
 
     from qa_analysis.reports import notebook_parameters
 
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = new_code_cell('quarter: str = "2020-21 Q1"  # the quarter\ndata_dir = "data/demo"\nprint("x")\nlimit: int = 3')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, new_code_cell("pass")]
-    path = tmp_path / "nb.ipynb"
-    nbformat.write(nb, path)
+    path = _notebook(tmp_path / "nb.ipynb", "pass",
+                     'quarter: str = "2020-21 Q1"  # the quarter\ndata_dir = "data/demo"\nprint("x")\nlimit: int = 3')
 
     # Act
     declared = notebook_parameters(path)

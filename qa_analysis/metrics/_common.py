@@ -423,6 +423,24 @@ def stretches(n: int):
     return (slice(lo, min(lo + _STRETCH, n)) for lo in range(0, n, _STRETCH))
 
 
+def whole_days(ticks: np.ndarray, dtype) -> tuple[int, int, np.ndarray] | None:
+    """Integer ticks of the datetime64 ``dtype`` (no NaT) as whole days: (the lowest tick,
+    the ticks in a day, each tick's day counted from the lowest), or None unless they all
+    lie a whole number of days apart (dates at midnight, as the loader gives them)."""
+    if not len(ticks):
+        return None
+    per_day = np.timedelta64(1, "D").astype(f"timedelta64[{np.datetime_data(dtype)[0]}]").astype(np.int64)
+    base = int(ticks.min())
+    day, rest = np.divmod(ticks - base, per_day)
+    return None if rest.any() else (base, int(per_day), day)
+
+
+def distinct_codes(found: np.ndarray, size: int) -> int:
+    """How many distinct codes ``found`` holds (codes out of ``size``; a blank's -1 left
+    out): ``nunique()`` of the values they stand for."""
+    return int(np.count_nonzero(np.bincount(found[found >= 0], minlength=size)))
+
+
 def join_keys(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer keys for two text columns without blanks, equal exactly where the texts
     are equal (also across the two), for merging on integers: :func:`id_keys` where both

@@ -74,6 +74,7 @@ from ._common import (
     codes,
     column_codes,
     derived,
+    distinct_codes,
     flag,
     id_keys,
     pct,
@@ -178,8 +179,7 @@ def _distinct_children(episodes: pd.DataFrame, rows: pd.Series, settings: Settin
     chosen = rows.to_numpy(dtype=bool) & _not_short_break(episodes, settings)
     # on the episodes' integer CHILD codes (once per frame; a blank CHILD is -1, not counted)
     child, size, _ = column_codes(episodes, "CHILD")
-    picked = child[chosen]
-    return int(np.count_nonzero(np.bincount(picked[picked >= 0], minlength=size)))
+    return distinct_codes(child[chosen], size)
 
 
 def _looked_after_on(episodes: pd.DataFrame, date: pd.Timestamp) -> pd.Series:

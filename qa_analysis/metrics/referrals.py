@@ -28,6 +28,7 @@ from ._common import (
     join_keys,
     pct,
     round_half_away,
+    whole_days,
 )
 
 Number = int | float | None
@@ -89,9 +90,6 @@ def _rows_with_referral_of_same_child(rows, date_column, referrals, first, last,
     )
 
 
-_DAY = np.timedelta64(1, "D")
-
-
 def _any_between(keys, low, high, other_keys, other_dates) -> np.ndarray | None:
     """True for each key whose ``other_keys`` include one dated from ``low`` to ``high``
     (both included, per key): by binary search over the others sorted by key and day.
@@ -102,12 +100,10 @@ def _any_between(keys, low, high, other_keys, other_dates) -> np.ndarray | None:
     kind = other_dates.dtype
     if kind.kind != "M" or low.dtype != kind or high.dtype != kind or np.isnat(other_dates).any():
         return None
-    per_day = _DAY.astype(f"timedelta64[{np.datetime_data(kind)[0]}]").astype(np.int64)
-    ticks = other_dates.view(np.int64)
-    base = int(ticks.min())
-    day, rest = np.divmod(ticks - base, per_day)
-    if rest.any():
+    days = whole_days(other_dates.view(np.int64), kind)
+    if days is None:
         return None
+    base, per_day, day = days
     span = int(day.max()) + 1  # days 0 .. span - 1
     distinct, group = np.unique(other_keys, return_inverse=True)
     combined = np.sort(group.astype(np.int64) * span + day)

@@ -28,6 +28,7 @@ from ._common import (
     column_codes,
     count_by,
     derived,
+    distinct_codes,
     first_seen_codes,
     flag,
     in_quarter,
@@ -36,6 +37,7 @@ from ._common import (
     run_first,
     run_starts,
     stretches,
+    whole_days,
 )
 
 __all__ = [
@@ -190,11 +192,10 @@ def _pair_date_order(pair: np.ndarray, tick: np.ndarray, dtype) -> np.ndarray:
     is the same order and fast on rows that come nearly in that order already."""
     if not len(tick):
         return np.zeros(0, dtype=np.int64)
-    per_day = np.timedelta64(1, "D").astype(f"timedelta64[{np.datetime_data(dtype)[0]}]").astype(np.int64)
-    low = tick.min()
-    day, rest = np.divmod(tick - low, per_day)
-    if rest.any():
+    days = whole_days(tick, dtype)
+    if days is None:
         return np.lexsort((tick, pair))
+    day = days[2]
     return np.argsort(pair * (int(day.max()) + 1) + day, kind="stable")
 
 
@@ -246,7 +247,7 @@ def children_visited(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     left out."""
     child, size, _ = _child_codes(visits)
     in_q = child[_rows_in_quarter(visits, quarter)]
-    return int(np.count_nonzero(np.bincount(in_q[in_q >= 0], minlength=size)))
+    return distinct_codes(in_q, size)
 
 
 def _child_codes(visits: pd.DataFrame):

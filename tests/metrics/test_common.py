@@ -3,6 +3,7 @@ from the exact ratio, as Excel's ROUND and DfE tables round. Values worked out b
 
 import gc
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -306,3 +307,26 @@ def test_one_array_joins_chunks_and_keeps_values():
     chunked = pa.chunked_array([["a", "b"], ["c"]])
     assert (_common.one_array(chunked).to_pylist(), _common.one_array(pa.chunked_array([["x"]])).to_pylist()) == (
         ["a", "b", "c"], ["x"])
+
+
+def test_whole_days_counts_midnight_dates_from_the_lowest():
+    # 3, 1 and 5 Jan 2021 at midnight: lowest is 1 Jan, so days 2, 0 and 4; a day in
+    # nanoseconds is 86,400 x 10^9
+    dates = np.array(["2021-01-03", "2021-01-01", "2021-01-05"], dtype="datetime64[ns]")
+
+    base, per_day, day = _common.whole_days(dates.view(np.int64), dates.dtype)
+
+    assert (base, per_day) == (int(np.datetime64("2021-01-01", "ns").astype(np.int64)), 86_400 * 10**9)
+    np.testing.assert_array_equal(day, [2, 0, 4])
+
+
+def test_whole_days_is_none_when_a_time_of_day_is_given():
+    # 1 Jan at midnight and 2 Jan at noon are a day and a half apart: not whole days
+    dates = np.array(["2021-01-01T00:00", "2021-01-02T12:00"], dtype="datetime64[ns]")
+
+    assert _common.whole_days(dates.view(np.int64), dates.dtype) is None
+
+
+def test_distinct_codes_counts_each_code_once_and_leaves_blanks_out():
+    # codes 2, 0, 2, -1 (blank), 0 out of 4: distinct 0 and 2 -> 2
+    assert _common.distinct_codes(np.array([2, 0, 2, -1, 0]), 4) == 2
