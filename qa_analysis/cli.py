@@ -18,6 +18,7 @@ import time
 import traceback
 from pathlib import Path
 
+from ._memory import huge_pages_off
 from .config import (
     DEFAULT_SETTINGS,
     Settings,
@@ -368,6 +369,7 @@ def main(argv=None) -> int:
     0
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    huge_pages_off()
     debug = "--debug" in argv or os.environ.get("QA_ANALYSIS_DEBUG", "") not in ("", "0")
     parser = build_parser()
     try:
