@@ -188,7 +188,21 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         # Memory-mapped: pyarrow parses the file's pages in place instead of copying 1.4 GB
         # into fresh buffers (each page of which the kernel must first zero).
         with pa.memory_map(str(path)) as mapped:
-            table = _read_mapped(pacsv, pa, mapped, delimiter, quoted, wanted, len(header))
+            table = pacsv.read_csv(
+                mapped,
+                read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
+                                               skip_rows=1),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                                  quote_char='"' if quoted else False,
+                                                  newlines_in_values=quoted, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    # large_string: pandas keeps Arrow text as large_string, so reading it so
+                    # spares a cast of every value's offsets (2 s of CPU on 10 million visits)
+                    column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) if wanted[i]
+                                  else pa.large_string() for i in range(len(header))},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[],
+                ),
+            )
     except (UnicodeDecodeError, ValueError, OSError, pa.ArrowException, pd.errors.ParserError,
             pd.errors.EmptyDataError):
         return None
@@ -211,24 +225,6 @@ def _read_csv_arrow(path: Path, delimiter: str, categorical: Callable[[str], boo
         frame, rows = _drop_end_of_file(frame, rows)
     raw = RawTable(frame, rows, path.name, spaces, (), len(names), delimiter, "pyarrow")
     return _drop_blank_rows(raw)
-
-
-def _read_mapped(pacsv, pa, source, delimiter: str, quoted: bool, wanted: list[bool], width: int):
-    """pyarrow's CSV read of ``source`` (every column text; ``wanted`` ones dictionary-encoded)."""
-    return pacsv.read_csv(
-        source,
-        read_options=pacsv.ReadOptions(block_size=1 << 24, autogenerate_column_names=True,
-                                       skip_rows=1),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"' if quoted else False,
-                                          newlines_in_values=quoted, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(
-            # large_string: pandas keeps Arrow text as large_string, so reading it so
-            # spares a cast of every value's offsets (2 s of CPU on 10 million visits)
-            column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string()) if wanted[i]
-                          else pa.large_string() for i in range(width)},
-            strings_can_be_null=False, quoted_strings_can_be_null=False, null_values=[],
-        ),
-    )
 
 
 _ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's "str" dtype
