@@ -27,6 +27,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import AUDITOR_ROLES
 from .tables import AUDIT_METHODS, AUDIT_SELECTIONS
@@ -37,6 +39,7 @@ __all__ = [
     "code_words",
     "free_text_rules",
     "identifiers_in",
+    "phrases_looked_for",
     "programme_rules",
 ]
 
@@ -153,10 +156,56 @@ def _worth_looking_for(phrase: str) -> bool:
     return not (phrase.isdigit() and len(phrase) < 5)
 
 
-def identifiers_in(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+def phrases_looked_for(texts) -> frozenset[str]:
+    """Every run of one to ``_MAX_WORDS`` words of the ``texts`` that :func:`_named` looks
+    up (the same words, casefolded), worth looking for: the only phrases an identifier
+    need be compared with."""
+    found = set()
+    for text in dict.fromkeys(t for t in texts if not pd.isna(t)):
+        words = _WORD.findall(str(text).casefold())
+        for size in range(1, min(_MAX_WORDS, len(words)) + 1):
+            for start in range(len(words) - size + 1):
+                found.add(" ".join(words[start:start + size]))
+    return frozenset(p for p in found if _worth_looking_for(p))
+
+
+def _text_arrow(values: pd.Series) -> pa.ChunkedArray:
+    """The column as Arrow text (Arrow-backed text as it is, not copied; anything else as
+    its ``str``), blanks null."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.dropna().astype("str")
+    return pa.chunked_array(pa.array(values.array))
+
+
+def _identifier_phrases(values: pd.Series, looked_for: frozenset[str]) -> set[str]:
+    """The phrases (:func:`_phrase`) of the column's values that are in ``looked_for``.
+
+    Vectorised, as a column can hold millions of identifiers: a value of ASCII letters and
+    digits only (``C0000123``) is its own phrase once lower-cased, so it is matched in
+    Arrow against the one-word phrases looked for; only the other values (names with
+    spaces, hyphens, non-ASCII letters) go through :func:`_phrase`, each distinct one once.
+    """
+    text = _text_arrow(values)
+    simple = pc.fill_null(pc.and_(pc.string_is_ascii(text), pc.ascii_is_alnum(text)), False)
+    found = set()
+    words = [p for p in looked_for if p.isascii() and p.isalnum()]
+    if words:
+        hits = pc.filter(text, pc.and_(simple, pc.is_in(pc.ascii_lower(text), value_set=pa.array(words))))
+        found.update(pc.unique(pc.ascii_lower(hits)).to_pylist())
+    others = pc.drop_null(pc.filter(text, pc.invert(simple)))
+    found.update(p for p in map(_phrase, pc.unique(others).to_pylist()) if p in looked_for)
+    return found
+
+
+def identifiers_in(tables: dict[str, pd.DataFrame], looked_for) -> dict[str, str]:
     """Every identifier and name of the loaded ``tables`` (lower-cased words joined by one
-    space) -> where it comes from (``child_id in visits``), for :func:`free_text_rules`."""
+    space) that is one of the phrases ``looked_for`` (:func:`phrases_looked_for`) -> where
+    it comes from (``child_id in visits``, the first table and column holding it), for
+    :func:`free_text_rules`."""
+    looked_for = frozenset(p for p in looked_for if _worth_looking_for(p))
     known: dict[str, str] = {}
+    if not looked_for:
+        return known
     for table, columns in IDENTIFIER_COLUMNS.items():
         frame = tables.get(table)
         if frame is None:
@@ -164,10 +213,8 @@ def identifiers_in(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         for column in columns:
             if column not in frame.columns:
                 continue
-            for value in pd.unique(frame[column].dropna().astype(str)):
-                phrase = _phrase(value)
-                if _worth_looking_for(phrase):
-                    known.setdefault(phrase, f"{column} in {table}")
+            for phrase in sorted(_identifier_phrases(frame[column], looked_for)):
+                known.setdefault(phrase, f"{column} in {table}")
     return known
 
 
@@ -186,11 +233,23 @@ def has_free_text(table: str, typed: pd.DataFrame) -> bool:
     return any(typed[c].notna().any() for c in FREE_TEXT.get(table, ()) if c in typed.columns)
 
 
-def free_text_rules(table: str, typed: pd.DataFrame, known: dict[str, str]):
-    """[(mask, column, rule)]: rows whose free text names an identifier of the folder."""
+def free_text_rules(table: str, typed: pd.DataFrame, tables: dict[str, pd.DataFrame]):
+    """[(mask, column, rule)]: rows whose free text names an identifier of the ``tables``
+    (the loaded ones and this one). Each distinct text is read once."""
+    columns = [c for c in FREE_TEXT.get(table, ()) if c in typed.columns]
+    looked_for = phrases_looked_for(v for c in columns for v in pd.unique(typed[c].astype(object)))
+    known = identifiers_in(tables, looked_for)
     found = []
-    for column in FREE_TEXT.get(table, ()):
-        hits = [None if pd.isna(v) else _named(v, known) for v in typed[column].astype(object)]
+    for column in columns:
+        named = {}
+        hits = []
+        for value in typed[column].astype(object):
+            if pd.isna(value):
+                hits.append(None)
+                continue
+            if value not in named:
+                named[value] = _named(value, known)
+            hits.append(named[value])
         mask = np.array([h is not None for h in hits], dtype=bool)
         for source in dict.fromkeys(h for h in hits if h is not None):
             one = mask & np.array([h == source for h in hits], dtype=bool)

@@ -355,8 +355,7 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
         kwargs = {"roles": tuple(auditor_roles)} if auditor_roles is not None else {}
         typed, extra = audit_programme.programme_rules(typed, **kwargs)
     if audit_programme.has_free_text(table, typed):
-        known = audit_programme.identifiers_in({**(loaded or {}), table: typed})
-        extra += audit_programme.free_text_rules(table, typed, known)
+        extra += audit_programme.free_text_rules(table, typed, {**(loaded or {}), table: typed})
     for mask, column, rule in extra:
         parts.append(_problem_frame(np.flatnonzero(mask), column, rule, text, raw, display, table))
 

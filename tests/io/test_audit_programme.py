@@ -7,7 +7,7 @@ file text beside it.
 import pandas as pd
 
 from qa_analysis.config import Settings
-from qa_analysis.io import load_data
+from qa_analysis.io import audit_programme, load_data
 
 AUDITS_HEADER = (
     "audit_id,audit_type,theme,started,completed,auditor,method,selection,practice_from,"
@@ -156,3 +156,41 @@ def test_without_audits_csv_the_programme_is_unavailable_and_nothing_else_change
 
     assert data.audits is None and "audits" in data.unavailable
     assert counts(data, "case_audits") == (2, 2, 0)
+
+
+def test_the_phrases_looked_for_are_the_runs_of_words_of_the_text_worth_looking_for():
+    # "Seen by Jo-Ann": runs of 1 to 3 words, casefolded; "by" (under four letters) left out
+    found = audit_programme.phrases_looked_for(["Seen by Jo-Ann", None])
+
+    assert found == {"seen", "jo-ann", "seen by", "by jo-ann", "seen by jo-ann"}
+
+
+def test_identifiers_are_matched_whatever_their_case_spacing_and_letters():
+    # one-word ASCII ids in any case; a name with two spaces and a non-ASCII letter; a
+    # hyphenated id; the first table and column holding a phrase is named
+    tables = {
+        "contacts": pd.DataFrame({"child_id": ["KID0001", "kid0002", None]}),
+        "visits": pd.DataFrame({"visit_id": ["VIS-0001", "VIS0002", "VIS0003"],
+                                "child_id": ["KID0002", "KID0009", "KID0009"],
+                                "worker_id": ["Zoë  Hart", "W0001", "W0001"]}),
+    }
+    looked_for = {"kid0002", "vis-0001", "zoë hart", "kid0009", "w0002", "kid0001 was"}
+
+    known = audit_programme.identifiers_in(tables, looked_for)
+
+    assert known == {"kid0002": "child_id in contacts", "vis-0001": "visit_id in visits",
+                     "kid0009": "child_id in visits", "zoë hart": "worker_id in visits"}
+
+
+def test_the_same_free_text_on_many_rows_is_refused_on_each_row(tmp_path):
+    recs = (
+        "recommendation_id,audit_id,raised_date,theme,owner,due_date,status,completed_date,route,shared_with\n"
+        "RE01,AU01,2020-08-05,planning,Team Manager,2020-09-30,open,,case,the carers of KID0002\n"
+        "RE02,AU01,2020-08-05,planning,Team Manager,2020-09-30,open,,learning_and_development,team managers\n"
+        "RE03,AU01,2020-08-05,planning,Team Manager,2020-09-30,open,,case,the carers of KID0002\n"
+    )
+    write(tmp_path, {"recommendations.csv": recs, "case_audits.csv": CASE_AUDITS})
+
+    data = load_data(tmp_path)
+
+    assert [(r, c) for r, c, _ in problems_of(data, "recommendations")] == [(2, "shared_with"), (4, "shared_with")]
