@@ -24,6 +24,7 @@ it and what it found. Its codes and dates are checked like every table's
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import AUDITOR_ROLES
+from .readers import text_bytes_outside
 from .tables import AUDIT_METHODS, AUDIT_SELECTIONS
 
 __all__ = [
@@ -177,23 +179,38 @@ def _text_arrow(values: pd.Series) -> pa.ChunkedArray:
     return pa.chunked_array(pa.array(values.array))
 
 
+# bytes other than ASCII letters and digits, within 0-9..z; and the lower-case letters
+_NOT_ALNUM = ((0x3A, 0x40), (0x5B, 0x60))
+_LOWER = ((0x3A, 0x40), (0x5B, 0x7A))
+
+
 def _identifier_phrases(values: pd.Series, looked_for: frozenset[str]) -> set[str]:
     """The phrases (:func:`_phrase`) of the column's values that are in ``looked_for``.
 
     Vectorised, as a column can hold millions of identifiers: a value of ASCII letters and
     digits only (``C0000123``) is its own phrase once lower-cased, so it is matched in
-    Arrow against the one-word phrases looked for; only the other values (names with
-    spaces, hyphens, non-ASCII letters) go through :func:`_phrase`, each distinct one once.
+    Arrow against the one-word phrases looked for (a column of nothing else, as identifier
+    columns usually are, is known so from its bytes, without a test per value; one without
+    lower-case letters is matched against the words upper-cased, without lower-casing it);
+    only the other values (names with spaces, hyphens, non-ASCII letters) go through
+    :func:`_phrase`, each distinct one once.
     """
     text = _text_arrow(values)
-    simple = pc.fill_null(pc.and_(pc.string_is_ascii(text), pc.ascii_is_alnum(text)), False)
+    alnum_only = not text_bytes_outside(text.chunks, 0x30, 0x7A, _NOT_ALNUM)
+    simple = None if alnum_only else pc.fill_null(pc.ascii_is_alnum(text), False)
     found = set()
-    words = [p for p in looked_for if p.isascii() and p.isalnum()]
+    words = sorted(p for p in looked_for if p.isascii() and p.isalnum())
     if words:
-        hits = pc.filter(text, pc.and_(simple, pc.is_in(pc.ascii_lower(text), value_set=pa.array(words))))
-        found.update(pc.unique(pc.ascii_lower(hits)).to_pylist())
-    others = pc.drop_null(pc.filter(text, pc.invert(simple)))
-    found.update(p for p in map(_phrase, pc.unique(others).to_pylist()) if p in looked_for)
+        if alnum_only and not text_bytes_outside(text.chunks, 0x30, 0x7A, _LOWER):
+            hit = pc.is_in(text, value_set=pa.array([w.upper() for w in words]))
+        else:
+            hit = pc.is_in(pc.ascii_lower(text), value_set=pa.array(words))
+        if simple is not None:
+            hit = pc.and_(hit, simple)
+        found.update(pc.unique(pc.ascii_lower(pc.filter(text, hit))).to_pylist())
+    if simple is not None:
+        others = pc.drop_null(pc.filter(text, pc.invert(simple)))
+        found.update(p for p in map(_phrase, pc.unique(others).to_pylist()) if p in looked_for)
     return found
 
 
@@ -206,15 +223,14 @@ def identifiers_in(tables: dict[str, pd.DataFrame], looked_for) -> dict[str, str
     known: dict[str, str] = {}
     if not looked_for:
         return known
-    for table, columns in IDENTIFIER_COLUMNS.items():
-        frame = tables.get(table)
-        if frame is None:
-            continue
-        for column in columns:
-            if column not in frame.columns:
-                continue
-            for phrase in sorted(_identifier_phrases(frame[column], looked_for)):
-                known.setdefault(phrase, f"{column} in {table}")
+    where = [(table, column) for table, columns in IDENTIFIER_COLUMNS.items()
+             if tables.get(table) is not None for column in columns if column in tables[table].columns]
+    # two columns at a time: Arrow's kernels let go of the GIL (tens of millions of values)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="qa-identifiers") as pool:
+        found = list(pool.map(lambda tc: _identifier_phrases(tables[tc[0]][tc[1]], looked_for), where))
+    for (table, column), phrases in zip(where, found, strict=True):
+        for phrase in sorted(phrases):
+            known.setdefault(phrase, f"{column} in {table}")
     return known
 
 

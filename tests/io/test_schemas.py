@@ -148,3 +148,13 @@ def test_episodes_out_of_order_are_worked_out():
     # Act / Assert
     assert schemas._in_order_without_overlap(episodes) is False
     assert schemas.overlapping_episodes(episodes, np.ones(3, dtype=bool)).tolist() == [False, True, False]
+
+
+def test_token_rows_are_the_exact_spellings_of_a_blank_token_whatever_the_other_lengths():
+    # "NULL" and "null" are spellings; "NULLS" (longer), "Nul" (shorter), "nUlL" (not a
+    # usual spelling) and a blank are not; "N/A" has another length and is one
+    values = pd.Series(["C0001", "NULL", "NULLS", "null", None, "Nul", "nUlL", "N/A"], dtype="str")
+
+    found = schemas._token_rows(values, schemas._spellings(frozenset({"NULL", "N/A"})))
+
+    np.testing.assert_array_equal(found, [False, True, False, True, False, False, False, True])
