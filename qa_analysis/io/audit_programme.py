@@ -24,13 +24,13 @@ it and what it found. Its codes and dates are checked like every table's
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._threads import map_in_threads
 from ..config import AUDITOR_ROLES
 from .readers import text_bytes_outside
 from .tables import AUDIT_METHODS, AUDIT_SELECTIONS
@@ -225,9 +225,7 @@ def identifiers_in(tables: dict[str, pd.DataFrame], looked_for) -> dict[str, str
         return known
     where = [(table, column) for table, columns in IDENTIFIER_COLUMNS.items()
              if tables.get(table) is not None for column in columns if column in tables[table].columns]
-    # two columns at a time: Arrow's kernels let go of the GIL (tens of millions of values)
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="qa-identifiers") as pool:
-        found = list(pool.map(lambda tc: _identifier_phrases(tables[tc[0]][tc[1]], looked_for), where))
+    found = map_in_threads(lambda tc: _identifier_phrases(tables[tc[0]][tc[1]], looked_for), where)
     for (table, column), phrases in zip(where, found, strict=True):
         for phrase in sorted(phrases):
             known.setdefault(phrase, f"{column} in {table}")

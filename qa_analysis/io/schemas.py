@@ -32,6 +32,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pandera is imported where a schema is built or run (0.2 s at start-up)
     import pandera.pandas as pa
 
+from .._threads import map_in_threads
 from .readers import normalise_header, text_bytes_outside
 from .tables import (
     AUDIT_TYPES,
@@ -305,7 +306,10 @@ def _token_rows(values: pd.Series, spellings: list[str]) -> np.ndarray:
     sizes = [len(s.encode()) for s in spellings]
     wanted = np.zeros(max(sizes) + 2, dtype=bool)  # by length in bytes; the last: longer
     wanted[sizes] = True
-    lengths = pc.fill_null(pc.binary_length(pa.chunked_array(pa.array(values.array))), -1).to_numpy()
+    arrow = pa.chunked_array(pa.array(values.array))
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return np.array(values.isin(spellings).to_numpy(dtype=bool))  # no text at all (all blank)
+    lengths = pc.fill_null(pc.binary_length(arrow), -1).to_numpy()
     maybe = np.flatnonzero(wanted[np.clip(lengths, -1, len(wanted) - 1)])  # -1 (blank): the last
     found = np.zeros(len(values), dtype=bool)
     if len(maybe):
@@ -586,6 +590,35 @@ BOOL_RULE = "{col} is not a yes/no value (Y, N, Yes, No)"
 INT_RULE = "{col} is not a whole number"
 
 
+def _convert_column(kind: str, values: pd.Series, how: str, strip: bool, blanks: frozenset):
+    """One column of :func:`convert`: (typed column, or the dates read for the table's
+    short-year pass; (bad rows, rule) or None; rows holding a blank token)."""
+    if kind == "date":
+        dates = _read_dates(values, blanks)
+        return dates, None, dates.tokens
+    if kind == "bool":
+        typed, bad, tokens = _parse_bool(values, blanks)
+        return typed, (bad, BOOL_RULE), tokens
+    if kind == "int":
+        typed, bad, tokens = _parse_int(values, blanks)
+        return typed, (bad, INT_RULE), tokens
+    tokens = 0
+    if how == "text":
+        values = values.str.strip() if strip else values
+        blank = np.array((values == "").to_numpy(dtype=bool))  # vectorised, writable
+        if blanks:
+            is_token = _token_rows(values, _spellings(blanks))
+            tokens = int(is_token.sum())
+            blank |= is_token
+        typed = values.astype("string")
+        return (typed.mask(blank) if blank.any() else typed), None, tokens
+    if how == "code" and _arrow_text(values):
+        typed, tokens = _code_text(values, blanks, strip)
+        return typed, None, tokens
+    codes, distinct, tokens = _distinct_counted(values, blanks)
+    return pd.Series(_categorical(codes, NORMALISERS[how](distinct)), index=values.index), None, tokens
+
+
 def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
             blanks: frozenset = frozenset()) -> Converted:
     """Text columns (canonical name -> Series) -> typed frame, plus unconvertible values.
@@ -599,37 +632,15 @@ def convert(table: str, text: dict[str, pd.Series], strip: bool = True,
     invalid: dict[str, tuple[np.ndarray, str]] = {}
     notes: list[tuple[str, str, int]] = []
     date_columns: dict[str, _DateColumn] = {}
-    for column, kind in spec.columns.items():
-        values = text[column]
-        tokens = 0
-        if kind == "date":
-            date_columns[column] = _read_dates(values, blanks)
-            tokens = date_columns[column].tokens
-        elif kind == "bool":
-            typed[column], bad, tokens = _parse_bool(values, blanks)
-            invalid[column] = (bad, BOOL_RULE)
-        elif kind == "int":
-            typed[column], bad, tokens = _parse_int(values, blanks)
-            invalid[column] = (bad, INT_RULE)
+    converted = [_convert_column(kind, text[column], rules.normalise.get(column, "text"), strip, blanks)
+                 for column, kind in spec.columns.items()]
+    for column, (value, bad, tokens) in zip(spec.columns, converted, strict=True):
+        if isinstance(value, _DateColumn):
+            date_columns[column] = value
         else:
-            how = rules.normalise.get(column, "text")
-            if how == "text":
-                values = values.str.strip() if strip else values
-                blank = np.array((values == "").to_numpy(dtype=bool))  # vectorised, writable
-                if blanks:
-                    is_token = _token_rows(values, _spellings(blanks))
-                    tokens = int(is_token.sum())
-                    blank |= is_token
-                typed[column] = values.astype("string")
-                if blank.any():
-                    typed[column] = typed[column].mask(blank)
-            elif how == "code" and _arrow_text(values):
-                typed[column], tokens = _code_text(values, blanks, strip)
-            else:
-                codes, distinct, tokens = _distinct_counted(values, blanks)
-                typed[column] = pd.Series(
-                    _categorical(codes, NORMALISERS[how](distinct)), index=values.index
-                )
+            typed[column] = value
+        if bad is not None:
+            invalid[column] = bad
         if tokens:
             notes.append((column, "values written as a blank token (NULL, N/A...) read as blank",
                           tokens))
@@ -699,7 +710,8 @@ def _code_text(values: pd.Series, blanks: frozenset = frozenset(),
 def finalise(typed: pd.DataFrame) -> pd.DataFrame:
     """Categorical code columns -> pandas string, as TABLES promises."""
     categorical = [c for c in typed.columns if isinstance(typed[c].dtype, pd.CategoricalDtype)]
-    return typed.assign(**{c: categorical_text(typed[c]) for c in categorical})
+    return typed.assign(**dict(zip(categorical, map_in_threads(lambda c: categorical_text(typed[c]), categorical),
+                                   strict=True)))
 
 
 def categorical_text(values: pd.Series) -> pd.Series:
