@@ -52,6 +52,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -267,8 +268,10 @@ def through(folder: Path, blanks, la, auditor_roles, factory, read):
         checksums = hashing.result()
         if checksums is None:
             return data
-        _save_in_background(data, folder, key(folder, checksums, blanks, la, auditor_roles))
+        entry = key(folder, checksums, blanks, la, auditor_roles)
+        _save_in_background(data, folder, entry)
     data.__dict__["_checksums"] = {folder / rel: sha for rel, sha in checksums.items()}
+    _remember(data, cache_dir(folder) / entry)
     return data
 
 
@@ -282,6 +285,87 @@ def _save_in_background(data, folder: Path, entry_key: str) -> None:
                     del _writing[folder]
 
     thread = threading.Thread(target=write, name="qa-cache-write", daemon=False)
+    with _writing_lock:
+        _writing[folder] = thread
+    thread.start()
+
+
+# --- tables derived from an entry's tables --------------------------------------------------
+# A table built from a loaded table once per data set (the placement history, from the
+# episodes) is kept in the entry beside it, so a run on unchanged files reads it instead of
+# building it again. It is found by the table it derives from (the DataSet's frame, by
+# identity: a frame made from it, a slice in a notebook, has none) and a name carrying
+# everything else it depends on (a fingerprint of the settings); the code that built it is
+# in the entry's key (the package's source checksum), and it goes when its entry goes.
+_SOURCES: dict[int, tuple] = {}  # id(table) -> (weak reference to it, entry folder, table name)
+_SOURCES_LOCK = threading.Lock()
+
+
+def _remember(data, entry: Path) -> None:
+    with _SOURCES_LOCK:
+        for name, frame in data.tables.items():
+            ident = id(frame)
+            _SOURCES[ident] = (weakref.ref(frame, lambda _, ident=ident: _SOURCES.pop(ident, None)),
+                               entry, name)
+
+
+def _source_of(frame) -> tuple[Path, str] | None:
+    hit = _SOURCES.get(id(frame))
+    if hit is None or hit[0]() is not frame:
+        return None
+    return hit[1], hit[2]
+
+
+def _derived_path(entry: Path, table: str, name: str, part: str | None = None) -> Path:
+    return entry / (f"derived.{table}.{name}.json" if part is None else f"derived.{table}.{name}.{part}.arrow")
+
+
+def derived_tables(frame, name: str) -> dict[str, pd.DataFrame] | None:
+    """The tables kept as ``name`` for ``frame`` (a table of a data set loaded through the
+    cache) by :func:`keep_derived`, or None (not kept, not a cached table, unreadable)."""
+    where = _source_of(frame)
+    if where is None:
+        return None
+    entry, table = where
+    try:
+        parts = json.loads(_derived_path(entry, table, name).read_text(encoding="utf-8"))["parts"]
+        return {part: _read_arrow(_derived_path(entry, table, name, part)) for part in parts}
+    except Exception:  # not kept (FileNotFoundError) or damaged: built again
+        return None
+
+
+def keep_derived(frame, name: str, parts: dict[str, pd.DataFrame]) -> None:
+    """Keep ``parts`` as ``name`` for ``frame`` in its entry, written in a background thread
+    once the entry itself is (the caller goes on; the thread is joined before the process
+    exits). Nothing is kept for a frame not loaded through the cache; never raises."""
+    where = _source_of(frame)
+    if where is None:
+        return
+    entry, table = where
+    folder = entry.parent.parent
+    with _writing_lock:
+        before = _writing.get(folder)
+
+    def write():
+        try:
+            if before is not None:
+                before.join()
+            if not (entry / _META).exists():
+                return  # the entry could not be written: nothing to keep beside it
+            for part, table_frame in parts.items():
+                final = _derived_path(entry, table, name, part)
+                tmp = final.with_name(".tmp-" + final.name)
+                _write_arrow(table_frame, tmp)
+                os.replace(tmp, final)
+            _write_text(_derived_path(entry, table, name), json.dumps({"parts": list(parts)}))
+        except Exception:  # a full disk, a value Arrow cannot hold: built again next time
+            pass
+        finally:
+            with _writing_lock:
+                if _writing.get(folder) is thread:
+                    del _writing[folder]
+
+    thread = threading.Thread(target=write, name="qa-cache-derived", daemon=False)
     with _writing_lock:
         _writing[folder] = thread
     thread.start()

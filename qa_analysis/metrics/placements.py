@@ -54,6 +54,8 @@ Without it (frames passed by hand) every quarter is taken as covered.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -66,6 +68,7 @@ from ..config import (
     SEMI_INDEPENDENT_PLACES,
     Settings,
 )
+from ..io import cache
 from ..io.coverage import Coverage, window_covered
 from ..periods import Quarter, parse_period
 from ._common import (
@@ -370,8 +373,15 @@ def _annotated_and_history(episodes: pd.DataFrame, settings: Settings) -> tuple[
     settings (every quarter's placement figures and charts share them)."""
 
     def build():
+        # kept in the data folder's cache beside the episodes, for the next run on the same files
+        name = "placement_history." + hashlib.sha256(repr(settings).encode()).hexdigest()[:16]
+        kept = cache.derived_tables(episodes, name)
+        if kept is not None:
+            return kept["annotated"], kept["history"]
         annotated = _annotated_episodes(episodes, settings)
-        return annotated, _history_from(annotated, settings)
+        history = _history_from(annotated, settings)
+        cache.keep_derived(episodes, name, {"annotated": annotated, "history": history})
+        return annotated, history
 
     return derived(episodes, ("placement_history", settings), build)
 

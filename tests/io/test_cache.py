@@ -321,3 +321,51 @@ def test_a_cached_run_prints_byte_identical_metrics_and_validation(tmp_path, mon
     assert len(_entries(data_dir)) == 1
     assert outputs[0] == outputs[1] == outputs[2]
     assert reports[0] == reports[1]
+
+
+def _demo_copy(tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(DEMO_DATA_DIR, data_dir, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
+    return data_dir
+
+
+def test_the_placement_history_is_kept_in_the_entry_and_read_back_the_same(tmp_path, monkeypatch):
+    from qa_analysis.config import DEFAULT_SETTINGS
+    from qa_analysis.metrics import placements
+
+    data_dir = _demo_copy(tmp_path)
+    built = placements._annotated_and_history(load_data(data_dir, cache=True).episodes, DEFAULT_SETTINGS)
+    cache.wait()
+    again = load_data(data_dir, cache=True)  # from the entry: new frames
+    monkeypatch.setattr(placements, "_annotated_episodes", lambda *a: pytest.fail("built again"))
+
+    kept = placements._annotated_and_history(again.episodes, DEFAULT_SETTINGS)
+
+    pd.testing.assert_frame_equal(kept[0], built[0])
+    pd.testing.assert_frame_equal(kept[1], built[1])
+
+
+def test_other_settings_build_their_own_placement_history(tmp_path, monkeypatch):
+    from qa_analysis.config import DEFAULT_SETTINGS, Settings
+    from qa_analysis.metrics import placements
+
+    data_dir = _demo_copy(tmp_path)
+    placements._annotated_and_history(load_data(data_dir, cache=True).episodes, DEFAULT_SETTINGS)
+    cache.wait()
+    calls = []
+    real = placements._annotated_episodes
+    monkeypatch.setattr(placements, "_annotated_episodes", lambda *a: calls.append(1) or real(*a))
+
+    placements._annotated_and_history(load_data(data_dir, cache=True).episodes,
+                                      Settings(temporary_places=("T0",)))
+
+    assert calls == [1]
+
+
+def test_a_table_not_loaded_through_the_cache_keeps_nothing():
+    episodes = pd.DataFrame({"CHILD": ["C1"]})
+
+    cache.keep_derived(episodes, "placement_history.x", {"history": episodes})
+
+    assert cache.derived_tables(episodes, "placement_history.x") is None
+    assert not cache._writing  # no writer started
