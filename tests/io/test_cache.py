@@ -363,6 +363,7 @@ def test_other_settings_build_their_own_placement_history(tmp_path, monkeypatch)
 
 
 def test_a_table_not_loaded_through_the_cache_keeps_nothing():
+    cache.wait()  # other tests' writers
     episodes = pd.DataFrame({"CHILD": ["C1"]})
 
     cache.keep_derived(episodes, "placement_history.x", {"history": episodes})
