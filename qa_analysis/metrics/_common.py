@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..io import cache
 from ..periods import Period, parse_period
 
 
@@ -277,7 +278,17 @@ def _spread(arrow, size: int = 4096):
 def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, int, None]:
     """:func:`codes` of one column of ``frame``, once per frame (its distinct count is the
     column's ``nunique()``)."""
-    return derived(frame, ("column_codes", column), lambda: codes(frame[column]))
+    def build():
+        # kept in the data folder's cache beside a cached table, for the next run on the same files
+        kept = cache.derived_tables(frame, f"codes.{column}")
+        if kept is not None:
+            return kept["codes"]["code"].to_numpy(), int(kept["size"]["size"].iloc[0]), None
+        found, size, _ = codes(frame[column])
+        cache.keep_derived(frame, f"codes.{column}", {"codes": pd.DataFrame({"code": found}),
+                                                      "size": pd.DataFrame({"size": [size]})})
+        return found, size, None
+
+    return derived(frame, ("column_codes", column), build)
 
 
 def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

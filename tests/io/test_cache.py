@@ -370,3 +370,18 @@ def test_a_table_not_loaded_through_the_cache_keeps_nothing():
 
     assert cache.derived_tables(episodes, "placement_history.x") is None
     assert not cache._writing  # no writer started
+
+
+def test_a_cached_tables_column_codes_are_kept_and_read_back_the_same(tmp_path, monkeypatch):
+    from qa_analysis.metrics import _common
+
+    data_dir = _demo_copy(tmp_path)
+    built = _common.column_codes(load_data(data_dir, cache=True).visits, "child_id")
+    cache.wait()
+    again = load_data(data_dir, cache=True)
+    monkeypatch.setattr(_common, "codes", lambda *a: pytest.fail("built again"))
+
+    kept = _common.column_codes(again.visits, "child_id")
+
+    pd.testing.assert_series_equal(pd.Series(kept[0]), pd.Series(built[0]))
+    assert kept[1:] == built[1:]
