@@ -42,6 +42,7 @@ __all__ = [
     "free_text_rules",
     "identifiers_in",
     "phrases_looked_for",
+    "ScanMemo",
     "programme_rules",
 ]
 
@@ -214,18 +215,37 @@ def _identifier_phrases(values: pd.Series, looked_for: frozenset[str]) -> set[st
     return found
 
 
-def identifiers_in(tables: dict[str, pd.DataFrame], looked_for) -> dict[str, str]:
+class ScanMemo:
+    """The phrases found in each identifier column during one load, so the free-text
+    tables (recommendations.csv, then audits.csv) scan the same column once: a column is
+    answered again only for the same frame and the same phrases looked for."""
+
+    def __init__(self):
+        self._found: dict[tuple[str, str], tuple] = {}
+
+    def phrases(self, tables, table: str, column: str, looked_for: frozenset[str]) -> set[str]:
+        frame = tables[table]
+        hit = self._found.get((table, column))
+        if hit is not None and hit[0] is frame and hit[1] == looked_for:
+            return hit[2]
+        found = _identifier_phrases(frame[column], looked_for)
+        self._found[(table, column)] = (frame, looked_for, found)
+        return found
+
+
+def identifiers_in(tables: dict[str, pd.DataFrame], looked_for, memo: ScanMemo | None = None) -> dict[str, str]:
     """Every identifier and name of the loaded ``tables`` (lower-cased words joined by one
     space) that is one of the phrases ``looked_for`` (:func:`phrases_looked_for`) -> where
     it comes from (``child_id in visits``, the first table and column holding it), for
-    :func:`free_text_rules`."""
+    :func:`free_text_rules`. ``memo``: columns already scanned for the same phrases."""
     looked_for = frozenset(p for p in looked_for if _worth_looking_for(p))
     known: dict[str, str] = {}
     if not looked_for:
         return known
+    memo = memo or ScanMemo()
     where = [(table, column) for table, columns in IDENTIFIER_COLUMNS.items()
              if tables.get(table) is not None for column in columns if column in tables[table].columns]
-    found = map_in_threads(lambda tc: _identifier_phrases(tables[tc[0]][tc[1]], looked_for), where)
+    found = map_in_threads(lambda tc: memo.phrases(tables, tc[0], tc[1], looked_for), where)
     for (table, column), phrases in zip(where, found, strict=True):
         for phrase in sorted(phrases):
             known.setdefault(phrase, f"{column} in {table}")
@@ -247,12 +267,17 @@ def has_free_text(table: str, typed: pd.DataFrame) -> bool:
     return any(typed[c].notna().any() for c in FREE_TEXT.get(table, ()) if c in typed.columns)
 
 
-def free_text_rules(table: str, typed: pd.DataFrame, tables: dict[str, pd.DataFrame]):
+def free_text_rules(table: str, typed: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                    looked_for: frozenset[str] | None = None, memo: ScanMemo | None = None):
     """[(mask, column, rule)]: rows whose free text names an identifier of the ``tables``
-    (the loaded ones and this one). Each distinct text is read once."""
+    (the loaded ones and this one). Each distinct text is read once.
+
+    ``looked_for``: phrases to look for, at least those of this table's free text (the
+    load gives those of every free-text file, so one scan of the identifiers serves them
+    all, with ``memo``); by default this table's own."""
     columns = [c for c in FREE_TEXT.get(table, ()) if c in typed.columns]
-    looked_for = phrases_looked_for(v for c in columns for v in pd.unique(typed[c].astype(object)))
-    known = identifiers_in(tables, looked_for)
+    own = phrases_looked_for(v for c in columns for v in pd.unique(typed[c].astype(object)))
+    known = identifiers_in(tables, own if looked_for is None or not own <= looked_for else looked_for, memo)
     found = []
     for column in columns:
         named = {}

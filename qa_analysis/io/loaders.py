@@ -292,7 +292,8 @@ class _Validated:
 def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
                     source: _Source | None = None, auditor_roles=None,
                     loaded: dict | None = None, within_return: bool = True,
-                    finalise: bool = True) -> _Validated:
+                    finalise: bool = True, looked_for: frozenset | None = None,
+                    memo: audit_programme.ScanMemo | None = None) -> _Validated:
     """Raw text -> accepted typed frame, problems (rows set aside), warnings (values
     ignored), notes (fallback forms) and the summary row.
 
@@ -355,7 +356,8 @@ def _validate_table(table: str, raw: RawTable, blanks: frozenset = frozenset(),
         kwargs = {"roles": tuple(auditor_roles)} if auditor_roles is not None else {}
         typed, extra = audit_programme.programme_rules(typed, **kwargs)
     if audit_programme.has_free_text(table, typed):
-        extra += audit_programme.free_text_rules(table, typed, {**(loaded or {}), table: typed})
+        extra += audit_programme.free_text_rules(table, typed, {**(loaded or {}), table: typed},
+                                                 looked_for, memo)
     for mask, column, rule in extra:
         parts.append(_problem_frame(np.flatnonzero(mask), column, rule, text, raw, display, table))
 
@@ -600,6 +602,7 @@ def _load_folder(folder: Path, settings, blanks: frozenset, la: str | None) -> D
     # the files in the order the load below takes them: read ahead while it validates
     jobs = [(table, source.path) for table in TABLES if table not in SSDA903_TABLES
             for source in chosen.get(table, ()) if source.layout != "Annex A workbook"]
+    jobs.sort(key=lambda job: job[0] not in audit_programme.FREE_TEXT)  # small; wanted first
     ahead = _ReadAhead(jobs, lambda table, path: read_csv_text(
         path, schemas.repetitive_columns(table), schemas.encoded_columns(table)))
     try:
@@ -648,6 +651,18 @@ def _load_sources(folder: Path, settings, blanks: frozenset, la: str | None, dat
         finally:
             workbook.close()
 
+    # The free-text files first (small): the phrases of all of them are looked for in one
+    # scan of the folder's identifiers, shared by their validations (in the usual order).
+    early = {}
+    for table in [t for t in TABLES if t in audit_programme.FREE_TEXT]:  # in the queue's order
+        for source in chosen.get(table, ()):
+            if source.layout != "Annex A workbook":
+                try:
+                    early[(table, source.path)] = (True, ahead.take(table, source.path))
+                except Exception as error:  # raised when the load reaches the file, as before
+                    early[(table, source.path)] = (False, error)
+    looked_for, memo = _free_text_phrases(early, chosen), audit_programme.ScanMemo()
+
     problems, warnings, summaries, notes = [], [], [], []
     by_file = {r["file"]: r for r in recognised}
     if loaded903 is not None:
@@ -681,9 +696,15 @@ def _load_sources(folder: Path, settings, blanks: frozenset, la: str | None, dat
             continue
         accepted_parts = []
         for source in chosen[table]:
-            raw = raws[table] if source.sheet else ahead.take(table, source.path)
+            if (table, source.path) in early:
+                read, raw = early.pop((table, source.path))
+                if not read:
+                    raise raw
+            else:
+                raw = raws[table] if source.sheet else ahead.take(table, source.path)
             result = _validate_table(table, raw, blanks, source,
-                                     getattr(settings, "auditor_roles", None), data.tables)
+                                     getattr(settings, "auditor_roles", None), data.tables,
+                                     looked_for=looked_for, memo=memo)
             summaries.append(result.summary)
             problems.append(result.problems)
             warnings.append(result.warnings)
@@ -715,6 +736,23 @@ def _load_sources(folder: Path, settings, blanks: frozenset, la: str | None, dat
     data.recognised = pd.DataFrame(recognised, columns=list(RECOGNISED_COLUMNS))
     data.summary = pd.DataFrame(summaries, columns=list(SUMMARY_COLUMNS))
     return data
+
+
+def _free_text_phrases(early: dict, chosen) -> frozenset[str]:
+    """The phrases of the free-text files' raw text (:func:`audit_programme.phrases_looked_for`):
+    at least those of their accepted text, which is the raw text stripped, blanks left out."""
+    phrases = set()
+    for (table, path), (read, raw) in early.items():
+        if not read:
+            continue
+        source = next(s for s in chosen[table] if s.path == path)
+        try:
+            text, _, _ = _canonical_text(table, raw, source)
+        except DataFileError:
+            continue  # said when the load reaches the file
+        phrases |= audit_programme.phrases_looked_for(
+            v for c in audit_programme.FREE_TEXT[table] if c in text for v in pd.unique(text[c].astype(object)))
+    return frozenset(phrases)
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -194,3 +194,26 @@ def test_the_same_free_text_on_many_rows_is_refused_on_each_row(tmp_path):
     data = load_data(tmp_path)
 
     assert [(r, c) for r, c, _ in problems_of(data, "recommendations")] == [(2, "shared_with"), (4, "shared_with")]
+
+
+def test_the_identifier_columns_are_scanned_once_for_both_free_text_files(tmp_path, monkeypatch):
+    # recommendations.csv then audits.csv look for their phrases in visits (3 columns) and
+    # case_audits (3): once each; recommendations' owner twice (as read, then as accepted)
+    recs = (
+        "recommendation_id,audit_id,raised_date,theme,owner,due_date,status,completed_date,route,shared_with\n"
+        "RE01,AU01,2020-08-05,planning,Team Manager,2020-09-30,open,,case,the carers of KID0003\n"
+    )
+    named = GOOD_ROW.replace("AU01", "AU02").replace("Workers knew their children well.", "Kid0003 was seen.")
+    write(tmp_path, {"audits.csv": AUDITS_HEADER + GOOD_ROW + named, "recommendations.csv": recs,
+                     "case_audits.csv": CASE_AUDITS, "visits.csv": VISITS})
+    scanned = []
+    real = audit_programme._identifier_phrases
+    monkeypatch.setattr(audit_programme, "_identifier_phrases",
+                        lambda values, looked_for: scanned.append(values.name) or real(values, looked_for))
+
+    data = load_data(tmp_path)
+
+    assert sorted(scanned) == sorted(["visit_id", "child_id", "worker_id", "child_id", "family_id",
+                                      "auditor", "owner", "owner"])
+    assert [(r, c) for r, c, _ in problems_of(data, "recommendations")] == [(2, "shared_with")]
+    assert [(r, c) for r, c, _ in problems_of(data, "audits")] == [(3, "findings")]
