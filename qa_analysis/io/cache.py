@@ -14,6 +14,10 @@ Parquet LZ4 takes 198 MiB and 3 to 6 s (about 4 s of CPU) to read back; these fi
 columns as dictionaries, 876 MiB but 1.5 to 3 s of CPU to decode. A cached run is what the
 cache is for, so its read time decides.
 
+Tables built from an entry's tables once per data set (the placement history, keyed by
+the settings; the column codes of a table) are kept in the entry too, written by
+``keep_derived`` once the entry is, and read back by ``derived_tables``.
+
 A first load writes its entry in a background thread (pyarrow lets go of the GIL), so the
 caller's metrics are computed meanwhile; the thread is joined before the process exits, and
 a later load of the same folder in the process waits for it (:func:`wait`). Where the
