@@ -351,6 +351,7 @@ def keep_derived(frame, name: str, parts: dict[str, pd.DataFrame]) -> None:
         before = _writing.get(folder)
 
     def write():
+        tmp = None
         try:
             if before is not None:
                 before.join()
@@ -358,12 +359,15 @@ def keep_derived(frame, name: str, parts: dict[str, pd.DataFrame]) -> None:
                 return  # the entry could not be written: nothing to keep beside it
             for part, table_frame in parts.items():
                 final = _derived_path(entry, table, name, part)
-                tmp = final.with_name(".tmp-" + final.name)
+                # a name of this writer's own: two report workers may keep the same table
+                tmp = final.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{final.name}")
                 _write_arrow(table_frame, tmp)
                 os.replace(tmp, final)
+            tmp = None
             _write_text(_derived_path(entry, table, name), json.dumps({"parts": list(parts)}))
         except Exception:  # a full disk, a value Arrow cannot hold: built again next time
-            pass
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         finally:
             with _writing_lock:
                 if _writing.get(folder) is thread:
