@@ -106,8 +106,25 @@ def _profiler():
     return Profiler(interval=0.002)
 
 
-def _save(profiler, path: Path) -> None:
-    path.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _folder_names_only(text: str) -> str:
+    """A profile's text with this checkout's and this Python's absolute paths cut to names
+    (``benchmarks/profiling.py``, ``.venv/lib/...``; a Python outside the checkout by its
+    folder's name): a profile under outputs/ names no local folder."""
+    prefix = Path(sys.prefix).resolve()
+    cuts = {f"{_ROOT}/": "", str(_ROOT): _ROOT.name}
+    if _ROOT not in prefix.parents and prefix != _ROOT:
+        cuts = {f"{prefix}/": f"{prefix.name}/", **cuts}
+    for path, shown in cuts.items():
+        text = text.replace(path, shown)
+    return text
+
+
+def _save(profiler, path: Path, html: bool = False) -> None:
+    text = profiler.output_html() if html else profiler.output_text(unicode=True, color=False, show_all=False)
+    path.write_text(_folder_names_only(text), encoding="utf-8")
 
 
 def _summary(profiler, spec: dict) -> dict:
@@ -256,7 +273,7 @@ def profile_national(data_dir: Path, out: Path, quarter_label: str = "2020-21 Q3
     done = time.perf_counter()
     profiler.stop()
     _save(profiler, out / "profile_national.txt")
-    (out / "profile_national.html").write_text(profiler.output_html(), encoding="utf-8")
+    _save(profiler, out / "profile_national.html", html=True)
     return _summary(profiler, NATIONAL_CATEGORIES) | {
         "quarter": quarter.label,
         "load_data_seconds": round(loaded - started, 3),

@@ -160,3 +160,14 @@ def test_profiled_notebook_cells_declare_every_parameter_before_the_values(topic
 
     assert {"quarter", "data_dir", "audience", "linked_quarters", "linked_topics"} <= set(namespace)
     assert namespace["quarter"] == "2020-21 Q3"
+
+
+def test_a_profile_names_folders_not_this_checkouts_absolute_path():
+    from benchmarks import profiling
+
+    root = profiling._ROOT
+    text = f"load_data  {root}/qa_analysis/io/loaders.py:481\\nProfile at {root}"
+
+    shown = profiling._folder_names_only(text)
+
+    assert shown == f"load_data  qa_analysis/io/loaders.py:481\\nProfile at {root.name}"
