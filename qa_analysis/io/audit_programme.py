@@ -277,7 +277,9 @@ def free_text_rules(table: str, typed: pd.DataFrame, tables: dict[str, pd.DataFr
     all, with ``memo``); by default this table's own."""
     columns = [c for c in FREE_TEXT.get(table, ()) if c in typed.columns]
     own = phrases_looked_for(v for c in columns for v in pd.unique(typed[c].astype(object)))
-    known = identifiers_in(tables, own if looked_for is None or not own <= looked_for else looked_for, memo)
+    # the load's phrases serve only when they hold this table's own (else its own alone)
+    shared = looked_for is not None and own <= looked_for
+    known = identifiers_in(tables, looked_for if shared else own, memo)
     found = []
     for column in columns:
         named = {}

@@ -280,15 +280,22 @@ def through(folder: Path, blanks, la, auditor_roles, factory, read):
 
 
 def _save_in_background(data, folder: Path, entry_key: str) -> None:
-    def write():
+    _write_in_background(folder, lambda: save(data, folder, entry_key), "qa-cache-write")
+
+
+def _write_in_background(folder: Path, write, name: str) -> None:
+    """``write()`` in a thread of its own, the folder's writer in ``_writing`` (so
+    :func:`wait` joins it) until it is done; not a daemon: joined before the process exits."""
+
+    def run():
         try:
-            save(data, folder, entry_key)
+            write()
         finally:
             with _writing_lock:
                 if _writing.get(folder) is thread:
                     del _writing[folder]
 
-    thread = threading.Thread(target=write, name="qa-cache-write", daemon=False)
+    thread = threading.Thread(target=run, name=name, daemon=False)
     with _writing_lock:
         _writing[folder] = thread
     thread.start()
@@ -368,15 +375,8 @@ def keep_derived(frame, name: str, parts: dict[str, pd.DataFrame]) -> None:
         except Exception:  # a full disk, a value Arrow cannot hold: built again next time
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
-        finally:
-            with _writing_lock:
-                if _writing.get(folder) is thread:
-                    del _writing[folder]
 
-    thread = threading.Thread(target=write, name="qa-cache-derived", daemon=False)
-    with _writing_lock:
-        _writing[folder] = thread
-    thread.start()
+    _write_in_background(folder, write, "qa-cache-derived")
 
 
 # --- writing and reading an entry -----------------------------------------------------------
