@@ -69,12 +69,6 @@ def in_quarter(dates: pd.Series, quarter: Period | str) -> pd.Series:
     return dates.between(quarter.start, quarter.end, inclusive="both").fillna(False).astype(bool)
 
 
-def count_by(values: pd.Series, prefix: str) -> dict[str, int]:
-    """One ``prefix.<code>`` key per code present, counting rows; blanks are left out."""
-    counts = values.dropna().astype(str).value_counts().sort_index()
-    return {f"{prefix}.{code}": int(n) for code, n in counts.items()}
-
-
 def flag(values: pd.Series) -> pd.Series:
     """A yes/no column as plain bool: only True is True (NA counts as not recorded)."""
     if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype) and values.dtype == np.bool_:
@@ -275,20 +269,26 @@ def _spread(arrow, size: int = 4096):
     return arrow.take(pa.array(np.unique(np.linspace(0, len(arrow) - 1, size).astype(np.int64))))
 
 
-def column_codes(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, int, None]:
+def column_codes(frame: pd.DataFrame, column: str, with_values: bool = False) -> tuple[np.ndarray, int, list | None]:
     """:func:`codes` of one column of ``frame``, once per frame (its distinct count is the
-    column's ``nunique()``)."""
+    column's ``nunique()``); with ``with_values``, the distinct values by code as well."""
+    name = f"codes.{column}" + (".values" if with_values else "")
+
     def build():
         # kept in the data folder's cache beside a cached table, for the next run on the same files
-        kept = cache.derived_tables(frame, f"codes.{column}")
+        kept = cache.derived_tables(frame, name)
         if kept is not None:
-            return kept["codes"]["code"].to_numpy(), int(kept["size"]["size"].iloc[0]), None
-        found, size, _ = codes(frame[column])
-        cache.keep_derived(frame, f"codes.{column}", {"codes": pd.DataFrame({"code": found}),
-                                                      "size": pd.DataFrame({"size": [size]})})
-        return found, size, None
+            values = kept["values"]["value"].tolist() if with_values else None
+            return kept["codes"]["code"].to_numpy(), int(kept["size"]["size"].iloc[0]), values
+        found, size, values = codes(frame[column], with_values=with_values)
+        parts = {"codes": pd.DataFrame({"code": found}), "size": pd.DataFrame({"size": [size]})}
+        if with_values:
+            parts["values"] = pd.DataFrame({"value": pd.array(values, dtype="string")})
+        if not with_values or all(isinstance(v, str) for v in values):  # text read back as text
+            cache.keep_derived(frame, name, parts)
+        return found, size, values
 
-    return derived(frame, ("column_codes", column), build)
+    return derived(frame, ("column_codes", column, with_values), build)
 
 
 def first_seen_codes(global_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,9 +24,7 @@ from ..io.tables import VISIT_COHORTS, VISIT_METHODS, VISIT_MODALITIES
 from ..periods import Quarter, parse_period, working_days
 from ._common import (
     bound,
-    codes,
     column_codes,
-    count_by,
     derived,
     distinct_codes,
     first_seen_codes,
@@ -64,13 +62,11 @@ __all__ = [
 # ----------------------------------------------------------------------------- helpers
 
 
-def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, columns=None) -> pd.DataFrame:
-    """The visits dated in the quarter (only ``columns``, when given); a frame whose visits
-    all are is returned as it is (not copied)."""
+def _visits_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> pd.DataFrame:
+    """The visits dated in the quarter; a frame whose visits all are is returned as it is
+    (not copied)."""
     rows = _rows_in_quarter(visits, quarter)
-    if rows.all() and columns is None:
-        return visits
-    return visits.loc[rows, list(columns) if columns is not None else slice(None)]
+    return visits if rows.all() else visits.loc[rows]
 
 
 def _rows_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> np.ndarray:
@@ -81,14 +77,24 @@ def _rows_in_quarter(visits: pd.DataFrame, quarter: Quarter | str) -> np.ndarray
                    lambda: in_quarter(visits["visit_date"], quarter).to_numpy(dtype=bool))
 
 
-# The columns the quarter-only figures read (visits_metrics slices just these).
-_QUARTER_COLUMNS = ("visit_date", "modality", "method", "child_seen", "seen_alone")
+def _counts_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, column: str) -> dict[str, int]:
+    """Visits dated in the quarter per value of ``column`` (values present only, in their
+    text order; a blank left out): counted on the extract's integer codes of the column,
+    shared by every quarter, so the text itself is never sliced."""
+    code, size, values = column_codes(visits, column, with_values=True)
+    in_q = code[_rows_in_quarter(visits, quarter)]
+    counts = np.bincount(in_q[in_q >= 0], minlength=size)
+    return {str(values[c]): int(counts[c]) for c in sorted(np.flatnonzero(counts), key=lambda c: str(values[c]))}
 
 
-def _count_modality(visits_in_quarter: pd.DataFrame, modality: str) -> int:
-    return int(visits_in_quarter["modality"].eq(modality).sum())
+def _flag_in_quarter(visits: pd.DataFrame, quarter: Quarter | str, column: str) -> np.ndarray:
+    """:func:`._common.flag` of ``column`` on the visits dated in the quarter."""
+    flags = derived(visits, ("flag", column), lambda: flag(visits[column]).to_numpy(dtype=bool))
+    return flags[_rows_in_quarter(visits, quarter)]
 
 
+def _count_modality(visits: pd.DataFrame, quarter: Quarter | str, modality: str) -> int:
+    return _counts_in_quarter(visits, quarter, "modality").get(modality, 0)
 
 
 def _interval_limits(settings: Settings) -> dict[str, tuple[str, int]]:
@@ -126,8 +132,7 @@ def _timed_visits(visits, quarter, settings) -> pd.DataFrame:
     # quarter's children and cohorts numbered in order of first appearance, as
     # pd.factorize numbers the quarter's own values.
     all_children, size_children, _ = _child_codes(visits)
-    all_cohorts, size_cohorts, cohort_values = derived(
-        visits, ("codes", "cohort"), lambda: codes(visits["cohort"], with_values=True))
+    all_cohorts, size_cohorts, cohort_values = column_codes(visits, "cohort", with_values=True)
     child_codes, children = first_seen_codes(all_children[in_q])
     cohort_codes, cohort_ids = first_seen_codes(all_cohorts[in_q])
     cohort_names = [str(cohort_values[c]) for c in cohort_ids]
@@ -204,24 +209,23 @@ def _pair_date_order(pair: np.ndarray, tick: np.ndarray, dtype) -> np.ndarray:
 
 def total_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     """``visits.total``: visits (rows) with visit_date in the quarter (DESIGN 4, visits)."""
-    return int(len(_visits_in_quarter(visits, quarter)))
+    return int(_rows_in_quarter(visits, quarter).sum())
 
 
 def face_to_face_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     """``visits.face_to_face``: visits in the quarter with modality ``face_to_face`` (DESIGN 4)."""
-    return _count_modality(_visits_in_quarter(visits, quarter), "face_to_face")
+    return _count_modality(visits, quarter, "face_to_face")
 
 
 def virtual_visits(visits: pd.DataFrame, quarter: Quarter | str) -> int:
     """``visits.virtual``: visits in the quarter with modality ``virtual`` (DESIGN 4)."""
-    return _count_modality(_visits_in_quarter(visits, quarter), "virtual")
+    return _count_modality(visits, quarter, "virtual")
 
 
 def face_to_face_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
     """(face-to-face visits, all visits) in the quarter: the counts behind
     ``visits.pct_face_to_face``."""
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    return _count_modality(visits_in_quarter, "face_to_face"), int(len(visits_in_quarter))
+    return face_to_face_visits(visits, quarter), total_visits(visits, quarter)
 
 
 def pct_face_to_face(visits: pd.DataFrame, quarter: Quarter | str) -> float | None:
@@ -237,7 +241,7 @@ def visits_per_method(visits: pd.DataFrame, quarter: Quarter | str) -> dict[str,
     present (DESIGN 4; codes in DESIGN 2: home, office, school, other, zoom, whatsapp,
     teams, facetime, phone, other_video). A blank method is left out.
     """
-    return count_by(_visits_in_quarter(visits, quarter)["method"], "visits.method")
+    return {f"visits.method.{method}": n for method, n in _counts_in_quarter(visits, quarter, "method").items()}
 
 
 def children_visited(visits: pd.DataFrame, quarter: Quarter | str) -> int:
@@ -269,9 +273,8 @@ def pct_seen_alone(visits: pd.DataFrame, quarter: Quarter | str) -> float | None
 def seen_alone_counts(visits: pd.DataFrame, quarter: Quarter | str) -> tuple[int, int]:
     """(visits seen alone, visits where the child was seen) in the quarter: the counts
     behind ``visits.pct_seen_alone`` (a seen_alone = Y without child_seen = Y is not counted)."""
-    visits_in_quarter = _visits_in_quarter(visits, quarter)
-    seen = flag(visits_in_quarter["child_seen"])
-    return int((seen & flag(visits_in_quarter["seen_alone"])).sum()), int(seen.sum())
+    seen = _flag_in_quarter(visits, quarter, "child_seen")
+    return int((seen & _flag_in_quarter(visits, quarter, "seen_alone")).sum()), int(seen.sum())
 
 
 def pct_timely(
@@ -308,21 +311,19 @@ def visits_metrics(
 ) -> dict[str, int | float | None]:
     """Every ``visits.*`` key of DESIGN section 4 for one quarter (counts as Python int).
 
-    Each value comes from its key's own function; the quarter is sliced once (the columns
-    they read) and that slice given to the functions that only look inside the quarter
-    (slicing it again is a no-op), as the extract can hold millions of visits. Timeliness
-    and the children visited (on the extract's child codes) take the whole extract.
+    Each value comes from its key's own function, on the whole extract: the quarter's rows
+    are found once per extract and quarter, and counted on the extract's integer codes of
+    the columns (shared by every quarter), as the extract can hold millions of visits.
     """
     quarter = parse_period(quarter)
-    in_q = _visits_in_quarter(visits, quarter, _QUARTER_COLUMNS)
     figures = {
-        "visits.total": total_visits(in_q, quarter),
-        "visits.face_to_face": face_to_face_visits(in_q, quarter),
-        "visits.virtual": virtual_visits(in_q, quarter),
-        "visits.pct_face_to_face": pct_face_to_face(in_q, quarter),
-        **visits_per_method(in_q, quarter),
+        "visits.total": total_visits(visits, quarter),
+        "visits.face_to_face": face_to_face_visits(visits, quarter),
+        "visits.virtual": virtual_visits(visits, quarter),
+        "visits.pct_face_to_face": pct_face_to_face(visits, quarter),
+        **visits_per_method(visits, quarter),
         "visits.children_visited": children_visited(visits, quarter),
-        "visits.pct_seen_alone": pct_seen_alone(in_q, quarter),
+        "visits.pct_seen_alone": pct_seen_alone(visits, quarter),
         "visits.pct_timely": pct_timely(visits, quarter, settings),
     }
     if not modality_recorded(visits):

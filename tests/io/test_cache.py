@@ -385,3 +385,19 @@ def test_a_cached_tables_column_codes_are_kept_and_read_back_the_same(tmp_path, 
 
     pd.testing.assert_series_equal(pd.Series(kept[0]), pd.Series(built[0]))
     assert kept[1:] == built[1:]
+
+
+def test_a_cached_tables_column_codes_are_kept_with_their_values(tmp_path, monkeypatch):
+    from qa_analysis.metrics import _common
+
+    data_dir = _demo_copy(tmp_path)
+    built = _common.column_codes(load_data(data_dir, cache=True).visits, "method", with_values=True)
+    cache.wait()
+    again = load_data(data_dir, cache=True)
+    monkeypatch.setattr(_common, "codes", lambda *a, **k: pytest.fail("built again"))
+
+    kept = _common.column_codes(again.visits, "method", with_values=True)
+
+    pd.testing.assert_series_equal(pd.Series(kept[0]), pd.Series(built[0]))
+    assert kept[1] == built[1]
+    assert kept[2] == built[2] and all(isinstance(v, str) for v in kept[2])

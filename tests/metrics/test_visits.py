@@ -76,6 +76,40 @@ def test_method_keys_only_for_codes_present(quarter_visits):
     }
 
 
+def test_a_blank_method_is_left_out_and_a_code_only_outside_the_quarter_has_no_key():
+    visits = visits_frame(
+        [
+            ("V1", "C1", "CLA", "2020-10-05", "face_to_face", None, True, True),  # blank: no key
+            ("V2", "C1", "CLA", "2020-11-10", "virtual", "teams", True, False),
+            ("V3", "C2", "CP", "2021-01-04", "virtual", "zoom", True, True),  # Q4: no zoom key
+        ]
+    )
+
+    assert vm.visits_per_method(visits, Q3) == {"visits.method.teams": 1}
+
+
+def test_counts_on_an_extract_of_thousands_of_visits():
+    # 3,000 copies of the fixture's pattern below: per copy, in Q3 two face-to-face home
+    # visits (one seen alone) and one virtual zoom visit; one home visit in Q4
+    pattern = [
+        ("2020-10-05", "face_to_face", "home", True, True),
+        ("2020-12-31", "face_to_face", "home", True, False),
+        ("2020-11-10", "virtual", "zoom", False, None),
+        ("2021-01-01", "face_to_face", "home", True, True),
+    ]
+    visits = visits_frame(
+        [(f"V{i}", f"C{i % 7}", "CLA", *pattern[i % 4]) for i in range(12_000)]
+    )
+
+    # Q3: 3 x 3,000 = 9,000 visits, 6,000 face to face (66.7%), home 6,000, zoom 3,000;
+    # seen 6,000, seen alone 3,000 (50.0%)
+    assert vm.total_visits(visits, Q3) == 9_000
+    assert vm.face_to_face_counts(visits, Q3) == (6_000, 9_000)
+    assert vm.pct_face_to_face(visits, Q3) == 66.7
+    assert vm.visits_per_method(visits, Q3) == {"visits.method.home": 6_000, "visits.method.zoom": 3_000}
+    assert vm.seen_alone_counts(visits, Q3) == (3_000, 6_000)
+
+
 def test_children_visited_counts_each_child_once(quarter_visits):
     # C1 (twice), C2, C3 -> 3; C4 only after the quarter
     assert vm.children_visited(quarter_visits, Q3) == 3
